@@ -1,0 +1,382 @@
+package dev.memu.alloc;
+
+import dev.memu.access.Access;
+import dev.memu.access.Region;
+import dev.memu.layout.Memmap;
+import dev.memu.memdesc.Allocatee;
+import dev.memu.memdesc.MemdescType;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * The baseline: Linux's binary buddy allocator ({@code mm/page_alloc.c}) over one zone, faithful
+ * in the places that decide its cost.
+ *
+ * <ul>
+ *   <li>One free list per order, threaded through the free blocks themselves the way the layout
+ *       threads them ({@code page->buddy_list} for linux64, the free memory for memdesc8).</li>
+ *   <li>{@code __rmqueue_smallest}: take the first block of the smallest order that has one, and
+ *       {@code expand} it, putting the upper half back at each step down.</li>
+ *   <li>{@code __free_one_page}: merge with the buddy at {@code pfn ^ (1 << order)} while it is
+ *       a free block of the same order, then put the merged block on its list.</li>
+ *   <li>A zone lock, a spinning CAS on a word of the zone as {@code spin_lock(&zone->lock)} is,
+ *       held only around the free-list work. Checks and memmap updates of the caller's own block
+ *       happen outside it, as {@code free_pages_prepare} and {@code post_alloc_hook} do.</li>
+ * </ul>
+ *
+ * Migratetypes, watermarks and the PCP are left out here: the PCP is a separate wrapper, and the
+ * others only change which list a block sits on, not what an operation touches.
+ *
+ * <h2>Zone metadata (off-heap, region {@code allocator})</h2>
+ * <pre>
+ * offset          size  field
+ * 0                 8   zone lock: 0 = free, 1 = held
+ * 8                 8   free pages (zone NR_FREE_PAGES)
+ * 64 + 16*order     8   free_area[order] list head pfn, -1 when empty
+ * 72 + 16*order     8   free_area[order].nr_free
+ * </pre>
+ * Lock, counter and the low orders' list heads share the zone's first lines, as in
+ * {@code struct zone}, so the counting pass sees the same sharing.
+ */
+public final class BuddyAllocator implements PageAllocator {
+
+    /** Linux's MAX_PAGE_ORDER: largest order on the free lists by default (4 MiB with 4 KiB pages). */
+    public static final int DEFAULT_MAX_ORDER = 10;
+
+    private static final long LOCK = 0;
+    private static final long NR_FREE_PAGES = 8;
+    private static final long FREE_AREA = 64;
+    private static final long FREE_AREA_BYTES = 16;
+    private static final long AREA_HEAD = 0;
+    private static final long AREA_NR_FREE = 8;
+
+    private final Memmap memmap;
+    private final Access access;
+    private final MemorySegment zone;
+    private final long pages;
+    private final int maxOrder;
+
+    public BuddyAllocator(final Memmap memmap, final AllocatorOptions options) {
+        this.memmap = memmap;
+        this.access = memmap.access();
+        this.pages = memmap.machine().pages();
+        final int requested = options.maxOrder() == AllocatorOptions.DEFAULT ? DEFAULT_MAX_ORDER : options.maxOrder();
+        final int fitsRam = 63 - Long.numberOfLeadingZeros(pages);
+        if (requested > memmap.layout().maxFreeOrder()) {
+            throw new IllegalArgumentException("max order " + requested + " is beyond what layout "
+                    + memmap.layout().name() + " can record (" + memmap.layout().maxFreeOrder() + ")");
+        }
+        this.maxOrder = Math.min(requested, fitsRam);
+        this.zone = memmap.machine().allocate(Region.ALLOCATOR, FREE_AREA + FREE_AREA_BYTES * (maxOrder + 1));
+        for (int order = 0; order <= maxOrder; order++) {
+            access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD, Memmap.NIL);
+        }
+        // memblock_free_all(): hand every page over in the largest aligned blocks that fit.
+        long pfn = 0;
+        while (pfn < pages) {
+            int order = pfn == 0 ? maxOrder : Math.min(maxOrder, Long.numberOfTrailingZeros(pfn));
+            while (pfn + (1L << order) > pages) {
+                order--;
+            }
+            addToFreeList(pfn, order);
+            pfn += 1L << order;
+        }
+        access.setLong(Region.ALLOCATOR, zone, NR_FREE_PAGES, pages);
+    }
+
+    @Override
+    public String name() {
+        return "buddy";
+    }
+
+    @Override
+    public Memmap memmap() {
+        return memmap;
+    }
+
+    @Override
+    public int maxOrder() {
+        return maxOrder;
+    }
+
+    @Override
+    public long managedPages() {
+        return pages;
+    }
+
+    @Override
+    public long freePages() {
+        return access.getLongVolatile(Region.ALLOCATOR, zone, NR_FREE_PAGES);
+    }
+
+    @Override
+    public long alloc(final int order, final long allocatee, final int vcpu) {
+        checkAllocation(order, allocatee);
+        lock();
+        final long pfn;
+        try {
+            pfn = rmqueueSmallest(order);
+        } finally {
+            unlock();
+        }
+        if (pfn != NO_PAGE) {
+            memmap.setAllocated(pfn, order, allocatee);
+        }
+        return pfn;
+    }
+
+    @Override
+    public void free(final long pfn, final int order, final int vcpu) {
+        checkFree(pfn, order);
+        memmap.clearAllocated(pfn, order);
+        lock();
+        try {
+            freeOnePage(pfn, order);
+        } finally {
+            unlock();
+        }
+    }
+
+    void checkAllocation(final int order, final long allocatee) {
+        if (order < 0 || order > maxOrder) {
+            throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
+        }
+        checkAllocatee(allocatee);
+    }
+
+    static void checkAllocatee(final long allocatee) {
+        final int tag = Allocatee.tag(allocatee);
+        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
+            throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
+                    + " must be a tagged pointer whose tag is neither none nor free");
+        }
+    }
+
+    /** free_pages_prepare's sanity checks, made strict: reject anything but a live head of that order. */
+    private void checkFree(final long pfn, final int order) {
+        if (order < 0 || order > maxOrder) {
+            throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order,
+                    "order is outside 0.." + maxOrder);
+        }
+        if (pfn < 0 || pfn + (1L << order) > pages) {
+            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
+                    "block is outside the " + pages + " managed pages");
+        }
+        if ((pfn & ((1L << order) - 1)) != 0) {
+            throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
+                    "pfn is not aligned to 2^" + order + " pages");
+        }
+        final int allocated = memmap.allocatedOrder(pfn);
+        if (allocated < 0) {
+            if (memmap.allocatee(pfn) == Allocatee.NONE) {
+                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order, "page is already free");
+            }
+            throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
+                    "pfn is inside an allocation but not its head");
+        }
+        if (allocated != order) {
+            throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, pfn, order,
+                    "allocation there has order " + allocated);
+        }
+    }
+
+    // ---- under the zone lock ----
+
+    private long rmqueueSmallest(final int order) {
+        for (int current = order; current <= maxOrder; current++) {
+            final long pfn = access.getLong(Region.ALLOCATOR, zone, area(current) + AREA_HEAD);
+            if (pfn == Memmap.NIL) {
+                continue;
+            }
+            delFromFreeList(pfn, current);
+            expand(pfn, order, current);
+            addFreePages(-(1L << order));
+            return pfn;
+        }
+        return NO_PAGE;
+    }
+
+    /** Splits the block of {@code high} at {@code pfn} down to {@code low}, freeing upper halves. */
+    private void expand(final long pfn, final int low, final int high) {
+        int order = high;
+        while (order > low) {
+            order--;
+            addToFreeList(pfn + (1L << order), order);
+        }
+    }
+
+    private void freeOnePage(final long freedPfn, final int freedOrder) {
+        long pfn = freedPfn;
+        int order = freedOrder;
+        while (order < maxOrder) {
+            final long buddy = pfn ^ (1L << order);
+            if (buddy + (1L << order) > pages || memmap.freeOrder(buddy) != order) {
+                break;
+            }
+            delFromFreeList(buddy, order);
+            pfn &= buddy;
+            order++;
+        }
+        addToFreeList(pfn, order);
+        addFreePages(1L << freedOrder);
+    }
+
+    private void addToFreeList(final long pfn, final int order) {
+        final long head = area(order) + AREA_HEAD;
+        final long first = access.getLong(Region.ALLOCATOR, zone, head);
+        memmap.setFree(pfn, order);
+        memmap.setNextFree(pfn, first);
+        memmap.setPrevFree(pfn, Memmap.NIL);
+        if (first != Memmap.NIL) {
+            memmap.setPrevFree(first, pfn);
+        }
+        access.setLong(Region.ALLOCATOR, zone, head, pfn);
+        final long nrFree = area(order) + AREA_NR_FREE;
+        access.setLong(Region.ALLOCATOR, zone, nrFree, access.getLong(Region.ALLOCATOR, zone, nrFree) + 1);
+    }
+
+    private void delFromFreeList(final long pfn, final int order) {
+        final long next = memmap.nextFree(pfn);
+        final long prev = memmap.prevFree(pfn);
+        if (prev == Memmap.NIL) {
+            access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD, next);
+        } else {
+            memmap.setNextFree(prev, next);
+        }
+        if (next != Memmap.NIL) {
+            memmap.setPrevFree(next, prev);
+        }
+        memmap.clearFree(pfn);
+        final long nrFree = area(order) + AREA_NR_FREE;
+        access.setLong(Region.ALLOCATOR, zone, nrFree, access.getLong(Region.ALLOCATOR, zone, nrFree) - 1);
+    }
+
+    private void addFreePages(final long delta) {
+        access.setLong(Region.ALLOCATOR, zone, NR_FREE_PAGES,
+                access.getLong(Region.ALLOCATOR, zone, NR_FREE_PAGES) + delta);
+    }
+
+    private static long area(final int order) {
+        return FREE_AREA + FREE_AREA_BYTES * order;
+    }
+
+    private void lock() {
+        while (!access.compareAndSetLong(Region.ALLOCATOR, zone, LOCK, 0, 1)) {
+            while (access.getLongVolatile(Region.ALLOCATOR, zone, LOCK) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private void unlock() {
+        access.setLongRelease(Region.ALLOCATOR, zone, LOCK, 0);
+    }
+
+    // ---- quiescent views ----
+
+    @Override
+    public long[] freeBlocksByOrder() {
+        final long[] counts = new long[maxOrder + 1];
+        for (int order = 0; order <= maxOrder; order++) {
+            counts[order] = access.getLongVolatile(Region.ALLOCATOR, zone, area(order) + AREA_NR_FREE);
+        }
+        return counts;
+    }
+
+    @Override
+    public VerifyReport verify() {
+        final List<String> problems = new ArrayList<>();
+        final BitSet free = new BitSet();
+        long freePages = 0;
+        for (int order = 0; order <= maxOrder; order++) {
+            long pfn = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD);
+            long prev = Memmap.NIL;
+            long length = 0;
+            while (pfn != Memmap.NIL) {
+                if (pfn < 0 || pfn + (1L << order) > pages) {
+                    problem(problems, "order-" + order + " list holds out-of-range pfn 0x" + Long.toHexString(pfn));
+                    break;
+                }
+                if (++length > pages) {
+                    problem(problems, "order-" + order + " list does not end (cycle)");
+                    break;
+                }
+                if ((pfn & ((1L << order) - 1)) != 0) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " is not aligned to order " + order);
+                }
+                if (memmap.freeOrder(pfn) != order) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " on the order-" + order
+                            + " list is marked with order " + memmap.freeOrder(pfn));
+                }
+                if (memmap.prevFree(pfn) != prev) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " has a broken prev link");
+                }
+                final int from = (int) pfn;
+                if (free.nextSetBit(from) != -1 && free.nextSetBit(from) < from + (1 << order)) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " order " + order
+                            + " overlaps another free block");
+                }
+                free.set(from, from + (1 << order));
+                freePages += 1L << order;
+                if (order < maxOrder) {
+                    final long buddy = pfn ^ (1L << order);
+                    if (buddy + (1L << order) <= pages && memmap.freeOrder(buddy) == order) {
+                        problem(problems, "free blocks 0x" + Long.toHexString(pfn) + " and 0x"
+                                + Long.toHexString(buddy) + " of order " + order + " were not merged");
+                    }
+                }
+                prev = pfn;
+                pfn = memmap.nextFree(pfn);
+            }
+            final long nrFree = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_NR_FREE);
+            if (nrFree != length) {
+                problem(problems, "free_area[" + order + "].nr_free is " + nrFree + " but its list holds " + length);
+            }
+        }
+        if (freePages() != freePages) {
+            problem(problems, "NR_FREE_PAGES is " + freePages() + " but the lists hold " + freePages);
+        }
+        long allocatedPages = 0;
+        long pfn = 0;
+        while (pfn < pages) {
+            if (free.get((int) pfn)) {
+                final int order = memmap.freeOrder(pfn);
+                pfn += order >= 0 ? 1L << order : 1;
+                continue;
+            }
+            final int order = memmap.allocatedOrder(pfn);
+            if (order < 0 || pfn + (1L << order) > pages) {
+                problem(problems, "pfn 0x" + Long.toHexString(pfn) + " is neither free nor the head of an allocation");
+                pfn++;
+                continue;
+            }
+            final long owner = memmap.allocatee(pfn);
+            for (long tail = pfn; tail < pfn + (1L << order); tail++) {
+                if (free.get((int) tail)) {
+                    problem(problems, "pfn 0x" + Long.toHexString(tail) + " is both free and allocated");
+                } else if (memmap.freeOrder(tail) >= 0) {
+                    problem(problems, "allocated pfn 0x" + Long.toHexString(tail) + " is marked free");
+                } else if (memmap.allocatee(tail) != owner) {
+                    problem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
+                }
+            }
+            allocatedPages += 1L << order;
+            pfn += 1L << order;
+        }
+        if (freePages + allocatedPages != pages) {
+            problem(problems, "free " + freePages + " + allocated " + allocatedPages + " != managed " + pages);
+        }
+        return new VerifyReport(freePages, allocatedPages, pages, problems);
+    }
+
+    static void problem(final List<String> problems, final String line) {
+        if (problems.size() < VerifyReport.MAX_LISTED) {
+            problems.add(line);
+        } else if (problems.size() == VerifyReport.MAX_LISTED) {
+            problems.add("... more problems not listed");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.memu.alloc;
+
+import dev.memu.layout.Memmap;
+
+/**
+ * A physical page allocator over one machine's memmap: hands out naturally aligned blocks of
+ * 2^order pages and records their allocatee in the memmap.
+ *
+ * <p>Contract every implementation passes (the conformance suite checks it):
+ * <ul>
+ *   <li>no page is handed out twice; free + allocated == managed whenever the allocator is quiet;</li>
+ *   <li>{@link #free} of anything that is not a live allocation of exactly that order, at that
+ *       pfn, throws {@link BadFreeException} and changes nothing;</li>
+ *   <li>{@link #verify()} walks the whole state and reports every inconsistency it finds.</li>
+ * </ul>
+ *
+ * <p>{@code vcpu} names the emulated CPU making the call (0-based, below {@link
+ * AllocatorOptions#vcpus()}): allocators with per-CPU state use it, others ignore it. A thread
+ * acts as one vcpu at a time.
+ */
+public interface PageAllocator {
+
+    /** Returned by {@link #alloc} when no block of the order is free. */
+    long NO_PAGE = -1L;
+
+    /** Name as given on the command line, e.g. {@code buddy}, {@code potad+pcp}. */
+    String name();
+
+    Memmap memmap();
+
+    /** Largest order {@link #alloc} accepts. */
+    int maxOrder();
+
+    /** Pages this allocator manages. */
+    long managedPages();
+
+    /** Pages free right now (exact when no operation is in flight). */
+    long freePages();
+
+    /**
+     * Allocates a naturally aligned block of 2^order pages owned by {@code allocatee}.
+     *
+     * @param allocatee tagged memdesc pointer; its tag must be neither none nor free
+     * @return the block's first pfn, or {@link #NO_PAGE} when none is free
+     * @throws IllegalArgumentException for an order above {@link #maxOrder()} or a bad allocatee
+     */
+    long alloc(int order, long allocatee, int vcpu);
+
+    /**
+     * Frees the block of 2^order pages at {@code pfn}.
+     *
+     * @throws BadFreeException when it is not a live allocation of that order; nothing changes
+     */
+    void free(long pfn, int order, int vcpu);
+
+    /** Free blocks per order, index = order, like one row of /proc/buddyinfo (quiescent). */
+    long[] freeBlocksByOrder();
+
+    /** Walks all state and reports every inconsistency (quiescent). */
+    VerifyReport verify();
+}

@@ -1,0 +1,77 @@
+package dev.memu.layout;
+
+import dev.memu.access.Access;
+import dev.memu.access.Region;
+import dev.memu.machine.Machine;
+
+/**
+ * A machine's per-page descriptors in one layout: what allocators read and write about a pfn.
+ *
+ * <p>Two kinds of state live here. The <b>allocator word</b> says a pfn heads a free block of an
+ * order, and holds (or points to) the links of that block's free list; the buddy allocator keeps
+ * its free lists through these. The <b>allocatee</b> records, for every page of an allocation,
+ * the tagged pointer of the memdesc that owns it. Where each lives, and how many cachelines each
+ * costs, is what distinguishes one layout from another.
+ *
+ * <p>Free-list links name pfns; {@link #NIL} ends a list. All methods go through the bound
+ * {@link Access}, so the counting layer sees every line.
+ */
+public abstract class Memmap {
+
+    /** End of a free list. */
+    public static final long NIL = -1L;
+
+    protected final Machine machine;
+    protected final Access access;
+
+    protected Memmap(final Machine machine, final Access access) {
+        this.machine = machine;
+        this.access = access;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public Access access() {
+        return access;
+    }
+
+    public abstract Layout layout();
+
+    /** Region where this layout keeps free-list links (memmap, or the free pages themselves). */
+    public abstract Region linkRegion();
+
+    // ---- allocator word: free blocks ----
+
+    /** Marks {@code pfn} as the head of a free block of {@code order} (Linux: __SetPageBuddy + set_buddy_order). */
+    public abstract void setFree(long pfn, int order);
+
+    /** Clears the free-block mark of {@code pfn} (Linux: __ClearPageBuddy). */
+    public abstract void clearFree(long pfn);
+
+    /** The order of the free block {@code pfn} heads, or -1 (Linux: PageBuddy ? buddy_order : -1). */
+    public abstract int freeOrder(long pfn);
+
+    public abstract long nextFree(long pfn);
+
+    public abstract void setNextFree(long pfn, long next);
+
+    public abstract long prevFree(long pfn);
+
+    public abstract void setPrevFree(long pfn, long prev);
+
+    // ---- allocatee: allocations ----
+
+    /** Records {@code allocatee} for every page of the allocation of {@code order} at {@code pfn}. */
+    public abstract void setAllocated(long pfn, int order, long allocatee);
+
+    /** Forgets the allocation of {@code order} at {@code pfn}: every page reads as unowned again. */
+    public abstract void clearAllocated(long pfn, int order);
+
+    /** The order of the allocation {@code pfn} heads, or -1 when it heads none (free, tail, unowned). */
+    public abstract int allocatedOrder(long pfn);
+
+    /** The tagged allocatee of the allocation that contains {@code pfn} (head or tail), or 0. */
+    public abstract long allocatee(long pfn);
+}

@@ -1,0 +1,92 @@
+package dev.memu.machine;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Lazily committed anonymous memory from the host kernel.
+ *
+ * <p>Every built-in {@link Arena#allocate} zeroes its block up front and so touches every page;
+ * an emulated 1 TiB RAM must not. {@code mmap(MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)}
+ * reserves address space only: a page is committed (and reads as zero) the first time it is
+ * touched, and no swap is reserved, so emulated RAM may exceed host RAM as long as the workload
+ * touches little of it. Mappings are page-aligned, which the atomic VarHandle modes need.
+ */
+public final class NativeMemory {
+
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_NORESERVE = 0x4000;
+    private static final long MAP_FAILED = -1L;
+
+    /** Host page size assumed for rounding; mmap rounds up to it anyway. */
+    public static final long HOST_PAGE = 4096;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("mmap").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("munmap").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+
+    private NativeMemory() {
+    }
+
+    /**
+     * Maps {@code bytes} (rounded up to the host page) of zero-on-first-touch memory whose life
+     * is tied to {@code arena}: it is unmapped when the arena closes.
+     *
+     * @throws OutOfMemoryError with the errno text when the kernel refuses the mapping
+     */
+    public static MemorySegment map(final long bytes, final Arena arena) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("mapping size must be positive: " + bytes);
+        }
+        final long size = roundUp(bytes, HOST_PAGE);
+        final MemorySegment raw;
+        try (Arena call = Arena.ofConfined()) {
+            final MemorySegment state = call.allocate(CALL_STATE);
+            raw = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
+                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            if (raw.address() == MAP_FAILED) {
+                final int errno = (int) ERRNO.get(state, 0L);
+                throw new OutOfMemoryError("mmap of " + size + " bytes failed, errno " + errno
+                        + (errno == 12 ? " (ENOMEM: address space or overcommit limit)" : ""));
+            }
+        } catch (final OutOfMemoryError | RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
+        return raw.reinterpret(size, arena, NativeMemory::unmap);
+    }
+
+    private static void unmap(final MemorySegment segment) {
+        try {
+            final int rc = (int) MUNMAP.invokeExact(segment, segment.byteSize());
+            if (rc != 0) {
+                System.err.println("memu: munmap failed at 0x" + Long.toHexString(segment.address()));
+            }
+        } catch (final Throwable t) {
+            throw new IllegalStateException("munmap downcall failed", t);
+        }
+    }
+
+    public static long roundUp(final long value, final long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+}
