@@ -161,7 +161,8 @@ public final class BuddyAllocator implements PageAllocator {
             throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order,
                     "order is outside 0.." + maxOrder);
         }
-        if (pfn < 0 || pfn + (1L << order) > pages) {
+        // Written so that no pfn, however large, can overflow the comparison.
+        if (pfn < 0 || pfn > pages - (1L << order)) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
                     "block is outside the " + pages + " managed pages");
         }
@@ -344,7 +345,22 @@ public final class BuddyAllocator implements PageAllocator {
         while (pfn < pages) {
             if (free.get((int) pfn)) {
                 final int order = memmap.freeOrder(pfn);
-                pfn += order >= 0 ? 1L << order : 1;
+                final long end = order >= 0 ? Math.min(pages, pfn + (1L << order)) : pfn + 1;
+                if (memmap.allocatee(pfn) != Allocatee.NONE) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " names an allocatee");
+                }
+                // The pages inside a free block carry no marks of their own: a stray free mark or
+                // owner there is state the lists do not account for.
+                for (long inner = pfn + 1; inner < end; inner++) {
+                    if (memmap.freeOrder(inner) >= 0) {
+                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                                + Long.toHexString(pfn) + " is marked as a free block of its own");
+                    } else if (memmap.allocatee(inner) != Allocatee.NONE) {
+                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                                + Long.toHexString(pfn) + " names an allocatee");
+                    }
+                }
+                pfn = end;
                 continue;
             }
             final int order = memmap.allocatedOrder(pfn);
