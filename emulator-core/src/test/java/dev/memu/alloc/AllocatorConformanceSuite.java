@@ -339,7 +339,9 @@ public abstract class AllocatorConformanceSuite {
 
     /**
      * Seeded random alloc/free sequences in phases (fill until allocations fail, drain to a third),
-     * every order from 0 to maxOrder, each step checked against the model.
+     * every order from 0 to maxOrder, each step checked against the model. One thread plays every
+     * vcpu of {@code spec.options.vcpus()} in turn (one at a time, as the contract allows), so
+     * per-CPU state is exercised when a spec asks for several vcpus.
      */
     @ParameterizedTest(name = "{0} {1} pages seed {2}")
     @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layoutsAndSeeds")
@@ -358,7 +360,7 @@ public abstract class AllocatorConformanceSuite {
             if (doAlloc) {
                 final int order = randomOrder(random, maxOrder);
                 final long allocatee = nextAllocatee();
-                final long pfn = allocator.alloc(order, allocatee, 0);
+                final long pfn = allocator.alloc(order, allocatee, random.nextInt(spec.options.vcpus()));
                 if (pfn == PageAllocator.NO_PAGE) {
                     failures++;
                     if (spec.exactNoPage) {
@@ -377,7 +379,8 @@ public abstract class AllocatorConformanceSuite {
                 }
             } else {
                 final ReferenceModel.Block block = model.randomLive(random);
-                freeChecked(model, block);
+                allocator.free(block.pfn(), block.order(), random.nextInt(spec.options.vcpus()));
+                model.remove(block.pfn());
                 if (model.livePages() < pages / 3) {
                     filling = true;
                 }
