@@ -1,0 +1,188 @@
+package dev.memu.cli;
+
+import dev.memu.alloc.Allocators;
+import dev.memu.driver.RunSpec;
+import dev.memu.layout.Layout;
+import dev.memu.layout.Layouts;
+import dev.memu.machine.Machine;
+import dev.memu.workload.WorkloadSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code memu compare}: the same workload over every combination of layouts, allocators and
+ * thread counts, one row each. Each combination runs in a fresh JVM by default (a child
+ * {@code memu run --format json}) so that no layout or allocator inherits another's JIT profile:
+ * in one JVM the second layout would run through call sites already made polymorphic by the first.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the same workload over several layouts, allocators and thread counts, side by side "
+                + "(one row per combination). With no options: every layout x every allocator, 1 thread, "
+                + "churn on 4 GiB, 300k measured ops each; about a minute on 2 cores.",
+                "",
+                "Every combination is validated before any runs, and runs in its own JVM (--no-fork: in this one)."})
+final class CompareCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--mem", paramLabel = "SIZE", defaultValue = "4G",
+            description = "Emulated RAM per configuration (default: ${DEFAULT-VALUE}).")
+    private String mem;
+
+    @Option(names = "--layouts", paramLabel = "L,L...",
+            description = "Layouts to compare (default: all: ${COMPLETION-CANDIDATES}).", completionCandidates = LayoutNames.class)
+    private String layouts;
+
+    @Option(names = "--allocators", paramLabel = "A,A...",
+            description = "Allocators to compare (default: all registered: ${COMPLETION-CANDIDATES}).",
+            completionCandidates = AllocatorNames.class)
+    private String allocators;
+
+    @Option(names = "--threads", paramLabel = "N,N...", defaultValue = "1",
+            description = "Thread counts to compare (default: ${DEFAULT-VALUE}).")
+    private String threads;
+
+    @Option(names = "--ops", paramLabel = "N", defaultValue = "300k",
+            description = "Measured churn ops per configuration (default: ${DEFAULT-VALUE}).")
+    private String ops;
+
+    @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run each configuration in its own JVM (default: ${DEFAULT-VALUE}).")
+    private boolean fork;
+
+    @Mixin
+    private WorkloadOptions workload;
+
+    @Mixin
+    private OutputOptions output;
+
+    static final class LayoutNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Layouts.all().stream().map(Layout::name).iterator();
+        }
+    }
+
+    static final class AllocatorNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Allocators.names().iterator();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final long memBytes = Inputs.mem(mem);
+        final List<String> layoutNames = new ArrayList<>();
+        if (layouts == null) {
+            Layouts.all().forEach(l -> layoutNames.add(l.name()));
+        } else {
+            for (final String name : Inputs.list("--layouts", layouts)) {
+                layoutNames.add(Inputs.layout("--layouts", name));
+            }
+        }
+        final List<String> allocatorNames = new ArrayList<>();
+        if (allocators == null) {
+            allocatorNames.addAll(Allocators.names());
+        } else {
+            for (final String name : Inputs.list("--allocators", allocators)) {
+                allocatorNames.add(Inputs.allocator("--allocators", name));
+            }
+        }
+        final List<Integer> threadCounts = Inputs.threadList(threads);
+        final WorkloadSpec w = workload.spec(Inputs.count("--ops", ops, 1));
+        final long seed = workload.seed();
+        final String format = output.format();
+        final String progress = ConsoleProgress.resolve(output.progress());
+
+        final List<RunSpec> specs = new ArrayList<>();
+        for (final String layout : layoutNames) {
+            for (final String allocator : allocatorNames) {
+                for (final int t : threadCounts) {
+                    specs.add(new RunSpec(memBytes, Machine.DEFAULT_PAGE_SHIFT, layout, allocator, t, w, seed, null));
+                }
+            }
+        }
+        for (final RunSpec s : specs) {
+            Reports.validate(s, mem);
+        }
+        final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
+        try {
+            final List<Map<String, Object>> results = new ArrayList<>();
+            for (final RunSpec s : specs) {
+                results.add(fork ? forked(s, w, progress)
+                        : ResultTree.of(Reports.run(s, mem, ConsoleProgress.of(progress, spec.commandLine().getErr()))));
+            }
+            final long timer = results.isEmpty() ? 0 : (long) Json.number(results.getFirst(), "timerOverheadNs");
+            final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
+                    threadCounts, fork, timer);
+            target.commit(Reports.render(format, config, results, false));
+        } finally {
+            target.abandon();
+        }
+        return 0;
+    }
+
+    /** Runs {@code s} as {@code memu run --format json} in a child JVM and returns its one result. */
+    private Map<String, Object> forked(final RunSpec s, final WorkloadSpec w, final String progress)
+            throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        boolean nativeAccess = false;
+        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
+                continue;   // a debugger port can be bound once
+            }
+            nativeAccess |= arg.startsWith("--enable-native-access");
+            command.add(arg);
+        }
+        if (!nativeAccess) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Memu.class.getName(), "run",
+                "--mem", Long.toString(s.ramBytes()), "--layout", s.layout(), "--allocator", s.allocator(),
+                "--threads", Integer.toString(s.threads()), "--workload", w.name(), "--orders", w.orders().canonical(),
+                "--ops", Long.toString(w.ops()), "--warmup", Long.toString(w.warmupOps()),
+                "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
+                "--max-fill", Long.toString(w.maxFillBytes()), "--probe-order", Integer.toString(w.probeOrder()),
+                "--free-fraction", Double.toString(w.freeFraction()), "--format", "json", "--progress", progress));
+        final Process child = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
+        child.getOutputStream().close();
+        final String out;
+        try (InputStream in = child.getInputStream()) {
+            final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            in.transferTo(buffer);
+            out = buffer.toString(StandardCharsets.UTF_8);
+        }
+        final int exit = child.waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("compare: the run of " + s.label() + " failed with exit code " + exit
+                    + " (its message is above)");
+        }
+        final Object results = Json.at(Json.parse(out), "results");
+        if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {
+            throw new IllegalStateException("compare: the run of " + s.label() + " printed no result");
+        }
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> result = (Map<String, Object>) list.getFirst();
+        return result;
+    }
+}

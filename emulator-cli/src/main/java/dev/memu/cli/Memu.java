@@ -1,0 +1,110 @@
+package dev.memu.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code memu} command. Exit codes: 0 success, 1 internal error (a bug: one line, the stack
+ * trace with {@code --debug}), 2 bad input (one line on stderr naming the input).
+ */
+@Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
+        subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, CommandLine.HelpCommand.class},
+        description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
+                + "cachelines per op, bytes per page, latency and scaling.",
+                "",
+                "  memu compare                     every layout x allocator, side by side (~1 min)",
+                "  memu run --mem 1T --layout memdesc8",
+                "  memu layouts                     the descriptor layouts, field by field"})
+public final class Memu implements Callable<Integer> {
+
+    public static final String VERSION = "0.1.0-SNAPSHOT";
+
+    static final int EXIT_INTERNAL = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print the stack trace of an internal error.")
+    private boolean debug;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
+    }
+
+    public static void main(final String[] args) {
+        final PrintWriter out = new PrintWriter(System.out, true);
+        final PrintWriter err = new PrintWriter(System.err, true);
+        final int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** The command line with memu's error handling, writing to {@code out} and {@code err}. */
+    public static CommandLine commandLine(final PrintWriter out, final PrintWriter err) {
+        final CommandLine cl = new CommandLine(new Memu());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            final CommandLine where = ex.getCommandLine();
+            cl.getErr().println("memu: " + oneLine(ex.getMessage()) + " (see '"
+                    + where.getCommandSpec().qualifiedName() + " --help')");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, where, parseResult) -> {
+            final PrintWriter e = cl.getErr();
+            if (ex instanceof UsageException) {
+                e.println("memu: " + oneLine(ex.getMessage()));
+                return EXIT_USAGE;
+            }
+            final boolean debugging = debug(parseResult);
+            e.println("memu: internal error: " + oneLine(String.valueOf(ex))
+                    + (debugging ? "" : " (--debug prints the stack trace)"));
+            if (debugging) {
+                ex.printStackTrace(e);
+            }
+            e.flush();
+            return EXIT_INTERNAL;
+        });
+        return cl;
+    }
+
+    private static boolean debug(final ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String oneLine(final String message) {
+        if (message == null) {
+            return "";
+        }
+        final String[] lines = message.strip().split("\\R");
+        return lines.length == 1 ? lines[0]
+                : lines[0] + " (+" + (lines.length - 1) + " more line" + (lines.length > 2 ? "s" : "") + ")";
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"memu " + VERSION + " (Java " + Runtime.version() + ", "
+                    + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

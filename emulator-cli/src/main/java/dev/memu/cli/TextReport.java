@@ -1,0 +1,194 @@
+package dev.memu.cli;
+
+import dev.memu.access.Region;
+import dev.memu.util.Sizes;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Results for a terminal: a few lines saying exactly what ran and how it was measured, then one
+ * row per configuration; for a single run, the detail behind the row.
+ */
+final class TextReport {
+
+    private TextReport() {
+    }
+
+    static String render(final Map<String, Object> config, final List<Map<String, Object>> results,
+                         final boolean detail) {
+        final StringBuilder sb = new StringBuilder();
+        header(sb, config);
+        sb.append('\n').append(table(results));
+        if (detail) {
+            for (final Map<String, Object> r : results) {
+                sb.append('\n');
+                detail(sb, r);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void header(final StringBuilder sb, final Map<String, Object> c) {
+        final String workload = str(c, "workload");
+        sb.append("memu ").append(str(c, "command")).append(": ").append(workload).append(" workload on ")
+                .append(Sizes.format(lng(c, "memBytes"))).append(" of emulated RAM (").append(lng(c, "pages"))
+                .append(" pages of ").append(Sizes.format(lng(c, "pageSize"))).append("), seed ").append(lng(c, "seed"))
+                .append('\n');
+        sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
+                .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
+                .append(" pages; orders ").append(str(c, "orders")).append('\n');
+        if ("fragment".equals(workload)) {
+            sb.append("  measured: free ").append(pct(Json.number(c, "freeFraction")))
+                    .append(" of the filled pages at random, then try order-").append(lng(c, "probeOrder"))
+                    .append(" allocations (one per 2^").append(lng(c, "probeOrder")).append(" freed pages)\n");
+        } else {
+            sb.append("  measured: ").append(lng(c, "ops")).append(" random alloc/free ops after ")
+                    .append(lng(c, "warmupOps")).append(" warm-up ops (untimed), occupancy held near the fill\n");
+        }
+        sb.append("  timed pass: plain access layer, System.nanoTime() around every call (~")
+                .append(lng(c, "timerOverheadNs")).append(" ns timer cost included in each latency)\n");
+        sb.append("  cachelines: a second pass over the same ops with the counting access layer"
+                + " (distinct 64 B lines per op, all regions)\n");
+        sb.append("  B/page: off-heap metadata really mapped (memmap + allocator + memdesc + lookup) / pages\n");
+        if (Boolean.TRUE.equals(c.get("forked"))) {
+            sb.append("  each configuration ran in its own JVM (").append(str(c, "java"))
+                    .append("), so no layout shares a JIT profile with another\n");
+        }
+    }
+
+    static String table(final List<Map<String, Object>> results) {
+        final boolean fragment = results.stream().anyMatch(r -> r.containsKey("highOrder"));
+        final List<String> headers = new ArrayList<>(List.of("layout", "allocator", "threads", "Mops/s",
+                "alloc p50", "alloc p99", "free p50", "free p99", "lines/alloc", "lines/free", "B/page", "%RAM"));
+        if (fragment) {
+            headers.add("high-order ok");
+        }
+        final boolean[] numeric = new boolean[headers.size()];
+        for (int i = 2; i < numeric.length; i++) {
+            numeric[i] = true;
+        }
+        final TextTable table = new TextTable(headers, numeric);
+        for (final Map<String, Object> r : results) {
+            final List<String> row = new ArrayList<>(List.of(str(r, "layout"), str(r, "allocator"),
+                    String.valueOf(lng(r, "threads")),
+                    fmt("%.2f", Json.number(r, "opsPerSec") / 1e6),
+                    ns(r, "latencyNs.alloc.p50"), ns(r, "latencyNs.alloc.p99"),
+                    ns(r, "latencyNs.free.p50"), ns(r, "latencyNs.free.p99"),
+                    fmt("%.2f", Json.number(r, "cachelinesPerOp.alloc.total")),
+                    fmt("%.2f", Json.number(r, "cachelinesPerOp.free.total")),
+                    fmt("%.2f", Json.number(r, "bytesPerPage.total")),
+                    fmt("%.3f", Json.number(r, "percentOfRam"))));
+            if (fragment) {
+                row.add(r.containsKey("highOrder")
+                        ? lng(r, "highOrder.successes") + "/" + lng(r, "highOrder.attempts") : "");
+            }
+            table.row(row);
+        }
+        return table.render() + "  latencies in ns; lines = distinct 64-byte cachelines per op (mean)\n";
+    }
+
+    private static void detail(final StringBuilder sb, final Map<String, Object> r) {
+        sb.append(str(r, "layout")).append(" / ").append(str(r, "allocator")).append(" / ")
+                .append(lng(r, "threads")).append(" thread(s): ").append(lng(r, "ops")).append(" measured ops in ")
+                .append(fmt("%.3f", lng(r, "elapsedNs") / 1e9)).append(" s; allocator max order ")
+                .append(lng(r, "maxOrder")).append('\n');
+
+        final TextTable latency = new TextTable(List.of("latency ns", "count", "p50", "p99", "p99.9", "max", "mean"),
+                new boolean[]{false, true, true, true, true, true, true});
+        for (final String kind : List.of("alloc", "free")) {
+            final String p = "latencyNs." + kind + ".";
+            latency.row(List.of(kind, String.valueOf(lng(r, p + "count")), ns(r, p + "p50"), ns(r, p + "p99"),
+                    ns(r, p + "p999"), ns(r, p + "max"), fmt("%.1f", Json.number(r, p + "mean"))));
+        }
+        sb.append(indent(latency.render()));
+
+        final List<String> lineHeaders = new ArrayList<>(List.of("lines per op", "total", "p99", "max"));
+        for (final Region region : Region.values()) {
+            lineHeaders.add(region.key());
+        }
+        final boolean[] lineNumeric = new boolean[lineHeaders.size()];
+        java.util.Arrays.fill(lineNumeric, 1, lineNumeric.length, true);
+        final TextTable lines = new TextTable(lineHeaders, lineNumeric);
+        for (final String kind : List.of("alloc", "free")) {
+            final String p = "cachelinesPerOp." + kind + ".";
+            final List<String> row = new ArrayList<>(List.of(kind, fmt("%.2f", Json.number(r, p + "total")),
+                    String.valueOf(lng(r, p + "p99")), String.valueOf(lng(r, p + "max"))));
+            for (final Region region : Region.values()) {
+                row.add(fmt("%.2f", Json.number(r, p + "byRegion." + region.key())));
+            }
+            lines.row(row);
+        }
+        sb.append(indent(lines.render()));
+
+        sb.append("  bytes per page: ").append(fmt("%.2f", Json.number(r, "bytesPerPage.total"))).append(" (");
+        boolean first = true;
+        for (final Region region : Region.values()) {
+            if (region != Region.PAGE_DATA) {
+                sb.append(first ? "" : ", ").append(region.key()).append(' ')
+                        .append(fmt("%.2f", Json.number(r, "bytesPerPage.byRegion." + region.key())));
+                first = false;
+            }
+        }
+        sb.append(") = ").append(fmt("%.3f", Json.number(r, "percentOfRam"))).append("% of RAM, ")
+                .append(Sizes.format(lng(r, "bytesPerPage.metadataBytes"))).append(" mapped\n");
+
+        sb.append("  free blocks by order:");
+        if (r.get("freeBlocksByOrder") instanceof List<?> blocks) {
+            for (final Object b : blocks) {
+                sb.append(' ').append(b);
+            }
+        }
+        sb.append('\n');
+        if (r.containsKey("highOrder")) {
+            sb.append("  high-order: ").append(lng(r, "highOrder.successes")).append(" of ")
+                    .append(lng(r, "highOrder.attempts")).append(" order-").append(lng(r, "highOrder.order"))
+                    .append(" allocations succeeded (")
+                    .append(pct(Json.number(r, "highOrder.successRate"))).append(")\n");
+        }
+        if (lng(r, "workloadStats.allocFailures") > 0 || lng(r, "workloadStats.fillFailures") > 0) {
+            sb.append("  failed allocs: ").append(lng(r, "workloadStats.allocFailures")).append(" measured, ")
+                    .append(lng(r, "workloadStats.fillFailures")).append(" during the fill\n");
+        }
+        if (r.get("perThread") instanceof List<?> threads && threads.size() > 1) {
+            for (final Object t : threads) {
+                sb.append("  vcpu ").append(lng(t, "thread")).append(": ")
+                        .append(fmt("%.2f", Json.number(t, "opsPerSec") / 1e6)).append(" Mops/s, alloc p50/p99 ")
+                        .append(ns(t, "latencyNs.alloc.p50")).append('/').append(ns(t, "latencyNs.alloc.p99"))
+                        .append(" ns, free p50/p99 ").append(ns(t, "latencyNs.free.p50")).append('/')
+                        .append(ns(t, "latencyNs.free.p99")).append(" ns\n");
+            }
+        }
+        sb.append("  verify: ").append(Boolean.TRUE.equals(Json.at(r, "verify.ok")) ? "ok" : "FAILED")
+                .append(", free ").append(lng(r, "verify.freePages")).append(" + allocated ")
+                .append(lng(r, "verify.allocatedPages")).append(" = managed ").append(lng(r, "verify.managedPages"))
+                .append(" pages\n");
+    }
+
+    private static String indent(final String block) {
+        return block.lines().map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static String str(final Object tree, final String path) {
+        final Object v = Json.at(tree, path);
+        return v == null ? "" : v.toString();
+    }
+
+    private static long lng(final Object tree, final String path) {
+        return Json.at(tree, path) instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static String ns(final Object tree, final String path) {
+        return String.valueOf(lng(tree, path));
+    }
+
+    private static String pct(final double fraction) {
+        return Double.isNaN(fraction) ? "n/a" : fmt("%.1f%%", fraction * 100);
+    }
+
+    private static String fmt(final String format, final double value) {
+        return String.format(Locale.ROOT, format, value);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.memu.driver;
+
+/**
+ * Rate-limits progress reports for one pass: silent for the first {@link ProgressListener#DELAY_NS},
+ * then one report per {@link ProgressListener#INTERVAL_NS}. Cheap to call often: one
+ * {@code nanoTime} per call.
+ */
+final class ProgressMeter {
+
+    private final ProgressListener listener;
+    private final String pass;
+    private final long estimatedTotal;
+    private final long startNs = System.nanoTime();
+    private long lastNs = startNs;
+    private long lastDone;
+    private boolean reported;
+
+    ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal) {
+        this.listener = listener;
+        this.pass = pass;
+        this.estimatedTotal = estimatedTotal;
+    }
+
+    void update(final long done) {
+        final long now = System.nanoTime();
+        if (now - startNs < ProgressListener.DELAY_NS || now - lastNs < ProgressListener.INTERVAL_NS) {
+            return;
+        }
+        final double rate = (done - lastDone) * 1e9 / (now - lastNs);
+        listener.progress(pass, done, Math.max(estimatedTotal, done), rate);
+        reported = true;
+        lastNs = now;
+        lastDone = done;
+    }
+
+    void finish() {
+        if (reported) {
+            listener.passDone(pass);
+        }
+    }
+}
