@@ -36,7 +36,9 @@ import dev.memu.memdesc.MemdescType;
  *       free and lets the rest of the trace free its pages without effect.</li>
  *   <li>An alloc over pages that are still live means the trace lost their free (ring buffer
  *       overrun): the old block is dropped first, counted as <i>alloc over live</i>.</li>
- *   <li>Blocks beyond the emulated RAM are counted and skipped.</li>
+ *   <li>Blocks beyond the pfns replayed are counted and skipped: beyond the emulated RAM for the
+ *       trace placement; beyond the auto-sized span (at most {@link #AUTO_MAX_PAGES}) for the
+ *       allocator placement, whose RAM is only what the allocator manages.</li>
  * </ul>
  *
  * The trace placement keeps its own on-heap record of live blocks ({@link PfnStates}): the
@@ -127,7 +129,9 @@ public final class ReplayEngine {
         try (Machine m = Machine.create(report.ramBytes)) {
             machine = m;
             memmap = layout.bind(machine, access);
-            states = new PfnStates(pages);
+            // trace pfns live in the trace's pfn space: the emulated RAM for the trace placement,
+            // the auto-sized span of the trace for the allocator placement (whatever RAM it gets)
+            states = new PfnStates(options.placement() == Placement.TRACE ? pages : autoPages(log));
             if (options.placement() == Placement.ALLOCATOR) {
                 allocator = Allocators.create(options.allocator(), memmap,
                         AllocatorOptions.defaults().withVcpus(vcpus));
@@ -189,8 +193,8 @@ public final class ReplayEngine {
         final long pages = 1L << order;
         if (pfn + pages > states.pages()) {
             report.outOfRangeAllocs++;
-            odd(i, "out of range", "alloc of pfn 0x" + Long.toHexString(pfn) + " order " + order + " is beyond the emulated RAM ("
-                    + states.pages() + " pages)");
+            odd(i, "out of range", "alloc of pfn 0x" + Long.toHexString(pfn) + " order " + order + " is beyond the "
+                    + states.pages() + " pages replayed");
             return;
         }
         if ((pfn & (pages - 1)) != 0) {
@@ -248,7 +252,7 @@ public final class ReplayEngine {
         final long pages = 1L << order;
         if (pfn + pages > states.pages()) {
             report.outOfRangeFrees++;
-            odd(i, "out of range", "free of pfn 0x" + Long.toHexString(pfn) + " is beyond the emulated RAM");
+            odd(i, "out of range", "free of pfn 0x" + Long.toHexString(pfn) + " is beyond the " + states.pages() + " pages replayed");
             return;
         }
         final int s = states.get(pfn);

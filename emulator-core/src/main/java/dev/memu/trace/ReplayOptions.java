@@ -9,8 +9,9 @@ import dev.memu.layout.Layouts;
  * @param layout      layout name ({@link Layouts#byName})
  * @param allocator   allocator name ({@link Allocators}); used by the allocator placement only
  * @param placement   trace or allocator
- * @param ramBytes    emulated RAM; 0 sizes it from the trace's highest pfn, rounded up to 4 MiB
- *                    (with an explicit size, blocks beyond it are counted and skipped)
+ * @param ramBytes    emulated RAM; 0 sizes it from the trace's highest pfn, rounded up to 4 MiB.
+ *                    Trace placement: blocks beyond it are counted and skipped. Allocator
+ *                    placement: the memory the allocator manages (small sizes provoke failures)
  * @param vcpus       emulated CPUs; the trace's [CPU#] maps to cpu % vcpus; 0 = highest cpu + 1
  * @param strict      any oddity (of the text or of the sequence) is fatal
  * @param snapshots   how many times, evenly spread over the events, to record free blocks by order
@@ -18,9 +19,6 @@ import dev.memu.layout.Layouts;
  */
 public record ReplayOptions(String layout, String allocator, Placement placement, long ramBytes, int vcpus,
                             boolean strict, int snapshots, boolean countLines) {
-
-    /** Highest pfn an auto-sized RAM covers: 2^34 pages = 64 TiB (x86-64 MAX_PHYSMEM_BITS 46). */
-    public static final long AUTO_MAX_PAGES = 1L << 34;
 
     public ReplayOptions {
         Layouts.byName(layout);
