@@ -1,0 +1,32 @@
+package dev.memu.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes a command's whole output to stdout, or to a file through a temporary file and a move. */
+final class AtomicOut {
+
+    private AtomicOut() {
+    }
+
+    static void write(final String text, final Path out, final PrintWriter stdout) throws IOException {
+        if (out == null) {
+            stdout.print(text);
+            stdout.flush();
+            return;
+        }
+        final Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
