@@ -51,6 +51,11 @@ public final class HostCommand implements Callable<Integer> {
     @Option(names = "--save", description = "also save the rebuilt state as a snapshot file (for memu run --from-host)")
     Path save;
 
+    /** Runs this command alone (until the lead registers it under {@code memu}). */
+    public static void main(final String[] args) {
+        System.exit(new picocli.CommandLine(new HostCommand()).execute(args));
+    }
+
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();

@@ -77,6 +77,11 @@ public final class ReplayCommand implements Callable<Integer> {
     /** Standard input for '-'; tests replace it. */
     InputStream stdin = System.in;
 
+    /** Runs this command alone (until the lead registers it under {@code memu}). */
+    public static void main(final String[] args) {
+        System.exit(new picocli.CommandLine(new ReplayCommand()).execute(args));
+    }
+
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();

@@ -41,6 +41,11 @@ public final class TraceCaptureCommand implements Callable<Integer> {
     /** Tests substitute a recorder that plays the kernel. */
     TraceCapture.Recorder recorder;
 
+    /** Runs this command alone (until the lead registers it under {@code memu}). */
+    public static void main(final String[] args) {
+        System.exit(new picocli.CommandLine(new TraceCaptureCommand()).execute(args));
+    }
+
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();
