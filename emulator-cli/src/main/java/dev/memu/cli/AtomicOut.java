@@ -22,11 +22,20 @@ final class AtomicOut {
         final Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
+        ordinaryPermissions(tmp);
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+    /** Temporary files are created 0600; the result is an ordinary file, 0644 where POSIX. */
+    private static void ordinaryPermissions(final java.nio.file.Path p) throws java.io.IOException {
+        try {
+            java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (final UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the default
         }
     }
 }

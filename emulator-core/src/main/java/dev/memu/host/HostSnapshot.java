@@ -245,6 +245,7 @@ public final class HostSnapshot {
         final Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
+        ordinaryPermissions(tmp);
         try {
             try (OutputStream os = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16));
                  DataOutputStream d = new DataOutputStream(os)) {
@@ -363,6 +364,14 @@ public final class HostSnapshot {
             return s;
         } catch (final java.io.EOFException e) {
             throw new IOException(in + ": snapshot is truncated", e);
+        }
+    }
+    /** Temporary files are created 0600; the result is an ordinary file, 0644 where POSIX. */
+    private static void ordinaryPermissions(final java.nio.file.Path p) throws java.io.IOException {
+        try {
+            java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (final UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the default
         }
     }
 }

@@ -84,6 +84,7 @@ public final class TraceCapture {
         final Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
+        ordinaryPermissions(tmp);
         boolean moved = false;
         try {
             long overruns;
@@ -228,5 +229,13 @@ public final class TraceCapture {
         final String t = s.strip();
         final int sp = t.indexOf(' ');
         return sp < 0 ? t : t.substring(0, sp);
+    }
+    /** Temporary files are created 0600; the result is an ordinary file, 0644 where POSIX. */
+    private static void ordinaryPermissions(final java.nio.file.Path p) throws java.io.IOException {
+        try {
+            java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (final UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the default
+        }
     }
 }

@@ -220,6 +220,9 @@ class HostScannerTest {
                 assertEquals(MemdescType.ANON_FOLIO, Allocatee.type(mm.allocatee(79)), layout.name());
                 assertEquals(9, mm.allocatedOrder(2560), layout.name());
                 assertEquals(MemdescType.PAGE_TABLE, Allocatee.type(mm.allocatee(66)), layout.name());
+                // the memmap the report computes is the one a booted machine maps
+                final HostReport.LayoutCost cost = HostReport.costs(snap, List.of(layout)).get(0);
+                assertEquals(cost.memmapBytes(), m.footprint().bytes(dev.memu.access.Region.MEMMAP), layout.name());
             }
         }
     }
