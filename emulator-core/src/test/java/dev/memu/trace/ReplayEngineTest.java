@@ -64,7 +64,7 @@ class ReplayEngineTest {
         assertEquals(64, r.unmatchedFrees());
         assertEquals(417, r.duplicateFrees());
         assertEquals(417, r.duplicateBatchedAfterFree(), "Linux 6.18 reports free then free_batched");
-        assertEquals(r.allocsReplayed() - 0, r.allocOps());
+        assertEquals(r.allocsReplayed(), r.allocOps(), "every placed alloc is one measured op");
         final ReplayReport.Snapshot last = r.snapshots().get(r.snapshots().size() - 1);
         assertEquals(log.size() - 1, last.eventIndex());
         assertEquals(r.pages() - r.livePagesAtEnd(), freePages(last));
@@ -92,13 +92,10 @@ class ReplayEngineTest {
         assertEquals(0, r.outOfRangeAllocs(), "trace pfns need no emulated RAM in this placement");
         assertTrue(r.failures() > 0);
         assertTrue(r.failuresByOrder(8) > 0, "1 MiB blocks cannot all fit in 4 MiB");
-        assertEquals(r.failures(), r.freesOfFailed() + liveFailed(r), "every failed block is freed or still live");
-    }
-
-    private static long liveFailed(final ReplayReport r) {
-        // failed allocations stay live in the trace's view until their free; the small trace
-        // frees none of its order-8 page-cache blocks, so all failed ones are still live
-        return r.failures() - r.freesOfFailed();
+        assertTrue(r.failuresByOrder(8) <= r.allocsByOrder(8));
+        assertTrue(r.freesOfFailed() <= r.failures(), "a free of a failed block is skipped, at most once each");
+        final ReplayReport.Snapshot last = r.snapshots().get(r.snapshots().size() - 1);
+        assertTrue(freePages(last) <= r.pages());
     }
 
     @Test
