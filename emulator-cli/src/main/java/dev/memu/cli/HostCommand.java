@@ -1,0 +1,222 @@
+package dev.memu.cli;
+
+import dev.memu.host.HostReport;
+import dev.memu.host.HostScanner;
+import dev.memu.host.HostSnapshot;
+import dev.memu.host.PageClass;
+import dev.memu.host.ProcFiles;
+import dev.memu.layout.Layouts;
+import dev.memu.util.Sizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code memu host}: rebuilds this machine's physical memory from /proc/kpageflags and
+ * /proc/kpagecount (root), reports what each layout would cost here, and cross-checks the rebuild
+ * against /proc/buddyinfo (read before and after the scan, which takes seconds) and /proc/meminfo.
+ * Exit 0, 1 when the files are missing or unreadable (not root), 2 on bad options.
+ */
+@Command(name = "host", mixinStandardHelpOptions = true,
+        description = {"Rebuild this host's physical memory state from /proc/kpageflags and /proc/kpagecount (root)",
+                "and report what each layout would cost on it."})
+public final class HostCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--proc", defaultValue = "/proc", description = "proc root (default: ${DEFAULT-VALUE}); tests point it at fake files")
+    Path proc;
+
+    @Option(names = "--max-order", defaultValue = "10", description = "largest free block order, MAX_PAGE_ORDER (default: ${DEFAULT-VALUE})")
+    int maxOrder;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--out", description = "write the report here (atomically) instead of stdout")
+    Path out;
+
+    @Option(names = "--save", description = "also save the rebuilt state as a snapshot file (for memu run --from-host)")
+    Path save;
+
+    /** Runs this command alone (until the lead registers it under {@code memu}). */
+    public static void main(final String[] args) {
+        System.exit(new picocli.CommandLine(new HostCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        final var err = spec.commandLine().getErr();
+        try {
+            if (!format.equals("text") && !format.equals("json")) {
+                err.println("memu host: --format must be text or json, got '" + format + "'");
+                return 2;
+            }
+            if (maxOrder < 0 || maxOrder > 20) {
+                err.println("memu host: --max-order must be 0..20, got " + maxOrder);
+                return 2;
+            }
+            final ProcFiles files = new ProcFiles(proc);
+            final List<ProcFiles.BuddyRow> before = files.buddyinfo();
+            final long t0 = System.nanoTime();
+            final HostSnapshot snap = new HostScanner(files, maxOrder).scan();
+            final long scanMs = (System.nanoTime() - t0) / 1_000_000;
+            final List<ProcFiles.BuddyRow> after = files.buddyinfo();
+            final Map<String, Long> meminfo = files.meminfo();
+            if (save != null) {
+                snap.save(save);
+            }
+            final Report r = new Report(proc, snap, scanMs, HostReport.buddyCheck(snap, before),
+                    HostReport.buddyCheck(snap, after), HostReport.meminfoChecks(snap, meminfo),
+                    HostReport.costs(snap, Layouts.all()), save);
+            AtomicOut.write(format.equals("json") ? json(r) : text(r), out, spec.commandLine().getOut());
+            return 0;
+        } catch (final NoSuchFileException e) {
+            err.println("memu host: " + e.getFile() + ": " + (e.getReason() == null ? "missing" : e.getReason()));
+            return 1;
+        } catch (final AccessDeniedException e) {
+            err.println("memu host: " + e.getFile() + ": " + (e.getReason() == null ? "permission denied (needs root)" : e.getReason()));
+            return 1;
+        } catch (final IOException e) {
+            err.println("memu host: " + e.getMessage());
+            return 1;
+        } finally {
+            err.flush();
+        }
+    }
+
+    record Report(Path proc, HostSnapshot snap, long scanMs, HostReport.BuddyCheck before, HostReport.BuddyCheck after,
+                  List<HostReport.Check> checks, List<HostReport.LayoutCost> costs, Path saved) {
+    }
+
+    static String text(final Report r) {
+        final HostSnapshot s = r.snap();
+        final long pageKb = (1L << s.pageShift()) / 1024;
+        final StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "memu host  %s: %d pfns (%s), scanned in %d ms, %d extents%n",
+                r.proc(), s.pfns(), Sizes.format(s.pfns() << s.pageShift()), r.scanMs(), s.extents()));
+        sb.append(String.format(Locale.ROOT, "%n%-10s %12s %10s %12s  %s%n", "class", "pages", "MiB", "allocations", "by order (order:count)"));
+        for (final PageClass c : PageClass.values()) {
+            final StringBuilder orders = new StringBuilder();
+            for (int o = 0; o < HostSnapshot.ORDERS; o++) {
+                if (s.allocations(c, o) > 0) {
+                    orders.append(' ').append(o).append(':').append(s.allocations(c, o));
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "%-10s %12d %10.1f %12d %s%n", c.key(), s.pages(c),
+                    s.pages(c) * pageKb / 1024.0, c == PageClass.FREE ? 0 : s.allocations(c), orders));
+        }
+        sb.append(String.format(Locale.ROOT, "THP pages (KPF_THP) %d; odd compounds %d%n", s.thpPages(), s.oddCompounds()));
+
+        sb.append(String.format(Locale.ROOT, "%nfree blocks by order  %s%n", header(s.freeBlocksByOrder().length)));
+        sb.append(String.format(Locale.ROOT, "  rebuilt             %s%n", row(r.before().rebuilt())));
+        sb.append(String.format(Locale.ROOT, "  buddyinfo before    %s%n", row(r.before().proc())));
+        sb.append(String.format(Locale.ROOT, "  buddyinfo after     %s%n", row(r.after().proc())));
+        sb.append(String.format(Locale.ROOT, "  rebuilt - before    %s%n", row(diff(r.before().rebuilt(), r.before().proc()))));
+        sb.append("  (buddyinfo summed over zones; the scan takes seconds, so low orders churn on a busy host)\n");
+
+        sb.append(String.format(Locale.ROOT, "%n%-11s %-42s %12s %12s %12s%n", "check", "/proc/meminfo", "kernel kB", "rebuilt kB", "diff kB"));
+        for (final HostReport.Check c : r.checks()) {
+            sb.append(String.format(Locale.ROOT, "%-11s %-42s %12d %12d %+12d  %s%n", c.what(), c.procSource(), c.procKb(),
+                    c.rebuiltKb(), c.differenceKb(), c.note()));
+        }
+
+        sb.append(String.format(Locale.ROOT, "%nmemdesc descriptors (one per allocation, sized per type; layouts below 64 B/page)%n"));
+        for (final PageClass c : PageClass.values()) {
+            if (s.descriptorBytes(c) > 0) {
+                sb.append(String.format(Locale.ROOT, "  %-10s %10d allocations  %12s   (%d B, %d B when large)%n", c.key(),
+                        s.allocations(c), Sizes.format(s.descriptorBytes(c)), c.descriptorBytes(0), c.descriptorBytes(1)));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "  %-10s %10s %24s%n", "total", "", Sizes.format(s.descriptorBytes())));
+
+        sb.append(String.format(Locale.ROOT, "%n%-10s %6s %12s %12s %10s %12s %9s %8s %14s%n", "layout", "B/page",
+                "memmap", "memdescs", "allocator", "total", "B/page*", "% RAM", "vs struct page"));
+        for (final HostReport.LayoutCost c : r.costs()) {
+            sb.append(String.format(Locale.ROOT, "%-10s %6d %12s %12s %10s %12s %9.2f %7.3f%% %14s%n", c.layout(),
+                    c.bytesPerPage(), Sizes.format(c.memmapBytes()), Sizes.format(c.descriptorBytes()),
+                    Sizes.format(c.allocatorBytes()), Sizes.format(c.totalBytes()), c.bytesPerPageTotal(),
+                    c.percentOfRam(), c.savedVsStructPage() == 0 ? "=" : (c.savedVsStructPage() > 0 ? "-" : "+") + Sizes.format(Math.abs(c.savedVsStructPage()))));
+        }
+        sb.append("  (* total over all pfns; % of the pfn span's bytes; computed from the counts above, see HostReport)\n");
+        if (r.saved() != null) {
+            sb.append("\nsnapshot saved to ").append(r.saved()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String header(final int n) {
+        final StringBuilder sb = new StringBuilder();
+        for (int o = 0; o < n; o++) {
+            sb.append(String.format(Locale.ROOT, " %7s", "o" + o));
+        }
+        return sb.toString();
+    }
+
+    private static String row(final long[] v) {
+        final StringBuilder sb = new StringBuilder();
+        for (final long x : v) {
+            sb.append(String.format(Locale.ROOT, " %7d", x));
+        }
+        return sb.toString();
+    }
+
+    private static long[] diff(final long[] a, final long[] b) {
+        final long[] d = Arrays.copyOf(a, a.length);
+        for (int i = 0; i < d.length; i++) {
+            d[i] -= b[i];
+        }
+        return d;
+    }
+
+    static String json(final Report r) {
+        final HostSnapshot s = r.snap();
+        final MiniJson j = new MiniJson().begin();
+        j.field("proc", r.proc().toString()).field("pfns", s.pfns()).field("pageShift", s.pageShift())
+                .field("scanMillis", r.scanMs()).field("extents", s.extents()).field("thpPages", s.thpPages())
+                .field("oddCompounds", s.oddCompounds());
+        j.key("classes").begin();
+        for (final PageClass c : PageClass.values()) {
+            final long[] byOrder = new long[HostSnapshot.ORDERS];
+            for (int o = 0; o < byOrder.length; o++) {
+                byOrder[o] = s.allocations(c, o);
+            }
+            j.key(c.key()).begin().field("pages", s.pages(c)).field("allocationsByOrder", byOrder)
+                    .field("descriptorBytes", s.descriptorBytes(c)).end();
+        }
+        j.end();
+        j.key("freeBlocksByOrder").begin().field("rebuilt", r.before().rebuilt())
+                .field("buddyinfoBefore", r.before().proc()).field("buddyinfoAfter", r.after().proc()).end();
+        j.key("meminfo").beginArray();
+        for (final HostReport.Check c : r.checks()) {
+            j.begin().field("what", c.what()).field("source", c.procSource()).field("kernelKb", c.procKb())
+                    .field("rebuiltKb", c.rebuiltKb()).field("diffKb", c.differenceKb()).field("note", c.note()).end();
+        }
+        j.endArray();
+        j.key("layouts").beginArray();
+        for (final HostReport.LayoutCost c : r.costs()) {
+            j.begin().field("layout", c.layout()).field("bytesPerPage", c.bytesPerPage())
+                    .field("memmapBytes", c.memmapBytes()).field("descriptorBytes", c.descriptorBytes())
+                    .field("allocatorBytes", c.allocatorBytes()).field("totalBytes", c.totalBytes())
+                    .field("bytesPerPageTotal", c.bytesPerPageTotal()).field("percentOfRam", c.percentOfRam())
+                    .field("savedVsStructPage", c.savedVsStructPage()).end();
+        }
+        j.endArray();
+        if (r.saved() != null) {
+            j.field("snapshot", r.saved().toString());
+        }
+        return j.end() + "\n";
+    }
+}

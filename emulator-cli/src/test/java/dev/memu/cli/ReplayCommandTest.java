@@ -1,0 +1,110 @@
+package dev.memu.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplayCommandTest {
+
+    private static final String MALFORMED = CommandRun.coreResource("traces/malformed.trace");
+    private static final String SMALL = CommandRun.coreResource("traces/real-6.18-small.trace");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void reportsEveryOddityAsText() {
+        final CommandRun r = CommandRun.run(new ReplayCommand(), MALFORMED);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("16 events: 7 alloc, 7 free, 2 free_batched"), r.out());
+        assertTrue(r.out().contains("1 LOST markers (92 events lost), 5 events overwritten"), r.out());
+        assertTrue(r.out().contains("3 unparsable lines (2 truncated, 1 garbage)"), r.out());
+        assertTrue(r.out().contains("1 unmatched frees (1 pages"), r.out());
+        assertTrue(r.out().contains("2 duplicate frees (2 free_batched after free), 1 partial frees, 1 allocs over live pages, 1/1 allocs/frees out of range"), r.out());
+        assertTrue(r.out().contains("linux64"), r.out());
+    }
+
+    @Test
+    void jsonForEveryLayout() throws IOException {
+        final Path out = tmp.resolve("r.json");
+        final CommandRun r = CommandRun.run(new ReplayCommand(), "--layout", "all", "--format", "json",
+                "--out", out.toString(), SMALL);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out(), "the report went to the file");
+        final String json = Files.readString(out);
+        assertTrue(json.contains("\"unmatchedFrees\":64"), json);
+        assertTrue(json.contains("\"duplicateBatchedAfterFree\":417"), json);
+        for (final String layout : new String[] {"linux64", "memdesc16", "memdesc8"}) {
+            assertTrue(json.contains("\"layout\":\"" + layout + "\""), layout);
+        }
+        assertTrue(json.startsWith("{") && json.strip().endsWith("}"));
+    }
+
+    @Test
+    void allocatorPlacementWithLittleRamShowsFailures() {
+        final CommandRun r = CommandRun.run(new ReplayCommand(), "--placement", "allocator", "--mem", "4M", SMALL);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("FAILED"), r.out());
+        assertTrue(r.out().contains("allocator buddy, RAM 4 MiB"), r.out());
+    }
+
+    @Test
+    void readsGzipFromStandardInput() throws IOException {
+        final ReplayCommand cmd = new ReplayCommand();
+        try (InputStream in = new FileInputStream(MALFORMED + ".gz")) {
+            cmd.stdin = in;
+            final CommandRun r = CommandRun.run(cmd, "-");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("memu replay <stdin>"), r.out());
+            assertTrue(r.out().contains("16 events"), r.out());
+        }
+    }
+
+    @Test
+    void strictExitsTwoWithTheLineAndWritesNothing() {
+        final Path out = tmp.resolve("never.txt");
+        final CommandRun r = CommandRun.run(new ReplayCommand(), "--strict", "--out", out.toString(), MALFORMED);
+        assertEquals(2, r.exit());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().contains("malformed.trace:16"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void strictCatchesSequenceOdditiesOfACleanText() {
+        final CommandRun r = CommandRun.run(new ReplayCommand(), "--strict", SMALL);
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("real-6.18-small.trace:42") && r.err().contains("never allocated"), r.err());
+    }
+
+    @Test
+    void badInputsExitTwoNamingTheInput() throws IOException {
+        final Path out = tmp.resolve("never.txt");
+        CommandRun r = CommandRun.run(new ReplayCommand(), "--out", out.toString(), "/no/such/trace");
+        assertEquals(2, r.exit());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().contains("/no/such/trace"), r.err());
+        r = CommandRun.run(new ReplayCommand(), "--layout", "nosuch", SMALL);
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("nosuch"), r.err());
+        r = CommandRun.run(new ReplayCommand(), "--placement", "where", SMALL);
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("where"), r.err());
+        r = CommandRun.run(new ReplayCommand(), "--mem", "lots", SMALL);
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("lots"), r.err());
+        assertFalse(Files.exists(out));
+        try (var s = Files.list(tmp)) {
+            assertEquals(0, s.count(), "no temporary file left behind");
+        }
+    }
+}

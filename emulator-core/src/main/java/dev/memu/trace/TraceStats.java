@@ -1,0 +1,92 @@
+package dev.memu.trace;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What reading a trace found, line by line: events by kind and every oddity of the text itself.
+ * Oddities of the event sequence (unmatched or duplicate frees, pfns beyond RAM) are counted by
+ * the replay, in {@link ReplayReport}.
+ */
+public final class TraceStats {
+
+    /** How many example lines each oddity keeps (the first ones seen). */
+    public static final int MAX_EXAMPLES = 5;
+
+    long lines;
+    long headerLines;
+    long blankLines;
+    long allocs;
+    long frees;
+    long freesBatched;
+    /** mm_page_alloc events that report pfn 0 / a NULL page: the kernel's own allocation failed. */
+    long kernelAllocFailures;
+    /** Other tracepoints interleaved in the text (mm_page_alloc_zone_locked, ...): skipped, not odd. */
+    long otherEvents;
+    /** Lines with the event prefix whose fields stop short or do not parse. */
+    long truncated;
+    /** Lines with no event structure at all. */
+    long garbage;
+    /** {@code CPU:N [LOST M EVENTS]} markers (trace_pipe, or trace after an overrun) and the M they add up to. */
+    long lostMarkers;
+    long lostEvents;
+    /** From the {@code trace} header: entries-written minus entries-in-buffer (overwritten by a full ring). */
+    long overwrittenEvents;
+    int maxCpu = -1;
+    long maxPfn = -1;
+    final List<String> examples = new ArrayList<>();
+
+    void example(final String kind, final long lineNumber, final String line) {
+        if (examples.size() < MAX_EXAMPLES * 2) {
+            final String shown = line.length() > 160 ? line.substring(0, 160) + "..." : line;
+            examples.add(kind + " at line " + lineNumber + ": " + shown.strip());
+        }
+    }
+
+    public long lines() { return lines; }
+    public long headerLines() { return headerLines; }
+    public long blankLines() { return blankLines; }
+    public long allocs() { return allocs; }
+    public long frees() { return frees; }
+    public long freesBatched() { return freesBatched; }
+    public long events() { return allocs + frees + freesBatched; }
+    public long kernelAllocFailures() { return kernelAllocFailures; }
+    public long otherEvents() { return otherEvents; }
+    public long truncated() { return truncated; }
+    public long garbage() { return garbage; }
+    public long unparsable() { return truncated + garbage; }
+    public long lostMarkers() { return lostMarkers; }
+    public long lostEvents() { return lostEvents; }
+    public long overwrittenEvents() { return overwrittenEvents; }
+    /** Highest {@code [CPU#]} seen, -1 when none. */
+    public int maxCpu() { return maxCpu; }
+    /** Highest pfn any alloc or free names (the whole block's last page), -1 when none. */
+    public long maxPfn() { return maxPfn; }
+    /** The first few odd lines, each with its kind and line number. */
+    public List<String> examples() { return Collections.unmodifiableList(examples); }
+
+    /** Adds another input's counts to this one (several files replayed as one sequence). */
+    void add(final TraceStats o) {
+        lines += o.lines;
+        headerLines += o.headerLines;
+        blankLines += o.blankLines;
+        allocs += o.allocs;
+        frees += o.frees;
+        freesBatched += o.freesBatched;
+        kernelAllocFailures += o.kernelAllocFailures;
+        otherEvents += o.otherEvents;
+        truncated += o.truncated;
+        garbage += o.garbage;
+        lostMarkers += o.lostMarkers;
+        lostEvents += o.lostEvents;
+        overwrittenEvents += o.overwrittenEvents;
+        maxCpu = Math.max(maxCpu, o.maxCpu);
+        maxPfn = Math.max(maxPfn, o.maxPfn);
+        for (final String e : o.examples) {
+            if (examples.size() < MAX_EXAMPLES * 2) {
+                examples.add(e);
+            }
+        }
+    }
+}
