@@ -52,10 +52,6 @@ public final class HostCommand implements Callable<Integer> {
     Path save;
 
     /** Runs this command alone (until the lead registers it under {@code memu}). */
-    public static void main(final String[] args) {
-        System.exit(new picocli.CommandLine(new HostCommand()).execute(args));
-    }
-
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * trace with {@code --debug}), 2 bad input (one line on stderr naming the input).
  */
 @Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
-        subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, ReplayCommand.class,
+                HostCommand.class, TraceCommand.class, CommandLine.HelpCommand.class},
         description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
                 + "cachelines per op, bytes per page, latency and scaling.",
                 "",

@@ -78,10 +78,6 @@ public final class ReplayCommand implements Callable<Integer> {
     InputStream stdin = System.in;
 
     /** Runs this command alone (until the lead registers it under {@code memu}). */
-    public static void main(final String[] args) {
-        System.exit(new picocli.CommandLine(new ReplayCommand()).execute(args));
-    }
-
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();

@@ -42,10 +42,6 @@ public final class TraceCaptureCommand implements Callable<Integer> {
     TraceCapture.Recorder recorder;
 
     /** Runs this command alone (until the lead registers it under {@code memu}). */
-    public static void main(final String[] args) {
-        System.exit(new picocli.CommandLine(new TraceCaptureCommand()).execute(args));
-    }
-
     @Override
     public Integer call() {
         final var err = spec.commandLine().getErr();
