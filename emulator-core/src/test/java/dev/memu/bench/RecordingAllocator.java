@@ -79,9 +79,17 @@ final class RecordingAllocator implements InvocationHandler {
             case "free" -> {
                 final long pfn = (long) args[0];
                 final int vcpu = (int) args[2];
-                target.free(pfn, (int) args[1], vcpu);
-                freesByVcpu.get(vcpu).add(pfn);
+                // Forget the block before the real free: once freed, another vcpu may get it at once.
                 final Integer owner = live.remove(pfn);
+                try {
+                    target.free(pfn, (int) args[1], vcpu);
+                } catch (final RuntimeException e) {
+                    if (owner != null) {
+                        live.put(pfn, owner);
+                    }
+                    throw e;
+                }
+                freesByVcpu.get(vcpu).add(pfn);
                 if (owner == null) {
                     unknownFrees.incrementAndGet();
                 } else if (owner != vcpu) {
