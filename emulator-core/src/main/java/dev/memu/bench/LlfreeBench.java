@@ -157,6 +157,12 @@ public final class LlfreeBench {
                 : Arrays.stream(threads).max().orElseThrow();
         final int rounds = options.containsKey("rounds") ? ints("rounds", options.get("rounds"))[0] : ShapeConfig.AUTO;
         final int warmup = options.containsKey("warmup") ? ints("warmup", options.get("warmup"))[0] : ShapeConfig.AUTO;
+        if (options.containsKey("rounds") && rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
+        if (options.containsKey("warmup") && warmup < 0) {
+            throw new IllegalArgumentException("--warmup must be at least 0, got " + warmup);
+        }
         final long seed;
         try {
             seed = Long.parseLong(options.getOrDefault("seed", Long.toString(ShapeConfig.LLFREE_SEED)));

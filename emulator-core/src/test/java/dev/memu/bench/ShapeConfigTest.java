@@ -74,6 +74,9 @@ class ShapeConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> LlfreeBench.configs(LlfreeBench.parse(new String[] {"--order", "x"})))
                 .getMessage().contains("--order"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> LlfreeBench.configs(LlfreeBench.parse(new String[] {"--rounds", "-1"})))
+                .getMessage().contains("--rounds"));
         assertThrows(IllegalArgumentException.class, () -> LlfreeBench.parse(new String[] {"--threads"}));
         assertThrows(IllegalArgumentException.class, () -> LlfreeBench.parse(new String[] {"--format", "xml"}));
     }
