@@ -4,8 +4,9 @@
 # than its sources.
 #
 #   perf/run-matrix.sh [options] [-- extra JMH options]
-#     --allocators LIST   allocator names (default: buddy), e.g. buddy,potad,buddy+pcp,potad+pcp
-#     --layouts LIST      layouts of the pair/matrix benchmarks (default: linux64,memdesc16,memdesc8)
+#     --allocators LIST   allocator names (default: every one registered in Allocators), e.g.
+#                         buddy,potad,buddy+pcp,potad+pcp
+#     --layouts LIST      layouts of the pair/matrix benchmarks (default: every registered layout)
 #     --shape-layouts L   layouts of the LLFree shapes (default: memdesc8)
 #     --shape-mem SIZE    RAM of the LLFree shapes (default: 8G, as LLFree's 2-vCPU figures)
 #     --only LIST         any of pair,matrix,shapes,main (default: all four)
@@ -20,8 +21,8 @@ root="$(dirname "$here")"
 jar="$here/target/benchmarks.jar"
 min_feature=22
 
-allocators="buddy"
-layouts="linux64,memdesc16,memdesc8"
+allocators=""
+layouts=""
 shape_layouts="memdesc8"
 shape_mem="8G"
 only="pair,matrix,shapes,main"
@@ -41,7 +42,7 @@ while [[ $# -gt 0 ]]; do
         --quick) quick=1; shift ;;
         --results) results="${2:?--results needs a value}"; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -88,6 +89,10 @@ if stale; then
         || die "build failed"
 fi
 
+# JMH @Param lists are constants; ask the registries so every registered name is benchmarked.
+allocators="${allocators:-$("$java_bin" -cp "$jar" dev.memu.perf.Registry allocators)}"
+layouts="${layouts:-$("$java_bin" -cp "$jar" dev.memu.perf.Registry layouts)}"
+
 results="${results:-$here/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$results" || die "cannot create $results"
 
@@ -110,7 +115,7 @@ jmh() {
     echo "date: $(date -u +%FT%TZ)"
     echo "java: $java_bin ($("$java_bin" -version 2>&1 | head -n1))"
     echo "cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "allocators: $allocators  layouts: $layouts  shape layouts: $shape_layouts  shape mem: $shape_mem"
     echo "quick: ${quick:-no}  extra JMH options: ${extra[*]:-none}"
 } > "$results/run-info.txt"
