@@ -10,7 +10,8 @@ import dev.memu.machine.Machine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,10 +58,20 @@ class ShapeRunnerTest {
         assertEquals(allocator.managedPages(), allocator.freePages(), "every page is free again");
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"linux64", "memdesc16", "memdesc8"})
-    void bulkAllocatesEachThreadsShareAndFreesItInReverse(final String layout) {
-        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", layout, RAM, 0, 2, 2).withRounds(3, 0);
+    /** Every registered allocator over every registered layout: the shapes must hold for all of them. */
+    static Stream<Arguments> allocatorsAndLayouts() {
+        return Allocators.names().stream().flatMap(allocator -> Layouts.all().stream()
+                .map(layout -> Arguments.of(allocator, layout.name())));
+    }
+
+    static Stream<String> allocators() {
+        return Allocators.names().stream();
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("allocatorsAndLayouts")
+    void bulkAllocatesEachThreadsShareAndFreesItInReverse(final String allocator, final String layout) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, allocator, layout, RAM, 0, 2, 2).withRounds(3, 0);
         final RecordingAllocator rec = recording(config);
         try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
             assertEquals(1024, runner.share(), "frames / (2 * T_max) / 2^order");
@@ -86,9 +98,10 @@ class ShapeRunnerTest {
         assertWhole(rec.target);
     }
 
-    @Test
-    void bulkAtOrderNineUsesOrderNineBlocks() {
-        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", RAM, 9, 1, 2).withRounds(2, 1);
+    @ParameterizedTest
+    @MethodSource("allocators")
+    void bulkAtOrderNineUsesOrderNineBlocks(final String allocator) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, allocator, "memdesc8", RAM, 9, 1, 2).withRounds(2, 1);
         final RecordingAllocator rec = recording(config);
         try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
             assertEquals(2, runner.share(), "4096 / 4 / 512");
@@ -101,9 +114,10 @@ class ShapeRunnerTest {
         assertWhole(rec.target);
     }
 
-    @Test
-    void repeatKeepsHalfOfMemoryAllocatedWhileTimingPairs() {
-        final ShapeConfig config = ShapeConfig.of(LlfreeShape.REPEAT, "buddy", "linux64", RAM, 0, 2, 2).withRounds(2, 0);
+    @ParameterizedTest
+    @MethodSource("allocators")
+    void repeatKeepsHalfOfMemoryAllocatedWhileTimingPairs(final String allocator) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.REPEAT, allocator, "linux64", RAM, 0, 2, 2).withRounds(2, 0);
         final RecordingAllocator rec = recording(config);
         try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
             runner.prepare();
@@ -136,10 +150,10 @@ class ShapeRunnerTest {
         assertWhole(rec.target);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"linux64", "memdesc8"})
-    void randFreesEveryBlockExactlyOnceAcrossThreads(final String layout) {
-        final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, "buddy", layout, RAM, 0, 2, 2).withRounds(2, 0);
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("allocatorsAndLayouts")
+    void randFreesEveryBlockExactlyOnceAcrossThreads(final String allocator, final String layout) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, allocator, layout, RAM, 0, 2, 2).withRounds(2, 0);
         final RecordingAllocator rec = recording(config);
         try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
             runner.run();
