@@ -64,7 +64,8 @@ public final class LlfreeBench {
         final List<ShapeResult> results;
         try {
             results = run(configs, System.err);
-        } catch (final IllegalStateException e) {
+        } catch (final IllegalStateException | OutOfMemoryError e) {
+            // A worker failed (its cause is in the message) or the host refused the emulated RAM.
             System.err.println("memu bench llfree: " + e.getMessage());
             System.exit(1);
             return;
