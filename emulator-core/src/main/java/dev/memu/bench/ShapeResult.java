@@ -1,0 +1,97 @@
+package dev.memu.bench;
+
+import java.util.Arrays;
+
+/**
+ * What one {@link ShapeRunner#run()} measured: per thread, ns per get and per put (bulk, rand) or
+ * ns per get+put pair (repeat), each the thread's summed phase time over its summed operations.
+ * A value a shape does not measure is {@link Double#NaN}.
+ */
+public final class ShapeResult {
+
+    private final ShapeConfig config;
+    private final long share;
+    private final int rounds;
+    private final int warmupRounds;
+    private final double[] getNs;
+    private final double[] putNs;
+    private final double[] pairNs;
+
+    private ShapeResult(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
+                        final double[] getNs, final double[] putNs, final double[] pairNs) {
+        this.config = config;
+        this.share = share;
+        this.rounds = rounds;
+        this.warmupRounds = warmupRounds;
+        this.getNs = getNs;
+        this.putNs = putNs;
+        this.pairNs = pairNs;
+    }
+
+    /** Turns per-thread nanosecond sums over {@code rounds} rounds of {@code share} ops into ns per op. */
+    static ShapeResult of(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
+                          final long[] getNanos, final long[] putNanos, final long[] pairNanos) {
+        final int threads = getNanos.length;
+        final double ops = (double) share * rounds;
+        final double[] get = new double[threads];
+        final double[] put = new double[threads];
+        final double[] pair = new double[threads];
+        final boolean getPut = config.shape().timesGetAndPut();
+        for (int t = 0; t < threads; t++) {
+            get[t] = getPut ? getNanos[t] / ops : Double.NaN;
+            put[t] = getPut ? putNanos[t] / ops : Double.NaN;
+            pair[t] = getPut ? Double.NaN : pairNanos[t] / ops;
+        }
+        return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair);
+    }
+
+    public ShapeConfig config() {
+        return config;
+    }
+
+    /** Blocks per thread per round (LLFree's {@code allocs}). */
+    public long share() {
+        return share;
+    }
+
+    public int rounds() {
+        return rounds;
+    }
+
+    public int warmupRounds() {
+        return warmupRounds;
+    }
+
+    public int threads() {
+        return getNs.length;
+    }
+
+    public double getNs(final int thread) {
+        return getNs[thread];
+    }
+
+    public double putNs(final int thread) {
+        return putNs[thread];
+    }
+
+    public double pairNs(final int thread) {
+        return pairNs[thread];
+    }
+
+    /** Mean over threads, as LLFree's {@code get_avg}. */
+    public double meanGetNs() {
+        return mean(getNs);
+    }
+
+    public double meanPutNs() {
+        return mean(putNs);
+    }
+
+    public double meanPairNs() {
+        return mean(pairNs);
+    }
+
+    private static double mean(final double[] values) {
+        return Arrays.stream(values).average().orElse(Double.NaN);
+    }
+}
