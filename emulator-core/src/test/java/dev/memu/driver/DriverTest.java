@@ -132,6 +132,18 @@ class DriverTest {
     }
 
     @Test
+    void aHugeRamCostsWhatTheOpsCostNotWhatTheRamIs() {
+        // 64 GiB emulated (16 Mi pages) on a test heap of 2 GiB: the fill is capped, nothing is sized by RAM.
+        final WorkloadSpec spec = churn(2_000).withMaxFillBytes(16L << 20);
+        final RunResult r = Driver.run(RunSpec.of(64L << 30, "memdesc8", "buddy", 1, spec));
+        assertEquals(16L << 20, r.pages());
+        assertEquals(4096, r.workload().fillTargetPages());
+        assertEquals(8.0, r.bytesPerPage().byRegion().get(Region.MEMMAP), 1e-9);
+        assertTrue(r.verify().ok());
+        assertEquals(r.pages() - r.verify().allocatedPages(), r.verify().freePages());
+    }
+
+    @Test
     void reportsProgressOnlyForLongPassesAndClosesWhatItOpened() {
         final List<String> events = new ArrayList<>();
         final ProgressListener listener = new ProgressListener() {
