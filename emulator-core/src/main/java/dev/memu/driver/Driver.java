@@ -82,8 +82,16 @@ public final class Driver {
      * @throws VerifyFailedException when the allocator's state is inconsistent after a pass
      */
     public static RunResult run(final RunSpec spec, final ProgressListener progress) {
-        final TimedPass timed = timedPass(spec, progress);
-        final CountingPass counting = countingPass(spec, progress);
+        return run(spec, StreamFactory.FROM_SPEC, progress);
+    }
+
+    /**
+     * Runs {@code spec} with streams from {@code factory} instead of the spec's named workload
+     * (the spec still names machine, layout, allocator, threads and seed).
+     */
+    public static RunResult run(final RunSpec spec, final StreamFactory factory, final ProgressListener progress) {
+        final TimedPass timed = timedPass(spec, factory, progress);
+        final CountingPass counting = countingPass(spec, factory, progress);
         final Histogram alloc = merged(timed.workers, Op.ALLOC);
         final Histogram free = merged(timed.workers, Op.FREE);
         final List<ThreadResult> perThread = new ArrayList<>();
@@ -136,11 +144,10 @@ public final class Driver {
         }
     }
 
-    private static Workload[] streams(final RunSpec spec, final Machine machine) {
+    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine) {
         final Workload[] streams = new Workload[spec.threads()];
         for (int t = 0; t < streams.length; t++) {
-            streams[t] = Workloads.create(spec.workload(), machine.pages(), machine.pageShift(), t, spec.threads(),
-                    spec.seed());
+            streams[t] = factory.create(spec, machine.pages(), machine.pageShift(), t);
         }
         return streams;
     }
@@ -180,11 +187,12 @@ public final class Driver {
                              BytesPerPage bytesPerPage, WorkloadStats stats, VerifyReport verify) {
     }
 
-    private static TimedPass timedPass(final RunSpec spec, final ProgressListener progress) {
+    private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory,
+                                       final ProgressListener progress) {
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = createAllocator(spec, machine, PlainAccess.INSTANCE);
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, machine);
+            final Workload[] streams = streams(spec, factory, machine);
             final Worker[] workers = new Worker[streams.length];
             final StartGate gate = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
@@ -431,12 +439,13 @@ public final class Driver {
         }
     }
 
-    private static CountingPass countingPass(final RunSpec spec, final ProgressListener progress) {
+    private static CountingPass countingPass(final RunSpec spec, final StreamFactory factory,
+                                             final ProgressListener progress) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = createAllocator(spec, machine, access);
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, machine);
+            final Workload[] streams = streams(spec, factory, machine);
             final long[][] lines = new long[Op.KINDS][Region.count()];
             final long[] ops = new long[Op.KINDS];
             final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];

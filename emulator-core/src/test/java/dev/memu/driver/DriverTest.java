@@ -3,7 +3,9 @@ package dev.memu.driver;
 import dev.memu.access.Region;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
+import dev.memu.workload.Op;
 import dev.memu.workload.OrderMix;
+import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,53 @@ class DriverTest {
         assertEquals(8.0, r.bytesPerPage().byRegion().get(Region.MEMMAP), 1e-9);
         assertTrue(r.verify().ok());
         assertEquals(r.pages() - r.verify().allocatedPages(), r.verify().freePages());
+    }
+
+    /** LLFree's "bulk" shape from outside the workload package: allocate n order-0 pages, free them in reverse. */
+    static final class Bulk extends Workload {
+        private final int n;
+        private int emitted;
+
+        Bulk(final long seed, final int n) {
+            super(seed, OrderMix.parse("0:1"), 0, n);
+            this.n = n;
+        }
+
+        @Override
+        public String name() {
+            return "bulk";
+        }
+
+        @Override
+        protected boolean produce(final Op op) {
+            if (emitted < n) {
+                emitted++;
+                alloc(op, 0, true);
+                return true;
+            }
+            if (live.count() > 0) {
+                freeSlot(op, live.count() - 1, true);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public long estimatedOps() {
+            return 2L * n;
+        }
+    }
+
+    @Test
+    void runsStreamsFromACallersOwnFactory() {
+        final StreamFactory bulk = (spec, pages, pageShift, stream) -> new Bulk(spec.seed() + stream, 3000);
+        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(1)), bulk, ProgressListener.NONE);
+        assertEquals(2 * 2 * 3000, r.ops());
+        assertEquals(2 * 3000, r.alloc().count());
+        assertEquals(0, r.verify().allocatedPages());
+        final long[] blocks = r.freeBlocksByOrder();
+        assertEquals(PAGES >> 10, blocks[10], "every page freed: buddy merged all the way back to max order");
+        assertEquals(2 * 3000, r.allocLines().ops());
     }
 
     @Test
