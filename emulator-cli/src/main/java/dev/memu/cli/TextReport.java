@@ -56,6 +56,9 @@ final class TextReport {
         if (Boolean.TRUE.equals(c.get("forked"))) {
             sb.append("  each configuration ran in its own JVM (").append(str(c, "java"))
                     .append("), so no layout shares a JIT profile with another\n");
+        } else if ("compare".equals(str(c, "command"))) {
+            sb.append("  all configurations ran in this JVM (--no-fork): later ones run through call sites that"
+                    + " earlier ones made polymorphic, so compare timings with care\n");
         }
     }
 

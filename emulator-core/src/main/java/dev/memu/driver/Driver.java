@@ -121,9 +121,22 @@ public final class Driver {
         }
     }
 
+    /**
+     * Binds the layout and builds the allocator. Either may refuse the combination (a layout that
+     * cannot record the allocator's orders, a memmap the host cannot map): that is the user's
+     * configuration, reported as a {@link RunConfigException}, not a crash.
+     */
     private static PageAllocator createAllocator(final RunSpec spec, final Machine machine, final Access access) {
-        final Memmap memmap = Layouts.byName(spec.layout()).bind(machine, access);
-        return Allocators.create(spec.allocator(), memmap, spec.allocatorOptions());
+        try {
+            final Memmap memmap = Layouts.byName(spec.layout()).bind(machine, access);
+            return Allocators.create(spec.allocator(), memmap, spec.allocatorOptions());
+        } catch (final OutOfMemoryError e) {
+            throw new RunConfigException(RunConfigException.Input.MEMORY, "the host cannot map the "
+                    + spec.layout() + " metadata for " + machine.pages() + " pages: " + e.getMessage());
+        } catch (final IllegalArgumentException e) {
+            throw new RunConfigException(RunConfigException.Input.OTHER, spec.layout() + " with " + spec.allocator()
+                    + " on " + machine.ramBytes() + " bytes: " + e.getMessage());
+        }
     }
 
     private static void check(final RunSpec spec, final PageAllocator allocator, final Machine machine) {
