@@ -125,6 +125,14 @@ final class TextReport {
             lines.row(row);
         }
         sb.append(indent(lines.render()));
+        for (final String kind : List.of("alloc", "free")) {
+            if (Json.at(r, "cachelinesPerOp." + kind + ".byOrder") instanceof Map<?, ?> byOrder && byOrder.size() > 1) {
+                sb.append("  lines per ").append(kind).append(" by order:");
+                byOrder.forEach((order, mean) -> sb.append(' ').append(order).append(": ")
+                        .append(fmt("%.2f", ((Number) mean).doubleValue())));
+                sb.append('\n');
+            }
+        }
 
         sb.append("  bytes per page: ").append(fmt("%.2f", Json.number(r, "bytesPerPage.total"))).append(" (");
         boolean first = true;

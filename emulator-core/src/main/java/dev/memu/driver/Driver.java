@@ -54,6 +54,8 @@ public final class Driver {
     private static final int PUBLISH_EVERY = 1 << 12;
     /** Lines-per-op histogram buckets for the counting pass's p99; more than this counts as this. */
     private static final int LINE_BUCKETS = 1 << 16;
+    /** Orders a 64-bit pfn space can name. */
+    private static final int ORDERS = 64;
 
     private Driver() {
     }
@@ -426,7 +428,8 @@ public final class Driver {
 
     // ---- counting pass ----
 
-    private record CountingPass(long[][] lines, long[] ops, long[][] perOpHistogram, long[] max, WorkloadStats stats) {
+    private record CountingPass(long[][] lines, long[] ops, long[][] perOpHistogram, long[] max,
+                                long[][] linesByOrder, long[][] opsByOrder, WorkloadStats stats) {
 
         CachelineSummary summary(final int kind) {
             if (ops[kind] == 0) {
@@ -448,7 +451,13 @@ public final class Driver {
                     break;
                 }
             }
-            return new CachelineSummary(ops[kind], (double) total / ops[kind], byRegion, p99, max[kind]);
+            final Map<Integer, Double> byOrder = new java.util.TreeMap<>();
+            for (int order = 0; order < ORDERS; order++) {
+                if (opsByOrder[kind][order] > 0) {
+                    byOrder.put(order, (double) linesByOrder[kind][order] / opsByOrder[kind][order]);
+                }
+            }
+            return new CachelineSummary(ops[kind], (double) total / ops[kind], byRegion, p99, max[kind], byOrder);
         }
     }
 
@@ -463,6 +472,8 @@ public final class Driver {
             final long[] ops = new long[Op.KINDS];
             final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];
             final long[] max = new long[Op.KINDS];
+            final long[][] linesByOrder = new long[Op.KINDS][ORDERS];
+            final long[][] opsByOrder = new long[Op.KINDS][ORDERS];
             final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " cachelines", estimatedOps(streams));
             final Op op = new Op();
             final boolean[] finished = new boolean[streams.length];
@@ -503,6 +514,8 @@ public final class Driver {
                         histogram[k][Math.min(total, LINE_BUCKETS - 1)]++;
                         max[k] = Math.max(max[k], total);
                         ops[k]++;
+                        linesByOrder[k][op.order] += total;
+                        opsByOrder[k][op.order]++;
                     }
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         meter.update(done);
@@ -512,7 +525,7 @@ public final class Driver {
             meter.finish();
             final WorkloadStats stats = stats(streams);
             verify("cacheline pass", spec, allocator, stats);
-            return new CountingPass(lines, ops, histogram, max, stats);
+            return new CountingPass(lines, ops, histogram, max, linesByOrder, opsByOrder, stats);
         }
     }
 }

@@ -54,6 +54,10 @@ class DriverTest {
             assertTrue(r.allocLines().total() >= 1 && r.freeLines().total() >= 1, r.allocLines().toString());
             assertTrue(r.allocLines().byRegion().get(Region.MEMMAP) >= 1);
             assertTrue(r.allocLines().max() >= r.allocLines().p99());
+            // Per-order means weigh back to the overall mean (the default mix has orders 0-3 and 9).
+            assertEquals(java.util.Set.of(0, 1, 2, 3, 9), r.allocLines().byOrder().keySet());
+            assertTrue(r.allocLines().byOrder().get(9) > r.allocLines().byOrder().get(0),
+                    "an order-9 alloc records its allocatee in 512 entries");
         }
     }
 
