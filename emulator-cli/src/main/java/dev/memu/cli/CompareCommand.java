@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -124,10 +125,14 @@ final class CompareCommand implements Callable<Integer> {
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final List<Map<String, Object>> results = new ArrayList<>();
-            for (final RunSpec s : specs) {
+            final PrintWriter err = spec.commandLine().getErr();
+            for (int i = 0; i < specs.size(); i++) {
+                final RunSpec s = specs.get(i);
+                ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
                 results.add(fork ? forked(s, w, progress)
-                        : ResultTree.of(Reports.run(s, mem, ConsoleProgress.of(progress, spec.commandLine().getErr()))));
+                        : ResultTree.of(Reports.run(s, mem, ConsoleProgress.of(progress, err))));
             }
+            ConsoleProgress.clearStatus(progress, err);
             final long timer = results.isEmpty() ? 0 : (long) Json.number(results.getFirst(), "timerOverheadNs");
             final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
                     threadCounts, fork, timer);

@@ -40,6 +40,26 @@ final class ConsoleProgress implements ProgressListener {
         return console != null && console.isTerminal() ? "tty" : "lines";
     }
 
+    /** One status line (e.g. which configuration of a compare runs now), shown like a progress report. */
+    static void status(final String mode, final PrintWriter err, final String line) {
+        switch (resolve(mode)) {
+            case "tty" -> err.print('\r' + line + "\u001b[K");
+            case "lines" -> err.println(line);
+            default -> {
+                return;
+            }
+        }
+        err.flush();
+    }
+
+    /** Ends a status line on a terminal. */
+    static void clearStatus(final String mode, final PrintWriter err) {
+        if ("tty".equals(resolve(mode))) {
+            err.print("\r\u001b[K");
+            err.flush();
+        }
+    }
+
     @Override
     public void progress(final String pass, final long done, final long estimatedTotal, final double opsPerSec) {
         final String line = String.format(Locale.ROOT, "memu: %s: %,d of ~%,d ops (%d%%), %.2f Mops/s",

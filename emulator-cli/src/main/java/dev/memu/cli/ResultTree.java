@@ -108,6 +108,9 @@ final class ResultTree {
         m.put("p99", c.p99());
         m.put("max", c.max());
         m.put("ops", c.ops());
+        final Map<String, Object> byOrder = new LinkedHashMap<>();
+        c.byOrder().forEach((order, mean) -> byOrder.put(Integer.toString(order), mean));
+        m.put("byOrder", byOrder);
         return m;
     }
 

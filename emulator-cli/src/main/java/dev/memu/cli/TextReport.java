@@ -56,6 +56,9 @@ final class TextReport {
         if (Boolean.TRUE.equals(c.get("forked"))) {
             sb.append("  each configuration ran in its own JVM (").append(str(c, "java"))
                     .append("), so no layout shares a JIT profile with another\n");
+        } else if ("compare".equals(str(c, "command"))) {
+            sb.append("  all configurations ran in this JVM (--no-fork): later ones run through call sites that"
+                    + " earlier ones made polymorphic, so compare timings with care\n");
         }
     }
 
@@ -122,6 +125,14 @@ final class TextReport {
             lines.row(row);
         }
         sb.append(indent(lines.render()));
+        for (final String kind : List.of("alloc", "free")) {
+            if (Json.at(r, "cachelinesPerOp." + kind + ".byOrder") instanceof Map<?, ?> byOrder && byOrder.size() > 1) {
+                sb.append("  lines per ").append(kind).append(" by order:");
+                byOrder.forEach((order, mean) -> sb.append(' ').append(order).append(": ")
+                        .append(fmt("%.2f", ((Number) mean).doubleValue())));
+                sb.append('\n');
+            }
+        }
 
         sb.append("  bytes per page: ").append(fmt("%.2f", Json.number(r, "bytesPerPage.total"))).append(" (");
         boolean first = true;

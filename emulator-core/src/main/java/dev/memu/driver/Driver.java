@@ -54,6 +54,8 @@ public final class Driver {
     private static final int PUBLISH_EVERY = 1 << 12;
     /** Lines-per-op histogram buckets for the counting pass's p99; more than this counts as this. */
     private static final int LINE_BUCKETS = 1 << 16;
+    /** Orders a 64-bit pfn space can name. */
+    private static final int ORDERS = 64;
 
     private Driver() {
     }
@@ -82,8 +84,16 @@ public final class Driver {
      * @throws VerifyFailedException when the allocator's state is inconsistent after a pass
      */
     public static RunResult run(final RunSpec spec, final ProgressListener progress) {
-        final TimedPass timed = timedPass(spec, progress);
-        final CountingPass counting = countingPass(spec, progress);
+        return run(spec, StreamFactory.FROM_SPEC, progress);
+    }
+
+    /**
+     * Runs {@code spec} with streams from {@code factory} instead of the spec's named workload
+     * (the spec still names machine, layout, allocator, threads and seed).
+     */
+    public static RunResult run(final RunSpec spec, final StreamFactory factory, final ProgressListener progress) {
+        final TimedPass timed = timedPass(spec, factory, progress);
+        final CountingPass counting = countingPass(spec, factory, progress);
         final Histogram alloc = merged(timed.workers, Op.ALLOC);
         final Histogram free = merged(timed.workers, Op.FREE);
         final List<ThreadResult> perThread = new ArrayList<>();
@@ -113,9 +123,22 @@ public final class Driver {
         }
     }
 
+    /**
+     * Binds the layout and builds the allocator. Either may refuse the combination (a layout that
+     * cannot record the allocator's orders, a memmap the host cannot map): that is the user's
+     * configuration, reported as a {@link RunConfigException}, not a crash.
+     */
     private static PageAllocator createAllocator(final RunSpec spec, final Machine machine, final Access access) {
-        final Memmap memmap = Layouts.byName(spec.layout()).bind(machine, access);
-        return Allocators.create(spec.allocator(), memmap, spec.allocatorOptions());
+        try {
+            final Memmap memmap = Layouts.byName(spec.layout()).bind(machine, access);
+            return Allocators.create(spec.allocator(), memmap, spec.allocatorOptions());
+        } catch (final OutOfMemoryError e) {
+            throw new RunConfigException(RunConfigException.Input.MEMORY, "the host cannot map the "
+                    + spec.layout() + " metadata for " + machine.pages() + " pages: " + e.getMessage());
+        } catch (final IllegalArgumentException e) {
+            throw new RunConfigException(RunConfigException.Input.OTHER, spec.layout() + " with " + spec.allocator()
+                    + " on " + machine.ramBytes() + " bytes: " + e.getMessage());
+        }
     }
 
     private static void check(final RunSpec spec, final PageAllocator allocator, final Machine machine) {
@@ -136,11 +159,10 @@ public final class Driver {
         }
     }
 
-    private static Workload[] streams(final RunSpec spec, final Machine machine) {
+    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine) {
         final Workload[] streams = new Workload[spec.threads()];
         for (int t = 0; t < streams.length; t++) {
-            streams[t] = Workloads.create(spec.workload(), machine.pages(), machine.pageShift(), t, spec.threads(),
-                    spec.seed());
+            streams[t] = factory.create(spec, machine.pages(), machine.pageShift(), t);
         }
         return streams;
     }
@@ -180,11 +202,12 @@ public final class Driver {
                              BytesPerPage bytesPerPage, WorkloadStats stats, VerifyReport verify) {
     }
 
-    private static TimedPass timedPass(final RunSpec spec, final ProgressListener progress) {
+    private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory,
+                                       final ProgressListener progress) {
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = createAllocator(spec, machine, PlainAccess.INSTANCE);
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, machine);
+            final Workload[] streams = streams(spec, factory, machine);
             final Worker[] workers = new Worker[streams.length];
             final StartGate gate = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
@@ -315,9 +338,11 @@ public final class Driver {
             boolean more;
             long done = 0;
             try {
+                // Setup (fill, warm-up) goes through the same step() as the measured ops, so the
+                // JIT has compiled exactly the measured path before the clock starts.
                 more = workload.next(op);
                 while (more && !op.measured) {
-                    untimed(op);
+                    step(op);
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         PUBLISHED.setOpaque(this, done);
                     }
@@ -334,23 +359,11 @@ public final class Driver {
                 }
                 final Histogram allocs = histograms[Op.ALLOC];
                 final Histogram frees = histograms[Op.FREE];
-                final PageAllocator a = allocator;
-                final int cpu = vcpu;
                 long measured = 0;
                 startNs = System.nanoTime();
                 while (more) {
-                    if (op.kind == Op.ALLOC) {
-                        final long t0 = System.nanoTime();
-                        final long pfn = a.alloc(op.order, op.allocatee, cpu);
-                        final long t1 = System.nanoTime();
-                        allocs.recordValue(Math.min(t1 - t0, MAX_LATENCY_NS));
-                        workload.allocated(pfn);
-                    } else {
-                        final long t0 = System.nanoTime();
-                        a.free(op.pfn, op.order, cpu);
-                        final long t1 = System.nanoTime();
-                        frees.recordValue(Math.min(t1 - t0, MAX_LATENCY_NS));
-                    }
+                    final long ns = Math.min(step(op), MAX_LATENCY_NS);
+                    (op.kind == Op.ALLOC ? allocs : frees).recordValue(ns);
                     measured++;
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         PUBLISHED.setOpaque(this, done);
@@ -365,12 +378,18 @@ public final class Driver {
             }
         }
 
-        private void untimed(final Op op) {
+        /** Performs one op, timing only the allocator call; reports an alloc's outcome to the workload. */
+        private long step(final Op op) {
             if (op.kind == Op.ALLOC) {
-                workload.allocated(allocator.alloc(op.order, op.allocatee, vcpu));
-            } else {
-                allocator.free(op.pfn, op.order, vcpu);
+                final long t0 = System.nanoTime();
+                final long pfn = allocator.alloc(op.order, op.allocatee, vcpu);
+                final long t1 = System.nanoTime();
+                workload.allocated(pfn);
+                return t1 - t0;
             }
+            final long t0 = System.nanoTime();
+            allocator.free(op.pfn, op.order, vcpu);
+            return System.nanoTime() - t0;
         }
     }
 
@@ -409,7 +428,8 @@ public final class Driver {
 
     // ---- counting pass ----
 
-    private record CountingPass(long[][] lines, long[] ops, long[][] perOpHistogram, long[] max, WorkloadStats stats) {
+    private record CountingPass(long[][] lines, long[] ops, long[][] perOpHistogram, long[] max,
+                                long[][] linesByOrder, long[][] opsByOrder, WorkloadStats stats) {
 
         CachelineSummary summary(final int kind) {
             if (ops[kind] == 0) {
@@ -431,20 +451,29 @@ public final class Driver {
                     break;
                 }
             }
-            return new CachelineSummary(ops[kind], (double) total / ops[kind], byRegion, p99, max[kind]);
+            final Map<Integer, Double> byOrder = new java.util.TreeMap<>();
+            for (int order = 0; order < ORDERS; order++) {
+                if (opsByOrder[kind][order] > 0) {
+                    byOrder.put(order, (double) linesByOrder[kind][order] / opsByOrder[kind][order]);
+                }
+            }
+            return new CachelineSummary(ops[kind], (double) total / ops[kind], byRegion, p99, max[kind], byOrder);
         }
     }
 
-    private static CountingPass countingPass(final RunSpec spec, final ProgressListener progress) {
+    private static CountingPass countingPass(final RunSpec spec, final StreamFactory factory,
+                                             final ProgressListener progress) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = createAllocator(spec, machine, access);
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, machine);
+            final Workload[] streams = streams(spec, factory, machine);
             final long[][] lines = new long[Op.KINDS][Region.count()];
             final long[] ops = new long[Op.KINDS];
             final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];
             final long[] max = new long[Op.KINDS];
+            final long[][] linesByOrder = new long[Op.KINDS][ORDERS];
+            final long[][] opsByOrder = new long[Op.KINDS][ORDERS];
             final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " cachelines", estimatedOps(streams));
             final Op op = new Op();
             final boolean[] finished = new boolean[streams.length];
@@ -485,6 +514,8 @@ public final class Driver {
                         histogram[k][Math.min(total, LINE_BUCKETS - 1)]++;
                         max[k] = Math.max(max[k], total);
                         ops[k]++;
+                        linesByOrder[k][op.order] += total;
+                        opsByOrder[k][op.order]++;
                     }
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         meter.update(done);
@@ -494,7 +525,7 @@ public final class Driver {
             meter.finish();
             final WorkloadStats stats = stats(streams);
             verify("cacheline pass", spec, allocator, stats);
-            return new CountingPass(lines, ops, histogram, max, stats);
+            return new CountingPass(lines, ops, histogram, max, linesByOrder, opsByOrder, stats);
         }
     }
 }

@@ -10,19 +10,28 @@ final class ProgressMeter {
     private final ProgressListener listener;
     private final String pass;
     private final long estimatedTotal;
-    private final long startNs = System.nanoTime();
-    private long lastNs = startNs;
+    private final java.util.function.LongSupplier clock;
+    private final long startNs;
+    private long lastNs;
     private long lastDone;
     private boolean reported;
 
     ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal) {
+        this(listener, pass, estimatedTotal, System::nanoTime);
+    }
+
+    ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal,
+                  final java.util.function.LongSupplier clock) {
         this.listener = listener;
         this.pass = pass;
         this.estimatedTotal = estimatedTotal;
+        this.clock = clock;
+        this.startNs = clock.getAsLong();
+        this.lastNs = startNs;
     }
 
     void update(final long done) {
-        final long now = System.nanoTime();
+        final long now = clock.getAsLong();
         if (now - startNs < ProgressListener.DELAY_NS || now - lastNs < ProgressListener.INTERVAL_NS) {
             return;
         }

@@ -6,19 +6,19 @@ package dev.memu.workload;
  * nothing. Removal swaps the last block into the hole (order of blocks does not matter, and a
  * random slot then means a random block).
  */
-final class LiveBlocks {
+public final class LiveBlocks {
 
     private final long[] pfns;
     private final byte[] orders;
     private int count;
     private long pages;
 
-    LiveBlocks(final int capacity) {
+    public LiveBlocks(final int capacity) {
         this.pfns = new long[capacity];
         this.orders = new byte[capacity];
     }
 
-    void add(final long pfn, final int order) {
+    public void add(final long pfn, final int order) {
         if (count == pfns.length) {
             throw new IllegalStateException("workload holds " + count + " blocks, its capacity");
         }
@@ -28,31 +28,31 @@ final class LiveBlocks {
         pages += 1L << order;
     }
 
-    long pfn(final int slot) {
+    public long pfn(final int slot) {
         return pfns[slot];
     }
 
-    int order(final int slot) {
+    public int order(final int slot) {
         return orders[slot];
     }
 
     /** Forgets the block in {@code slot}; the last block moves there. */
-    void remove(final int slot) {
+    public void remove(final int slot) {
         pages -= 1L << orders[slot];
         count--;
         pfns[slot] = pfns[count];
         orders[slot] = orders[count];
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 
-    long pages() {
+    public long pages() {
         return pages;
     }
 
-    int capacity() {
+    public int capacity() {
         return pfns.length;
     }
 }

@@ -103,7 +103,7 @@ public final class OrderMix {
     }
 
     /** One order drawn with the mix's weights. */
-    int sample(final SplitMix64 random) {
+    public int sample(final SplitMix64 random) {
         final long r = random.nextLong(total);
         int i = 0;
         while (cumulative[i] <= r) {

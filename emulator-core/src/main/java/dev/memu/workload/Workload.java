@@ -64,7 +64,7 @@ public abstract class Workload {
             awaitingAlloc = true;
             pendingOrder = op.order;
             pendingMeasured = op.measured;
-            op.allocatee = random.nextBoolean() ? ANON : FILE;
+            op.allocatee = allocatee(op.order);
             if (op.measured) {
                 measuredAllocs++;
             } else {
@@ -98,6 +98,14 @@ public abstract class Workload {
             live.add(pfn, pendingOrder);
         }
         onAllocated(pfn, pendingOrder, pendingMeasured);
+    }
+
+    /**
+     * The owner of the next allocation of {@code order}: an anonymous or a file folio at random,
+     * descriptor address 0. Workloads that build real descriptors override this.
+     */
+    protected long allocatee(final int order) {
+        return random.nextBoolean() ? ANON : FILE;
     }
 
     /** Produces the next op (kind, order, pfn, measured); false when done. */

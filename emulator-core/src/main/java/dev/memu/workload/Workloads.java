@@ -1,14 +1,26 @@
 package dev.memu.workload;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The workloads memu knows by name, and how a spec becomes one stream per thread. */
+/**
+ * The workloads memu knows by name, in the order help lists them, and how a spec becomes one
+ * stream per thread. A new workload is one line here.
+ */
 public final class Workloads {
 
     public static final String CHURN = "churn";
     public static final String FRAGMENT = "fragment";
 
-    private static final List<String> NAMES = List.of(CHURN, FRAGMENT);
+    private static final Map<String, WorkloadFactory> ALL = new LinkedHashMap<>();
+
+    static {
+        ALL.put(CHURN, (spec, share) -> new ChurnWorkload(share.seed(), spec.orders(), share.fillPages(),
+                share.warmupOps(), share.ops()));
+        ALL.put(FRAGMENT, (spec, share) -> new FragmentWorkload(share.seed(), spec.orders(), share.fillPages(),
+                spec.freeFraction(), spec.probeOrder()));
+    }
 
     /**
      * Largest fill one run may ask for, in pages: the streams keep every live block in arrays on
@@ -20,13 +32,14 @@ public final class Workloads {
     }
 
     public static List<String> names() {
-        return NAMES;
+        return List.copyOf(ALL.keySet());
     }
 
     /** @throws IllegalArgumentException naming the workload and the known ones */
     public static void check(final String name) {
-        if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown workload '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+        if (!ALL.containsKey(name)) {
+            throw new IllegalArgumentException("unknown workload '" + name + "' (known: "
+                    + String.join(", ", ALL.keySet()) + ")");
         }
     }
 
@@ -44,14 +57,11 @@ public final class Workloads {
             throw new IllegalArgumentException("a fill of " + fill + " pages is above the limit of " + MAX_FILL_PAGES
                     + " pages; lower the occupancy or the max fill");
         }
-        final long seed = SplitMix64.derive(baseSeed, stream);
-        final long fillShare = Math.max(1, share(fill, stream, streams));
-        return switch (spec.name()) {
-            case CHURN -> new ChurnWorkload(seed, spec.orders(), fillShare, share(spec.warmupOps(), stream, streams),
-                    share(spec.ops(), stream, streams));
-            case FRAGMENT -> new FragmentWorkload(seed, spec.orders(), fillShare, spec.freeFraction(), spec.probeOrder());
-            default -> throw new IllegalArgumentException("unknown workload '" + spec.name() + "'");
-        };
+        final WorkloadFactory.Share share = new WorkloadFactory.Share(stream, streams,
+                SplitMix64.derive(baseSeed, stream), Math.max(1, share(fill, stream, streams)),
+                share(spec.warmupOps(), stream, streams), share(spec.ops(), stream, streams));
+        check(spec.name());
+        return ALL.get(spec.name()).create(spec, share);
     }
 
     /** Stream {@code i}'s part of {@code total} split over {@code n} streams; the parts sum to total. */

@@ -3,7 +3,9 @@ package dev.memu.driver;
 import dev.memu.access.Region;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
+import dev.memu.workload.Op;
 import dev.memu.workload.OrderMix;
+import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,10 @@ class DriverTest {
             assertTrue(r.allocLines().total() >= 1 && r.freeLines().total() >= 1, r.allocLines().toString());
             assertTrue(r.allocLines().byRegion().get(Region.MEMMAP) >= 1);
             assertTrue(r.allocLines().max() >= r.allocLines().p99());
+            // Per-order means weigh back to the overall mean (the default mix has orders 0-3 and 9).
+            assertEquals(java.util.Set.of(0, 1, 2, 3, 9), r.allocLines().byOrder().keySet());
+            assertTrue(r.allocLines().byOrder().get(9) > r.allocLines().byOrder().get(0),
+                    "an order-9 alloc records its allocatee in 512 entries");
         }
     }
 
@@ -129,6 +135,65 @@ class DriverTest {
         assertThrows(IllegalArgumentException.class, () -> RunSpec.of(RAM, "memdesc8", "buddy", 0, churn(1)));
         assertEquals(RunConfigException.Input.MEMORY, assertThrows(RunConfigException.class,
                 () -> Driver.validate(RunSpec.of(1000, "memdesc8", "buddy", 1, churn(1)))).input());
+    }
+
+    @Test
+    void aHugeRamCostsWhatTheOpsCostNotWhatTheRamIs() {
+        // 64 GiB emulated (16 Mi pages) on a test heap of 2 GiB: the fill is capped, nothing is sized by RAM.
+        final WorkloadSpec spec = churn(2_000).withMaxFillBytes(16L << 20);
+        final RunResult r = Driver.run(RunSpec.of(64L << 30, "memdesc8", "buddy", 1, spec));
+        assertEquals(16L << 20, r.pages());
+        assertEquals(4096, r.workload().fillTargetPages());
+        assertEquals(8.0, r.bytesPerPage().byRegion().get(Region.MEMMAP), 1e-9);
+        assertTrue(r.verify().ok());
+        assertEquals(r.pages() - r.verify().allocatedPages(), r.verify().freePages());
+    }
+
+    /** LLFree's "bulk" shape from outside the workload package: allocate n order-0 pages, free them in reverse. */
+    static final class Bulk extends Workload {
+        private final int n;
+        private int emitted;
+
+        Bulk(final long seed, final int n) {
+            super(seed, OrderMix.parse("0:1"), 0, n);
+            this.n = n;
+        }
+
+        @Override
+        public String name() {
+            return "bulk";
+        }
+
+        @Override
+        protected boolean produce(final Op op) {
+            if (emitted < n) {
+                emitted++;
+                alloc(op, 0, true);
+                return true;
+            }
+            if (live.count() > 0) {
+                freeSlot(op, live.count() - 1, true);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public long estimatedOps() {
+            return 2L * n;
+        }
+    }
+
+    @Test
+    void runsStreamsFromACallersOwnFactory() {
+        final StreamFactory bulk = (spec, pages, pageShift, stream) -> new Bulk(spec.seed() + stream, 3000);
+        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(1)), bulk, ProgressListener.NONE);
+        assertEquals(2 * 2 * 3000, r.ops());
+        assertEquals(2 * 3000, r.alloc().count());
+        assertEquals(0, r.verify().allocatedPages());
+        final long[] blocks = r.freeBlocksByOrder();
+        assertEquals(PAGES >> 10, blocks[10], "every page freed: buddy merged all the way back to max order");
+        assertEquals(2 * 3000, r.allocLines().ops());
     }
 
     @Test
