@@ -29,6 +29,11 @@ import java.util.List;
  *       {@code list_del} does, and {@code list_add_tail} is possible. Boot-time freeing puts
  *       blocks at the tail ({@code FPI_TO_TAIL}, as {@code __free_pages_core} does) so the
  *       lowest pfns are handed out first.</li>
+ *   <li>Every free reads its pageblock's migratetype ({@code get_pfnblock_migratetype}, one
+ *       usemap line) and a block larger than a pageblock goes back one pageblock at a time
+ *       ({@code split_large_buddy}, Linux 6.10+); merges at order >= {@code pageblock_order} read
+ *       the buddy's migratetype too. Everything is MIGRATE_MOVABLE here, so the values never stop
+ *       a merge; the reads are kept for what they cost.</li>
  *   <li>A zone lock, a spinning CAS on a word of the zone as {@code spin_lock(&zone->lock)} is,
  *       held only around the free-list work. Checks and memmap updates of the caller's own block
  *       happen outside it, as {@code free_pages_prepare} and {@code post_alloc_hook} do.</li>
@@ -51,7 +56,14 @@ import java.util.List;
  * 104*(maxOrder+1)       8   flags (unused)
  * 104*(maxOrder+1) + 8   8   zone lock: 0 = free, 1 = held
  * next 64-byte line      8   NR_FREE_PAGES (Linux: a per-CPU vm_stat diff, never the lock's line)
+ * next 64-byte line          usemap: one {@code struct mem_section_usage} per 128 MiB section
+ *                            (2^15 pfns), 40 bytes each, back to back as sparse_init allocates them:
+ *   +0                   8     subsection_map (unused)
+ *   +8                  32     pageblock_flags: 4 bits per pageblock of 2^9 pfns (64 per section),
+ *                              migratetype in bits 0..2, MIGRATE_MOVABLE = 1
  * </pre>
+ * Zone and usemap share one mapping so that a small emulated RAM is not charged a host page for
+ * a few bytes of usemap.
  * The other migratetypes' list heads are left empty: memu allocates everything as movable.
  */
 public final class BuddyAllocator implements PageAllocator {
@@ -65,6 +77,16 @@ public final class BuddyAllocator implements PageAllocator {
     private static final long AREA_NR_FREE = 96;
     private static final long LINE = 64;
 
+    /** pageblock_order with 4 KiB pages and hugetlb (x86-64): 2 MiB pageblocks. */
+    static final int PAGEBLOCK_ORDER = 9;
+    /** x86-64 SECTION_SIZE_BITS 27 with 4 KiB pages: 2^15 pfns per memory section. */
+    private static final int SECTION_SHIFT = 15;
+    private static final long USAGE_BYTES = 40;
+    private static final long USAGE_PAGEBLOCK_FLAGS = 8;
+    private static final int PAGEBLOCK_BITS = 4;
+    private static final long MIGRATETYPE_MASK = 0x7;
+    private static final long ALL_MOVABLE = 0x1111_1111_1111_1111L;
+
     private final Memmap memmap;
     private final Access access;
     private final MemorySegment zone;
@@ -72,6 +94,7 @@ public final class BuddyAllocator implements PageAllocator {
     private final int maxOrder;
     private final long lockOffset;
     private final long nrFreePagesOffset;
+    private final long usemapOffset;
 
     public BuddyAllocator(final Memmap memmap, final AllocatorOptions options) {
         this.memmap = memmap;
@@ -86,7 +109,16 @@ public final class BuddyAllocator implements PageAllocator {
         this.maxOrder = Math.min(requested, fitsRam);
         this.lockOffset = area(maxOrder + 1) + 8;
         this.nrFreePagesOffset = (lockOffset + 8 + LINE - 1) & -LINE;
-        this.zone = memmap.machine().allocate(Region.ALLOCATOR, nrFreePagesOffset + 8);
+        this.usemapOffset = nrFreePagesOffset + LINE;
+        final long sections = (pages + (1L << SECTION_SHIFT) - 1) >>> SECTION_SHIFT;
+        this.zone = memmap.machine().allocate(Region.ALLOCATOR, usemapOffset + sections * USAGE_BYTES);
+        // memmap_init_range: every pageblock starts MIGRATE_MOVABLE.
+        for (long section = 0; section < sections; section++) {
+            for (long word = 0; word < 4; word++) {
+                access.setLong(Region.ALLOCATOR, zone,
+                        usemapOffset + section * USAGE_BYTES + USAGE_PAGEBLOCK_FLAGS + word * 8, ALL_MOVABLE);
+            }
+        }
         for (int order = 0; order <= maxOrder; order++) {
             access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD, Memmap.NIL);
             access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_TAIL, Memmap.NIL);
@@ -151,7 +183,14 @@ public final class BuddyAllocator implements PageAllocator {
         memmap.clearAllocated(pfn, order);
         lock();
         try {
-            freeOnePage(pfn, order);
+            // split_large_buddy: a block larger than a pageblock is freed a pageblock at a time,
+            // each with its pageblock's migratetype; the halves then merge as buddies do.
+            final int step = Math.min(order, PAGEBLOCK_ORDER);
+            final long end = pfn + (1L << order);
+            for (long block = pfn; block < end; block += 1L << step) {
+                pageblockMigratetype(block);
+                freeOnePage(block, step);
+            }
         } finally {
             unlock();
         }
@@ -234,6 +273,9 @@ public final class BuddyAllocator implements PageAllocator {
             if (buddy + (1L << order) > pages || memmap.freeOrder(buddy) != order) {
                 break;
             }
+            if (order >= PAGEBLOCK_ORDER) {
+                pageblockMigratetype(buddy);   // all movable: never stops the merge
+            }
             delFromFreeList(buddy, order);
             pfn &= buddy;
             order++;
@@ -307,6 +349,15 @@ public final class BuddyAllocator implements PageAllocator {
     private void addFreePages(final long delta) {
         access.setLong(Region.ALLOCATOR, zone, nrFreePagesOffset,
                 access.getLong(Region.ALLOCATOR, zone, nrFreePagesOffset) + delta);
+    }
+
+    /** get_pfnblock_migratetype: reads the usemap word holding {@code pfn}'s pageblock flags. */
+    private int pageblockMigratetype(final long pfn) {
+        final long section = pfn >>> SECTION_SHIFT;
+        final long bit = ((pfn & ((1L << SECTION_SHIFT) - 1)) >>> PAGEBLOCK_ORDER) * PAGEBLOCK_BITS;
+        final long word = access.getLong(Region.ALLOCATOR, zone,
+                usemapOffset + section * USAGE_BYTES + USAGE_PAGEBLOCK_FLAGS + (bit >>> 6) * 8);
+        return (int) ((word >>> (bit & 63)) & MIGRATETYPE_MASK);
     }
 
     private static long area(final int order) {

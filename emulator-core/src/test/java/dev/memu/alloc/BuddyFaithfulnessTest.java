@@ -113,6 +113,43 @@ class BuddyFaithfulnessTest {
         }
     }
 
+    /**
+     * An order-0 free that cannot merge touches, in Linux 6.12 (free_one_page), the zone lock, the
+     * pageblock's usemap word (get_pfnblock_migratetype), free_area[0]'s list head and nr_free,
+     * and NR_FREE_PAGES: five allocator lines.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layouts")
+    void orderZeroFreeWithoutMergeTouchesTheLinesLinuxTouches(final Layout layout) {
+        final CountingAccess counting = new CountingAccess();
+        start(layout, counting);
+        for (int i = 0; i < 4; i++) {
+            buddy.alloc(0, OWNER, 0);             // pfns 0..3
+        }
+        counting.beginOp();
+        buddy.free(1, 0, 0);                      // buddy 0 is allocated: no merge
+        counting.endOp();
+        assertEquals(5, counting.lastOpLines(Region.ALLOCATOR), "lock, usemap, list head, nr_free, NR_FREE_PAGES");
+        assertEquals(0, buddy.memmap().freeOrder(1), "pfn 1 is a free order-0 block");
+    }
+
+    /** split_large_buddy: an order-10 block goes back as two order-9 pageblocks that then merge. */
+    @Test
+    void freeingAMaxOrderBlockReadsBothPageblocksAndMergesBack() {
+        final CountingAccess counting = new CountingAccess();
+        start(Layouts.byName("memdesc16"), counting);
+        final long pfn = buddy.alloc(10, OWNER, 0);
+        counting.beginOp();
+        buddy.free(pfn, 10, 0);
+        counting.endOp();
+        assertEquals(PAGES >> 10, buddy.freeBlocksByOrder()[10], "all memory in order-10 blocks again");
+        assertEquals(0, buddy.freeBlocksByOrder()[9], "the two halves merged");
+        // free_area[9] (head, tail and nr_free: 3 lines, as 104-byte areas straddle lines),
+        // free_area[10] (1 line for its list head, its nr_free in the next), the lock, NR_FREE_PAGES
+        // and the usemap: 7 lines, against 5 for an order-10 block put straight on its list.
+        assertEquals(7, counting.lastOpLines(Region.ALLOCATOR), "allocator lines of a split max-order free");
+    }
+
     /** __rmqueue_smallest reads one free_area per order it scans: 104-byte areas, one line each. */
     @Test
     void scanningOrdersTouchesALinePerOrder() {

@@ -100,8 +100,13 @@ public final class ReferenceModel {
         return live.get(random.nextInt(live.size()));
     }
 
-    public int indexOf(final long pfn) {
-        return indexByPfn.get(pfn);
+    /** The live block at {@code pfn}. */
+    public Block block(final long pfn) {
+        final Integer i = indexByPfn.get(pfn);
+        if (i == null) {
+            throw new IllegalStateException("model: no live block at 0x" + Long.toHexString(pfn));
+        }
+        return live.get(i);
     }
 
     /** True when some naturally aligned range of 2^order pages inside RAM has no live page. */
