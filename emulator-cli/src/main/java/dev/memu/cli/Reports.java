@@ -1,10 +1,12 @@
 package dev.memu.cli;
 
+import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.Driver;
 import dev.memu.driver.ProgressListener;
 import dev.memu.driver.RunConfigException;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
+import dev.memu.driver.StreamFactory;
 import dev.memu.machine.Machine;
 import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
@@ -23,8 +25,14 @@ final class Reports {
 
     /** Runs in this JVM; a configuration the machine cannot run becomes a usage error naming the option. */
     static RunResult run(final RunSpec spec, final String memText, final ProgressListener progress) {
+        return run(spec, memText, AllocatorBoot.NONE, progress);
+    }
+
+    /** {@link #run(RunSpec, String, ProgressListener)} with each pass's allocator booted by {@code boot} first. */
+    static RunResult run(final RunSpec spec, final String memText, final AllocatorBoot boot,
+                         final ProgressListener progress) {
         try {
-            return Driver.run(spec, progress);
+            return Driver.run(spec, StreamFactory.FROM_SPEC, boot, progress);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

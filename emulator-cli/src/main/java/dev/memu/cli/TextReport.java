@@ -37,9 +37,14 @@ final class TextReport {
                 .append(Sizes.format(lng(c, "memBytes"))).append(" of emulated RAM (").append(lng(c, "pages"))
                 .append(" pages of ").append(Sizes.format(lng(c, "pageSize"))).append("), seed ").append(lng(c, "seed"))
                 .append('\n');
-        sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
-                .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
-                .append(" pages; orders ").append(str(c, "orders")).append('\n');
+        FromHost.header(sb, c);
+        if (c.containsKey("fromHost")) {
+            sb.append(FromHost.fillLine(c, pct(Json.number(c, "occupancy"))));
+        } else {
+            sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
+                    .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
+                    .append(" pages; orders ").append(str(c, "orders")).append('\n');
+        }
         if ("fragment".equals(workload)) {
             sb.append("  measured: free ").append(pct(Json.number(c, "freeFraction")))
                     .append(" of the filled pages at random, then try order-").append(lng(c, "probeOrder"))
