@@ -64,6 +64,7 @@ public final class MemdescHeap {
     private final java.util.concurrent.atomic.AtomicLong requested = new java.util.concurrent.atomic.AtomicLong();
     private final Object carveLock = new Object();
     private final long reserve;
+    private final byte[] chunkClass;   // per chunk: class index + 1, 0 = not carved (checks frees)
 
     /**
      * A heap in {@code region} of {@code machine} with room for up to {@code reserveBytes} of
@@ -100,6 +101,7 @@ public final class MemdescHeap {
         this.liveObjects = new long[classes.length];
         this.chunks = new long[classes.length];
         this.reserve = reserve;
+        this.chunkClass = new byte[Math.toIntExact(reserve / CHUNK_BYTES)];
     }
 
     /** The descriptor heap of a machine: region MEMDESC, default classes, room for 160 B per page. */
@@ -160,7 +162,7 @@ public final class MemdescHeap {
                 offset = off;
             } else {
                 if (bumpNext[c] + size > bumpEnd[c]) {
-                    final long chunk = carve();
+                    final long chunk = carve(c);
                     chunks[c]++;
                     bumpNext[c] = chunk;
                     bumpEnd[c] = chunk + (CHUNK_BYTES / size) * size;
@@ -186,7 +188,8 @@ public final class MemdescHeap {
         final int size = sizes[c];
         final long off = offset(address);
         if (off < base || off >= base + carvedBytes() || (off & (ALIGN - 1)) != 0
-                || ((off - base) % CHUNK_BYTES) % size != 0) {
+                || chunkClassOf(off) != c || ((off - base) % CHUNK_BYTES) % size != 0
+                || (off - base) % CHUNK_BYTES >= (CHUNK_BYTES / size) * size) {
             throw new IllegalArgumentException("0x" + Long.toHexString(address) + " is not a " + size
                     + "-byte object of this " + region.key() + " heap");
         }
@@ -202,15 +205,22 @@ public final class MemdescHeap {
         requested.addAndGet(-bytes);
     }
 
-    private long carve() {
+    private long carve(final int c) {
         synchronized (carveLock) {
             if (carved + CHUNK_BYTES > reserve) {
                 throw new OutOfMemoryError(region.key() + " heap reservation of " + reserve + " bytes is used up");
             }
             final long chunk = base + carved;
+            chunkClass[(int) (carved / CHUNK_BYTES)] = (byte) (c + 1);
             carved += CHUNK_BYTES;
             machine.footprint().add(region, CHUNK_BYTES);
             return chunk;
+        }
+    }
+
+    private int chunkClassOf(final long off) {
+        synchronized (carveLock) {
+            return chunkClass[(int) ((off - base) / CHUNK_BYTES)] - 1;
         }
     }
 

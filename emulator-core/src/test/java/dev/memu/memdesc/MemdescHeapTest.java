@@ -34,6 +34,7 @@ class MemdescHeapTest {
             heap.free(objs[7], 88);
             assertThrows(IllegalArgumentException.class, () -> heap.free(objs[7], 88), "double free");
             assertThrows(IllegalArgumentException.class, () -> heap.free(objs[8] + 16, 88), "not an object");
+            assertThrows(IllegalArgumentException.class, () -> heap.free(objs[9], 16), "object of another class");
             assertEquals(objs[7], heap.alloc(90), "freed object reused first");
             assertEquals(mapped, heap.mappedBytes());
         }
