@@ -12,6 +12,11 @@ public enum FailureAction {
     UNRECOVERABLE(false),
     /** Recoverable type, but no free block for the new copy: the data is lost with the page. */
     NO_MEMORY(false),
+    /**
+     * The owner has no descriptor memu can read (a made-up allocatee): type known from the tag
+     * only, nothing can be moved. Poisoned; the page leaves when the owner frees it.
+     */
+    NO_DESCRIPTOR(false),
     /** The pfn was already poisoned. */
     ALREADY_POISONED(true),
     /** Not in use by anyone (offline/reserved): marked, nothing to recover. */

@@ -28,6 +28,7 @@ import java.util.Map;
  * slab, page table, netpool,     unrecoverable: PG_hwpoison on the descriptor;  lost
  * zone-device, vmalloc           the page leaves when its owner frees it
  * hwpoison / offline             nothing more                                   recovered
+ * any type, made-up allocatee    poisoned, leaves when freed (no descriptor)    lost
  * </pre>
  * The model is soft-offline-like: the bad page's bytes are still readable when they are copied.
  * Stop-the-world: call while no other vcpu allocates or frees.
@@ -101,6 +102,14 @@ public final class MemoryFailure {
                 allocator.poison(pfn, vcpu);
                 return new FailureOutcome(owner, FailureAction.NOT_IN_USE, -1, true);
             }
+            default -> {
+                if (!owner.hasDescriptor()) {
+                    allocator.poison(pfn, vcpu);
+                    return new FailureOutcome(owner, FailureAction.NO_DESCRIPTOR, -1, true);
+                }
+            }
+        }
+        switch (owner.type()) {
             case FILE_FOLIO -> {
                 if (!descs.testFlags(owner.allocatee(), MemdescHeader.PG_DIRTY)) {
                     return dropAndReread(owner, vcpu);

@@ -11,8 +11,9 @@ import dev.memu.memdesc.Memdescs;
  * From a bare pfn to its owning allocation, through whichever layout is in use: the memmap entry
  * (or, for peralloc16, the pfn lookup) gives the tagged allocatee, and the descriptor's header
  * gives the allocation's first pfn and order (one more line). A vmalloc area's page array is
- * scanned for the pfn's index. Bare tags (hwpoison, offline) have no descriptor; their head is
- * found by probing the aligned candidates in the memmap.
+ * scanned for the pfn's index. Bare tags (hwpoison, offline), and pointers that do not lead into
+ * the memdesc heap (workloads that make up their allocatees), have no descriptor: their head is
+ * found by probing the aligned candidates in the memmap ({@link PageOwner#hasDescriptor()} false).
  *
  * <p>With a {@link CountingAccess} the lookup is one measured operation: {@link PageOwner#lines()}
  * is its distinct cachelines over all regions.
@@ -51,7 +52,7 @@ public final class OwnerLookup {
         int index = -1;
         if (allocatee != Allocatee.NONE) {
             type = Memdescs.type(allocatee);
-            if (Allocatee.descriptor(allocatee) == 0) {
+            if (!descs.hasDescriptor(allocatee)) {
                 for (int o = 0; o <= maxProbeOrder && head < 0; o++) {
                     final long candidate = pfn & -(1L << o);
                     if (memmap.allocatedOrder(candidate) == o) {
@@ -77,6 +78,7 @@ public final class OwnerLookup {
                     + Long.toHexString(allocatee) + " (" + type + ") whose descriptor does not cover it (head "
                     + head + ", order " + order + ", vmalloc index " + index + ")");
         }
-        return new PageOwner(pfn, type, allocatee, head, order, index, lines, nanos);
+        return new PageOwner(pfn, type, allocatee, head, order, index,
+                allocatee != Allocatee.NONE && descs.hasDescriptor(allocatee), lines, nanos);
     }
 }

@@ -11,11 +11,12 @@ import dev.memu.memdesc.MemdescType;
  * @param headPfn       first pfn of the allocation (vmalloc: the pfn itself; -1 when free)
  * @param order         order of the allocation (vmalloc pages: 0; -1 when free)
  * @param vmallocIndex  index of the pfn in its vmalloc area, else -1
+ * @param hasDescriptor the allocatee points to a descriptor in the memdesc heap
  * @param lines         distinct cachelines the lookup touched (0 unless the access layer counts)
  * @param nanos         wall time of the lookup
  */
 public record PageOwner(long pfn, MemdescType type, long allocatee, long headPfn, int order, int vmallocIndex,
-                        int lines, long nanos) {
+                        boolean hasDescriptor, int lines, long nanos) {
 
     public boolean isFree() {
         return type == MemdescType.FREE;

@@ -88,7 +88,7 @@ public final class PoisonAwareAllocator implements PageAllocator {
     public long alloc(final int order, final long allocatee, final int vcpu) {
         while (true) {
             final long pfn = delegate.alloc(order, allocatee, vcpu);
-            if (pfn == NO_PAGE || !containsPoison(pfn, order)) {
+            if (pfn == NO_PAGE || pfn >= managedPages() || !containsPoison(pfn, order)) {
                 return pfn;
             }
             synchronized (this) {                         // should not happen: keep it, try again
@@ -101,7 +101,7 @@ public final class PoisonAwareAllocator implements PageAllocator {
 
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
-        if (pfn >= 0 && order >= 0 && order < 63 && containsPoison(pfn, order)) {
+        if (pfn >= 0 && pfn < managedPages() && order >= 0 && order < 63 && containsPoison(pfn, order)) {
             synchronized (this) {
                 if (order == 0 && takenOff.get((int) pfn)) {
                     throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,

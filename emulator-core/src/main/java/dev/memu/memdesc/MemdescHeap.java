@@ -127,6 +127,12 @@ public final class MemdescHeap {
         return address - space.address();
     }
 
+    /** True when {@code address} lies in a carved chunk of this heap (it may still be a free object). */
+    public boolean contains(final long address) {
+        final long off = address - space.address();
+        return off >= base && off < base + carvedBytes();
+    }
+
     /** The size class an allocation of {@code bytes} gets, in bytes. */
     public int classSize(final int bytes) {
         return sizes[classIndex(bytes)];

@@ -36,6 +36,15 @@ public final class Memdescs {
         return heap;
     }
 
+    /**
+     * True when the allocatee points into this heap: its descriptor can be read. Workloads that
+     * pass made-up pointers (no descriptors) get false.
+     */
+    public boolean hasDescriptor(final long allocatee) {
+        final long address = Allocatee.descriptor(allocatee);
+        return address != 0 && heap.contains(address);
+    }
+
     /** A bare tag, no descriptor: hwpoison, offline/reserved. */
     public static long bare(final MemdescType type) {
         return Allocatee.of(type, 0);

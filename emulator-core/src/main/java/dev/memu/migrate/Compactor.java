@@ -88,7 +88,7 @@ public final class Compactor {
                 }
                 final long a = memmap.allocatee(pfn);
                 final MemdescType type = Allocatee.type(a);
-                if (a == Allocatee.NONE || type == null || !Migrator.isMovable(type) || Allocatee.descriptor(a) == 0) {
+                if (a == Allocatee.NONE || type == null || !Migrator.isMovable(type) || !descs.hasDescriptor(a)) {
                     unmovable = true;
                     break;
                 }

@@ -238,4 +238,28 @@ class MemoryFailureTest {
             assertFalse(allocator.verify().problems().size() > 0);
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("layouts")
+    void madeUpAllocateesAreFoundByTagAndPoisonedUntilFreed(final Layout layout) {
+        try (Machine machine = Machine.create(8L << 20)) {
+            final Memmap memmap = layout.bind(machine, PlainAccess.INSTANCE);
+            final PoisonAwareAllocator allocator = new PoisonAwareAllocator(
+                    new BuddyAllocator(memmap, AllocatorOptions.defaults()));
+            final Memdescs descs = new Memdescs(MemdescHeap.forDescriptors(machine, PlainAccess.INSTANCE));
+            final MemoryFailure failure = new MemoryFailure(allocator, descs, BackingStore.PATTERN);
+            final long fake = Allocatee.of(MemdescType.ANON_FOLIO, 0x7770);    // a workload without descriptors
+            allocator.alloc(0, fake, 0);
+            final long pfn = allocator.alloc(3, fake, 0);
+            final FailureOutcome out = failure.fail(pfn + 5, 0);
+            assertEquals(FailureAction.NO_DESCRIPTOR, out.action());
+            assertEquals(pfn, out.owner().headPfn(), "head found by probing the memmap");
+            assertEquals(3, out.owner().order());
+            assertFalse(allocator.isTakenOff(pfn + 5));
+            allocator.free(pfn, 3, 0);
+            assertTrue(allocator.isTakenOff(pfn + 5));
+            assertEquals(1, failure.stats().lost());
+            assertTrue(allocator.verify().ok(), () -> allocator.verify().toString());
+        }
+    }
 }
