@@ -21,10 +21,13 @@ import java.lang.foreign.MemorySegment;
  *   +128+8i   8  child i address
  * </pre>
  *
- * A lookup finds the entry with the largest first pfn at or below the pfn (a floor search) and
- * checks that its range covers the pfn. Deletion removes empty nodes and collapses the root, but
- * does not merge under-full nodes (the maple tree rebalances; this simplification costs space,
- * never correctness: separators stay valid bounds when keys are only removed).
+ * Separators are kept exact: separator i is the smallest key of child i+1 (deletions that remove a
+ * subtree's smallest key rewrite the one separator naming it). So a lookup, a floor search for
+ * the entry with the largest first pfn at or below the pfn, descends once: the chosen child
+ * always holds a key at or below the pfn (except at the left edge, where nothing does), and the
+ * entry found covers the pfn iff its range reaches it. Deletion removes empty nodes and collapses
+ * the root, but does not merge under-full nodes (the maple tree rebalances; this costs space,
+ * not correctness).
  */
 public final class BTreeLookup implements PfnLookup {
 
@@ -115,12 +118,17 @@ public final class BTreeLookup implements PfnLookup {
 
     /** Index of the child of internal node {@code n} whose key range holds {@code pfn}. */
     private int childIndex(final long n, final long pfn) {
-        final int c = count(n);
-        int i = 0;
-        while (i < c && sep(n, i) <= pfn) {
-            i++;
+        int lo = 0;
+        int hi = count(n);
+        while (lo < hi) {                          // binary search: number of separators <= pfn
+            final int mid = (lo + hi) >>> 1;
+            if (sep(n, mid) <= pfn) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        return i;
+        return lo;
     }
 
     // ---- lookup ----
@@ -147,24 +155,25 @@ public final class BTreeLookup implements PfnLookup {
     /** Finds the entry with the largest first pfn &lt;= pfn below {@code n}; 0 and sets found*, or -1. */
     private long floor(final long n, final int level, final long pfn) {
         if (level == 1) {
-            final int c = count(n);
-            for (int i = c - 1; i >= 0; i--) {
-                if ((key(n, i) & PFN_MASK) <= pfn) {
-                    foundLeaf = n;
-                    foundIndex = i;
-                    return 0;
+            int lo = 0;
+            int hi = count(n);
+            while (lo < hi) {                      // binary search: number of entries starting <= pfn
+                final int mid = (lo + hi) >>> 1;
+                if ((key(n, mid) & PFN_MASK) <= pfn) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
             }
-            return -1;
-        }
-        // Keys left of the chosen child are all smaller: if the child holds none <= pfn, the
-        // floor is the largest key of the nearest non-empty child to its left.
-        for (int i = childIndex(n, pfn); i >= 0; i--) {
-            if (floor(child(n, i), level - 1, pfn) == 0) {
-                return 0;
+            if (lo == 0) {
+                return -1;
             }
+            foundLeaf = n;
+            foundIndex = lo - 1;
+            return 0;
         }
-        return -1;
+        // Exact separators: the chosen child holds a key <= pfn unless pfn is left of every key.
+        return floor(child(n, childIndex(n, pfn)), level - 1, pfn);
     }
 
     // ---- insert ----
@@ -307,6 +316,21 @@ public final class BTreeLookup implements PfnLookup {
         setCount(n, c - 1);
         if (c - 1 == 0 && depth > 1) {
             removeChild(2, n);
+        } else if (pos == 0 && c - 1 > 0) {
+            raiseMin(2, key(n, 0) & PFN_MASK);
+        }
+    }
+
+    /**
+     * The subtree below pathNode[level]'s child has a new smallest key: rewrite the one separator
+     * that names it (in the lowest ancestor where the path does not take the leftmost child).
+     */
+    private void raiseMin(final int fromLevel, final long newMin) {
+        for (int level = fromLevel; level <= depth; level++) {
+            if (pathIndex[level] > 0) {
+                setSep(pathNode[level], pathIndex[level] - 1, newMin);
+                return;
+            }
         }
     }
 
@@ -326,7 +350,9 @@ public final class BTreeLookup implements PfnLookup {
             }
             return;
         }
-        // Drop child at and one separator next to it.
+        // Drop child at and one separator next to it. Dropping child 0 makes the old sep[0] (the
+        // smallest key of the old child 1) this node's smallest key: tell the ancestors.
+        final long oldSep0 = sep(n, 0);
         final int sepToDrop = at == 0 ? 0 : at - 1;
         for (int j = sepToDrop; j < c - 1; j++) {
             setSep(n, j, sep(n, j + 1));
@@ -335,6 +361,9 @@ public final class BTreeLookup implements PfnLookup {
             setChild(n, j, child(n, j + 1));
         }
         setCount(n, c - 1);
+        if (at == 0) {
+            raiseMin(level + 1, oldSep0);
+        }
         // Collapse a root with a single child.
         while (depth > 1 && root == n && count(n) == 0 && level == depth) {
             root = child(n, 0);
