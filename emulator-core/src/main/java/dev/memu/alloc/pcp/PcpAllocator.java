@@ -42,14 +42,19 @@ import java.util.List;
  * </ul>
  *
  * <h2>Ownership in the memmap</h2>
- * A block on a PCP list is free for the user but allocated as far as the backend knows: the PCP
- * took it from the backend and gives it back in bulk. Its memmap entries therefore name the PCP
- * as allocatee ({@link #pcpOwner()}: tag {@link #OWNER_TYPE}, descriptor address = this PCP's
- * off-heap area, so no user allocatee can equal it), which keeps the backend from merging with it
- * and lets the backend verify itself unchanged. An alloc records the user's allocatee over it
- * ({@code memmap.setAllocated}); a free replaces the user's allocatee with the PCP's again. For
- * order 0 either is one write to the same memmap line the free check reads. A free of a block that
- * reads as PCP-owned is a double free ({@link BadFreeException.Kind#DOUBLE_FREE}).
+ * A block on a PCP list is free for the user and allocated as far as the backend knows. As in
+ * Linux, where a page on a pcp list has no mapping, no refcount and no PageBuddy, its memmap
+ * entries read as unowned ({@link Allocatee#NONE}) and not free: the backend never merges with it,
+ * and a free of it is a {@link BadFreeException.Kind#DOUBLE_FREE} by the same check as for a page
+ * on the backend's lists. An alloc records the user's allocatee ({@code memmap.setAllocated}), a
+ * free clears it ({@code memmap.clearAllocated}): for order 0 one write each, to the memmap line
+ * the free check reads anyway.
+ * <p>Towards the backend the PCP is an ordinary caller with its own allocatee, {@link #pcpOwner()}
+ * (tag {@link #OWNER_TYPE}, descriptor address = this PCP's off-heap area, so no user allocatee
+ * equals it). A refill allocates with it and clears it; a bulk free writes it back just before
+ * handing the block to the backend's {@code free}, which checks and clears it. Both are extra
+ * stores to lines those paths touch anyway. {@link #verify()} marks the held blocks the same way
+ * for the duration of the backend's own walk, then clears them again.
  *
  * <h2>Drain protocol: the owner never locks and never does an atomic read-modify-write</h2>
  * Each vcpu's area has two protocol words in its first line ({@link PerCpuPages}): {@code active},
@@ -124,10 +129,6 @@ public final class PcpAllocator implements PageAllocator {
         final long pageSize = memmap.machine().pageSize();
         this.batch = options.pcpBatch() == 0 ? PcpSizing.batch(pages, pageSize) : options.pcpBatch();
         this.high = options.pcpHigh() == 0 ? PcpSizing.high(pages, pageSize, batch, vcpus) : options.pcpHigh();
-        if (batch > pages || high > pages) {
-            throw new IllegalArgumentException("PCP batch " + batch + " and high " + high
-                    + " must not exceed the " + pages + " managed pages");
-        }
         this.thpList = maxOrder >= THP_ORDER;
         final int[] capacity = new int[PerCpuPages.NR_LISTS];
         for (int list = 0; list < PerCpuPages.NR_LISTS; list++) {
@@ -137,7 +138,8 @@ public final class PcpAllocator implements PageAllocator {
             final int order = listOrder(list);
             // Enough that the count/high rules never fill a ring; a full ring still only forces
             // an early bulk free, never a lost block.
-            capacity[list] = ((high + batch) >> order) + nrPcpAlloc(order) + 2 * PerCpuPages.HOT_SLOTS;
+            capacity[list] = (int) ((Math.min(high, pages) + batch) >> order) + nrPcpAlloc(order)
+                    + 2 * PerCpuPages.HOT_SLOTS;
         }
         this.lists = new PerCpuPages(memmap.machine(), access, vcpus, capacity);
         this.pcpOwner = Allocatee.of(OWNER_TYPE, lists.area().address());
@@ -208,7 +210,7 @@ public final class PcpAllocator implements PageAllocator {
             backend.free(pfn, order, vcpu);
             return;
         }
-        memmap.setAllocated(pfn, order, pcpOwner);          // the user's allocatee is gone
+        memmap.clearAllocated(pfn, order);                  // free_pages_prepare: no owner any more
         final long base = lists.base(vcpu);
         enter(base);
         try {
@@ -247,6 +249,7 @@ public final class PcpAllocator implements PageAllocator {
             if (pfn == NO_PAGE) {
                 break;
             }
+            memmap.clearAllocated(pfn, order);
             if (!lists.push(base, list, pfn)) {          // cannot happen: the ring was empty and fits a refill
                 backend.free(pfn, order, vcpu);
                 break;
@@ -287,6 +290,7 @@ public final class PcpAllocator implements PageAllocator {
                 final long pfn = lists.takeColdest(base, list);
                 toFree -= 1 << order;
                 held -= 1 << order;
+                memmap.setAllocated(pfn, order, pcpOwner);       // what the backend handed out
                 backend.free(pfn, order, vcpu);
             } while (toFree > 0 && lists.blocks(base, list) > 0);
         }
@@ -420,7 +424,7 @@ public final class PcpAllocator implements PageAllocator {
         if (order < 0 || order > maxOrder) {
             throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + maxOrder);
         }
-        if (pfn < 0 || pfn + (1L << order) > pages) {
+        if (pfn < 0 || pfn > pages - (1L << order)) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
                     "block is outside the " + pages + " managed pages");
         }
@@ -429,14 +433,11 @@ public final class PcpAllocator implements PageAllocator {
                     "pfn is not aligned to 2^" + order + " pages");
         }
         final long owner = memmap.allocatee(pfn);
-        if (owner == pcpOwner) {
-            throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order,
-                    "page is already free (held on a per-CPU list)");
-        }
         final int allocated = memmap.allocatedOrder(pfn);
         if (allocated < 0) {
             if (owner == Allocatee.NONE) {
-                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order, "page is already free");
+                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order,
+                        "page is already free (on the backend's or a per-CPU list)");
             }
             throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
                     "pfn is inside an allocation but not its head");
@@ -454,14 +455,27 @@ public final class PcpAllocator implements PageAllocator {
         return backend;
     }
 
-    /** The allocatee PCP-held blocks carry in the memmap: free for the user, allocated for the backend. */
+    /** The allocatee the PCP allocates from and frees to the backend with. */
     public long pcpOwner() {
         return pcpOwner;
     }
 
-    /** True when {@code pfn} lies in a block held on some vcpu's PCP list. */
+    /** True when {@code pfn} lies in a block held on some vcpu's PCP list (walks the lists). */
     public boolean isPcpHeld(final long pfn) {
-        return memmap.allocatee(pfn) == pcpOwner;
+        for (int vcpu = 0; vcpu < vcpus; vcpu++) {
+            final long base = lists.base(vcpu);
+            for (int list = 0; list < PerCpuPages.NR_LISTS; list++) {
+                final int order = listOrder(list);
+                final int n = lists.blocks(base, list);
+                for (int i = 0; i < n; i++) {
+                    final long block = lists.blockAt(base, list, i);
+                    if (pfn >= block && pfn < block + (1L << order)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     public int batch() {
@@ -524,14 +538,15 @@ public final class PcpAllocator implements PageAllocator {
         return counts;
     }
 
+    /**
+     * Walks every vcpu's lists, then the backend's state with the held blocks marked as the PCP's
+     * allocations (as the backend handed them out), then clears the marks again. Quiescent only.
+     */
     @Override
     public VerifyReport verify() {
-        final VerifyReport inner = backend.verify();
         final List<String> problems = new ArrayList<>();
-        for (final String p : inner.problems()) {
-            problem(problems, backend.name() + ": " + p);
-        }
         final BitSet held = new BitSet();
+        final List<long[]> marked = new ArrayList<>();
         long heldPages = 0;
         for (int vcpu = 0; vcpu < vcpus; vcpu++) {
             final long base = lists.base(vcpu);
@@ -553,6 +568,7 @@ public final class PcpAllocator implements PageAllocator {
                 for (int i = 0; i < n; i++) {
                     final long pfn = lists.blockAt(base, list, i);
                     final String where = "vcpu " + vcpu + " order-" + order + " block 0x" + Long.toHexString(pfn);
+                    vcpuPages += 1L << order;
                     if (pfn + (1L << order) > pages || (pfn & ((1L << order) - 1)) != 0) {
                         problem(problems, where + " is out of range or misaligned");
                         continue;
@@ -561,14 +577,17 @@ public final class PcpAllocator implements PageAllocator {
                     final int next = held.nextSetBit(from);
                     if (next != -1 && next < from + (1 << order)) {
                         problem(problems, where + " overlaps another PCP-held block (listed twice?)");
+                        continue;
                     }
                     held.set(from, from + (1 << order));
-                    if (memmap.allocatee(pfn) != pcpOwner || memmap.allocatedOrder(pfn) != order) {
-                        problem(problems, where + " is not marked PCP-owned in the memmap (allocatee 0x"
+                    if (!unowned(pfn, order)) {
+                        problem(problems, where + " is not free in the memmap (allocatee 0x"
                                 + Long.toHexString(memmap.allocatee(pfn)) + ", allocated order "
-                                + memmap.allocatedOrder(pfn) + "): user-allocated or freed to the backend");
+                                + memmap.allocatedOrder(pfn) + ", free order " + memmap.freeOrder(pfn)
+                                + "): user-allocated, or on the backend's lists too");
+                        continue;
                     }
-                    vcpuPages += 1L << order;
+                    marked.add(new long[] {pfn, order});
                 }
             }
             if (vcpuPages != lists.count(base)) {
@@ -577,15 +596,19 @@ public final class PcpAllocator implements PageAllocator {
             }
             heldPages += vcpuPages;
         }
-        // A block the memmap says the PCP owns but no list holds has leaked.
-        long pfn = 0;
-        while (pfn < pages) {
-            final int order = memmap.allocatedOrder(pfn);
-            if (order >= 0 && memmap.allocatee(pfn) == pcpOwner && !held.get((int) pfn)) {
-                problem(problems, "block 0x" + Long.toHexString(pfn) + " order " + order
-                        + " is PCP-owned but on no list (leaked)");
+        final VerifyReport inner;
+        for (final long[] block : marked) {
+            memmap.setAllocated(block[0], (int) block[1], pcpOwner);
+        }
+        try {
+            inner = backend.verify();
+        } finally {
+            for (final long[] block : marked) {
+                memmap.clearAllocated(block[0], (int) block[1]);
             }
-            pfn += order > 0 ? 1L << order : 1;
+        }
+        for (final String p : inner.problems()) {
+            problem(problems, backend.name() + ": " + p);
         }
         final long free = inner.freePages() + heldPages;
         final long allocated = inner.allocatedPages() - heldPages;
@@ -593,6 +616,19 @@ public final class PcpAllocator implements PageAllocator {
             problem(problems, "free " + free + " + allocated " + allocated + " != managed " + pages);
         }
         return new VerifyReport(free, allocated, pages, problems);
+    }
+
+    /** Every page of the block reads as neither owned nor a free-list head. */
+    private boolean unowned(final long pfn, final int order) {
+        if (memmap.allocatedOrder(pfn) >= 0 || memmap.freeOrder(pfn) >= 0) {
+            return false;
+        }
+        for (long p = pfn; p < pfn + (1L << order); p++) {
+            if (memmap.allocatee(p) != Allocatee.NONE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void problem(final List<String> problems, final String line) {

@@ -142,12 +142,16 @@ class PcpAllocatorTest {
             assertEquals(2, r.allocatedPages(), "only the user's block counts as allocated");
             f.pcp.free(pfn, 1, 0);
             assertTrue(f.pcp.isPcpHeld(pfn));
-            assertEquals(f.pcp.pcpOwner(), f.memmap.allocatee(pfn + 1));
+            for (long p = pfn; p < pfn + 2; p++) {
+                assertEquals(Allocatee.NONE, f.memmap.allocatee(p), "a PCP-held page names no owner");
+                assertEquals(-1, f.memmap.freeOrder(p), "and is not on the backend's free lists");
+            }
+            assertEquals(-1, f.memmap.allocatedOrder(pfn));
             r = f.pcp.verify();
             assertEquals(0, r.allocatedPages());
-            assertTrue(f.pcp.backend().verify().ok(), "the backend sees PCP-held blocks as its allocations");
-            assertEquals(f.machine.pages() - f.pcp.count(0), f.pcp.backend().verify().freePages());
+            assertEquals(f.machine.pages() - f.pcp.count(0), f.pcp.backend().freePages());
             assertSound(f.pcp);
+            assertEquals(Allocatee.NONE, f.memmap.allocatee(pfn), "verify() leaves no mark behind");
         }
     }
 
@@ -324,10 +328,22 @@ class PcpAllocatorTest {
     }
 
     @Test
-    void optionsBeyondTheMachineAreRejected() {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new PcpFixture("memdesc8", MIB, options(1, 1000, 8)).close());
-        assertTrue(e.getMessage().contains("1000"), e.getMessage());
+    void highAboveTheMachineNeverBulkFreesButPressureStillDrains() {
+        try (PcpFixture f = new PcpFixture("memdesc8", 64 * 1024, options(1, 1_000_000, 4))) {
+            final PcpAllocator a = f.pcp;
+            final long[] all = new long[16];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = a.alloc(0, owner(i), 0);
+            }
+            for (final long pfn : all) {
+                a.free(pfn, 0, 0);
+            }
+            assertEquals(16, a.count(0), "high is never reached");
+            assertEquals(0, a.bulkFrees(0));
+            assertNotEquals(PageAllocator.NO_PAGE, a.alloc(4, owner(99), 0), "pressure drains the list");
+            assertEquals(1, a.drains(0));
+            assertSound(a);
+        }
     }
 
     @Test
