@@ -21,7 +21,14 @@ import java.util.List;
  *   <li>{@code __rmqueue_smallest}: take the first block of the smallest order that has one, and
  *       {@code expand} it, putting the upper half back at each step down.</li>
  *   <li>{@code __free_one_page}: merge with the buddy at {@code pfn ^ (1 << order)} while it is
- *       a free block of the same order, then put the merged block on its list.</li>
+ *       a free block of the same order, then put the merged block on its list: at the head, or at
+ *       the tail when {@code buddy_merge_likely} finds the buddy of the next order free (which
+ *       reads that buddy's descriptor: one more memmap line per free, as in Linux).</li>
+ *   <li>Free lists are doubly linked with a head and a tail in the zone ({@code list_head}), so
+ *       that removing the first or last block writes the zone's line as Linux's circular
+ *       {@code list_del} does, and {@code list_add_tail} is possible. Boot-time freeing puts
+ *       blocks at the tail ({@code FPI_TO_TAIL}, as {@code __free_pages_core} does) so the
+ *       lowest pfns are handed out first.</li>
  *   <li>A zone lock, a spinning CAS on a word of the zone as {@code spin_lock(&zone->lock)} is,
  *       held only around the free-list work. Checks and memmap updates of the caller's own block
  *       happen outside it, as {@code free_pages_prepare} and {@code post_alloc_hook} do.</li>
@@ -31,33 +38,40 @@ import java.util.List;
  * others only change which list a block sits on, not what an operation touches.
  *
  * <h2>Zone metadata (off-heap, region {@code allocator})</h2>
+ * Laid out as {@code struct zone}'s hot part is on x86-64 (Linux 6.12, MIGRATE_TYPES = 6 with
+ * CONFIG_CMA and CONFIG_MEMORY_ISOLATION), so that the counting pass sees the lines Linux
+ * touches: {@code struct free_area} is 6 list heads of 16 bytes plus {@code nr_free}, 104 bytes,
+ * so each order's list head and its {@code nr_free} sit in their own lines and scanning orders in
+ * {@code __rmqueue_smallest} touches one line per order.
  * <pre>
- * offset          size  field
- * 0                 8   zone lock: 0 = free, 1 = held
- * 8                 8   free pages (zone NR_FREE_PAGES)
- * 64 + 16*order     8   free_area[order] list head pfn, -1 when empty
- * 72 + 16*order     8   free_area[order].nr_free
+ * offset               size  field
+ * 104*order + 16         8   free_area[order].free_list[MIGRATE_MOVABLE].next: first pfn, -1 when empty
+ * 104*order + 24         8   free_area[order].free_list[MIGRATE_MOVABLE].prev: last pfn, -1 when empty
+ * 104*order + 96         8   free_area[order].nr_free
+ * 104*(maxOrder+1)       8   flags (unused)
+ * 104*(maxOrder+1) + 8   8   zone lock: 0 = free, 1 = held
+ * next 64-byte line      8   NR_FREE_PAGES (Linux: a per-CPU vm_stat diff, never the lock's line)
  * </pre>
- * Lock, counter and the low orders' list heads share the zone's first lines, as in
- * {@code struct zone}, so the counting pass sees the same sharing.
+ * The other migratetypes' list heads are left empty: memu allocates everything as movable.
  */
 public final class BuddyAllocator implements PageAllocator {
 
     /** Linux's MAX_PAGE_ORDER: largest order on the free lists by default (4 MiB with 4 KiB pages). */
     public static final int DEFAULT_MAX_ORDER = 10;
 
-    private static final long LOCK = 0;
-    private static final long NR_FREE_PAGES = 8;
-    private static final long FREE_AREA = 64;
-    private static final long FREE_AREA_BYTES = 16;
-    private static final long AREA_HEAD = 0;
-    private static final long AREA_NR_FREE = 8;
+    private static final long FREE_AREA_BYTES = 104;
+    private static final long AREA_HEAD = 16;
+    private static final long AREA_TAIL = 24;
+    private static final long AREA_NR_FREE = 96;
+    private static final long LINE = 64;
 
     private final Memmap memmap;
     private final Access access;
     private final MemorySegment zone;
     private final long pages;
     private final int maxOrder;
+    private final long lockOffset;
+    private final long nrFreePagesOffset;
 
     public BuddyAllocator(final Memmap memmap, final AllocatorOptions options) {
         this.memmap = memmap;
@@ -70,9 +84,12 @@ public final class BuddyAllocator implements PageAllocator {
                     + memmap.layout().name() + " can record (" + memmap.layout().maxFreeOrder() + ")");
         }
         this.maxOrder = Math.min(requested, fitsRam);
-        this.zone = memmap.machine().allocate(Region.ALLOCATOR, FREE_AREA + FREE_AREA_BYTES * (maxOrder + 1));
+        this.lockOffset = area(maxOrder + 1) + 8;
+        this.nrFreePagesOffset = (lockOffset + 8 + LINE - 1) & -LINE;
+        this.zone = memmap.machine().allocate(Region.ALLOCATOR, nrFreePagesOffset + 8);
         for (int order = 0; order <= maxOrder; order++) {
             access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD, Memmap.NIL);
+            access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_TAIL, Memmap.NIL);
         }
         // memblock_free_all(): hand every page over in the largest aligned blocks that fit.
         long pfn = 0;
@@ -81,10 +98,10 @@ public final class BuddyAllocator implements PageAllocator {
             while (pfn + (1L << order) > pages) {
                 order--;
             }
-            addToFreeList(pfn, order);
+            addToFreeList(pfn, order, true);
             pfn += 1L << order;
         }
-        access.setLong(Region.ALLOCATOR, zone, NR_FREE_PAGES, pages);
+        access.setLong(Region.ALLOCATOR, zone, nrFreePagesOffset, pages);
     }
 
     @Override
@@ -109,7 +126,7 @@ public final class BuddyAllocator implements PageAllocator {
 
     @Override
     public long freePages() {
-        return access.getLongVolatile(Region.ALLOCATOR, zone, NR_FREE_PAGES);
+        return access.getLongVolatile(Region.ALLOCATOR, zone, nrFreePagesOffset);
     }
 
     @Override
@@ -161,7 +178,8 @@ public final class BuddyAllocator implements PageAllocator {
             throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order,
                     "order is outside 0.." + maxOrder);
         }
-        if (pfn < 0 || pfn + (1L << order) > pages) {
+        // Written so that no pfn, however large, can overflow the comparison.
+        if (pfn < 0 || pfn > pages - (1L << order)) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
                     "block is outside the " + pages + " managed pages");
         }
@@ -204,7 +222,7 @@ public final class BuddyAllocator implements PageAllocator {
         int order = high;
         while (order > low) {
             order--;
-            addToFreeList(pfn + (1L << order), order);
+            addToFreeList(pfn + (1L << order), order, false);
         }
     }
 
@@ -220,20 +238,50 @@ public final class BuddyAllocator implements PageAllocator {
             pfn &= buddy;
             order++;
         }
-        addToFreeList(pfn, order);
+        addToFreeList(pfn, order, buddyMergeLikely(pfn, order));
         addFreePages(1L << freedOrder);
     }
 
-    private void addToFreeList(final long pfn, final int order) {
-        final long head = area(order) + AREA_HEAD;
-        final long first = access.getLong(Region.ALLOCATOR, zone, head);
-        memmap.setFree(pfn, order);
-        memmap.setNextFree(pfn, first);
-        memmap.setPrevFree(pfn, Memmap.NIL);
-        if (first != Memmap.NIL) {
-            memmap.setPrevFree(first, pfn);
+    /**
+     * buddy_merge_likely: when the block's buddy of the next order up is free, the block's own
+     * buddy is probably about to be freed too, so the block goes to the tail of its list, where it
+     * stays free longer and can merge. Costs one read of that buddy's descriptor.
+     */
+    private boolean buddyMergeLikely(final long pfn, final int order) {
+        if (order >= maxOrder - 1) {
+            return false;
         }
-        access.setLong(Region.ALLOCATOR, zone, head, pfn);
+        final long higher = pfn & ~(1L << order);
+        final long higherBuddy = higher ^ (1L << (order + 1));
+        return higherBuddy + (1L << (order + 1)) <= pages && memmap.freeOrder(higherBuddy) == order + 1;
+    }
+
+    /** __add_to_free_list: at the head (list_add) or, with {@code toTail}, the tail (list_add_tail). */
+    private void addToFreeList(final long pfn, final int order, final boolean toTail) {
+        final long head = area(order) + AREA_HEAD;
+        final long tail = area(order) + AREA_TAIL;
+        memmap.setFree(pfn, order);
+        if (toTail) {
+            final long last = access.getLong(Region.ALLOCATOR, zone, tail);
+            memmap.setNextFree(pfn, Memmap.NIL);
+            memmap.setPrevFree(pfn, last);
+            if (last == Memmap.NIL) {
+                access.setLong(Region.ALLOCATOR, zone, head, pfn);
+            } else {
+                memmap.setNextFree(last, pfn);
+            }
+            access.setLong(Region.ALLOCATOR, zone, tail, pfn);
+        } else {
+            final long first = access.getLong(Region.ALLOCATOR, zone, head);
+            memmap.setNextFree(pfn, first);
+            memmap.setPrevFree(pfn, Memmap.NIL);
+            if (first == Memmap.NIL) {
+                access.setLong(Region.ALLOCATOR, zone, tail, pfn);
+            } else {
+                memmap.setPrevFree(first, pfn);
+            }
+            access.setLong(Region.ALLOCATOR, zone, head, pfn);
+        }
         final long nrFree = area(order) + AREA_NR_FREE;
         access.setLong(Region.ALLOCATOR, zone, nrFree, access.getLong(Region.ALLOCATOR, zone, nrFree) + 1);
     }
@@ -246,7 +294,9 @@ public final class BuddyAllocator implements PageAllocator {
         } else {
             memmap.setNextFree(prev, next);
         }
-        if (next != Memmap.NIL) {
+        if (next == Memmap.NIL) {
+            access.setLong(Region.ALLOCATOR, zone, area(order) + AREA_TAIL, prev);
+        } else {
             memmap.setPrevFree(next, prev);
         }
         memmap.clearFree(pfn);
@@ -255,24 +305,24 @@ public final class BuddyAllocator implements PageAllocator {
     }
 
     private void addFreePages(final long delta) {
-        access.setLong(Region.ALLOCATOR, zone, NR_FREE_PAGES,
-                access.getLong(Region.ALLOCATOR, zone, NR_FREE_PAGES) + delta);
+        access.setLong(Region.ALLOCATOR, zone, nrFreePagesOffset,
+                access.getLong(Region.ALLOCATOR, zone, nrFreePagesOffset) + delta);
     }
 
     private static long area(final int order) {
-        return FREE_AREA + FREE_AREA_BYTES * order;
+        return FREE_AREA_BYTES * order;
     }
 
     private void lock() {
-        while (!access.compareAndSetLong(Region.ALLOCATOR, zone, LOCK, 0, 1)) {
-            while (access.getLongVolatile(Region.ALLOCATOR, zone, LOCK) != 0) {
+        while (!access.compareAndSetLong(Region.ALLOCATOR, zone, lockOffset, 0, 1)) {
+            while (access.getLongVolatile(Region.ALLOCATOR, zone, lockOffset) != 0) {
                 Thread.onSpinWait();
             }
         }
     }
 
     private void unlock() {
-        access.setLongRelease(Region.ALLOCATOR, zone, LOCK, 0);
+        access.setLongRelease(Region.ALLOCATOR, zone, lockOffset, 0);
     }
 
     // ---- quiescent views ----
@@ -295,13 +345,16 @@ public final class BuddyAllocator implements PageAllocator {
             long pfn = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_HEAD);
             long prev = Memmap.NIL;
             long length = 0;
+            boolean complete = true;
             while (pfn != Memmap.NIL) {
                 if (pfn < 0 || pfn + (1L << order) > pages) {
                     problem(problems, "order-" + order + " list holds out-of-range pfn 0x" + Long.toHexString(pfn));
+                    complete = false;
                     break;
                 }
                 if (++length > pages) {
                     problem(problems, "order-" + order + " list does not end (cycle)");
+                    complete = false;
                     break;
                 }
                 if ((pfn & ((1L << order) - 1)) != 0) {
@@ -331,6 +384,11 @@ public final class BuddyAllocator implements PageAllocator {
                 prev = pfn;
                 pfn = memmap.nextFree(pfn);
             }
+            final long tail = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_TAIL);
+            if (complete && tail != prev) {
+                problem(problems, "order-" + order + " list ends at 0x" + Long.toHexString(prev)
+                        + " but its tail says 0x" + Long.toHexString(tail));
+            }
             final long nrFree = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_NR_FREE);
             if (nrFree != length) {
                 problem(problems, "free_area[" + order + "].nr_free is " + nrFree + " but its list holds " + length);
@@ -344,7 +402,22 @@ public final class BuddyAllocator implements PageAllocator {
         while (pfn < pages) {
             if (free.get((int) pfn)) {
                 final int order = memmap.freeOrder(pfn);
-                pfn += order >= 0 ? 1L << order : 1;
+                final long end = order >= 0 ? Math.min(pages, pfn + (1L << order)) : pfn + 1;
+                if (memmap.allocatee(pfn) != Allocatee.NONE) {
+                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " names an allocatee");
+                }
+                // The pages inside a free block carry no marks of their own: a stray free mark or
+                // owner there is state the lists do not account for.
+                for (long inner = pfn + 1; inner < end; inner++) {
+                    if (memmap.freeOrder(inner) >= 0) {
+                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                                + Long.toHexString(pfn) + " is marked as a free block of its own");
+                    } else if (memmap.allocatee(inner) != Allocatee.NONE) {
+                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                                + Long.toHexString(pfn) + " names an allocatee");
+                    }
+                }
+                pfn = end;
                 continue;
             }
             final int order = memmap.allocatedOrder(pfn);

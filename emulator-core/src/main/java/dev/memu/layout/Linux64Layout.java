@@ -72,8 +72,10 @@ public final class Linux64Layout extends Layout {
     @Override
     public List<LayoutField> fields() {
         return List.of(
-                LayoutField.bits("flags.PG_head", 0, 6, 1, "compound head"),
-                LayoutField.bits("flags._flags_1.order", 0, 0, 8, "on page[1]: folio order"),
+                // One field for bits 0..51 so that every bit of the 64 bytes is in exactly one
+                // field; PG_head and page[1]'s folio order are interpretations inside it.
+                LayoutField.bits("flags", 0, 0, 52,
+                        "PG_* flags; PG_head = bit 6; on page[1] (_flags_1): folio order in bits 0..7"),
                 LayoutField.bits("flags.node", 0, 52, 10, "NUMA node"),
                 LayoutField.bits("flags.zone", 0, 62, 2, "zone"),
                 LayoutField.word("lru.next|compound_head", 8, "free: next free pfn << 1; tail: head | 1"),

@@ -48,7 +48,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * }
  * }</pre>
  *
- * The suite uses only the {@link PageAllocator} interface and the {@link Memmap} the allocator
+ * An allocator whose maxOrder() is neither min(cap, floor(log2(pages))) nor floor(log2(pages))
+ * overrides {@link #expectedMaxOrder(long)}. Extra implementation-specific tests go in the
+ * subclass and use {@link #start(Layout, long)}, {@link #allocator}, {@link #memmap}, {@link
+ * #checkAgainstModel(ReferenceModel)} and {@link #corruptAndExpectReport}; the after-test verify
+ * covers them too.
+ *
+ * <p>The suite uses only the {@link PageAllocator} interface and the {@link Memmap} the allocator
  * reports, so it knows nothing of an allocator's insides. After every test an {@code @AfterEach}
  * asserts {@link PageAllocator#verify()} is ok and agrees with {@link PageAllocator#freePages()}.
  *
@@ -163,7 +169,7 @@ public abstract class AllocatorConformanceSuite {
         return Layouts.all().stream();
     }
 
-    static Stream<Arguments> layoutsAndSeeds() {
+    public static Stream<Arguments> layoutsAndSeeds() {
         final List<Arguments> out = new ArrayList<>();
         for (final Layout layout : Layouts.all()) {
             for (final long pages : new long[] {PAGES, ODD_PAGES}) {
