@@ -115,7 +115,19 @@ public final class PcpAllocator implements PageAllocator {
     private final boolean thpList;
     private final long pcpOwner;
 
+    /** Where the per-vcpu lists keep their entries (see {@link ArrayPerCpuPages}). */
+    public enum Lists {
+        /** Compact pfn arrays: a hot line for order 0, rings behind it. memu's choice. */
+        ARRAY,
+        /** Linked through the free blocks as Linux's {@code page->pcp_list}; for comparison. */
+        LINKED
+    }
+
     public PcpAllocator(final PageAllocator backend, final AllocatorOptions options) {
+        this(backend, options, Lists.ARRAY);
+    }
+
+    public PcpAllocator(final PageAllocator backend, final AllocatorOptions options, final Lists scheme) {
         this.backend = backend;
         this.memmap = backend.memmap();
         this.access = memmap.access();
@@ -130,31 +142,51 @@ public final class PcpAllocator implements PageAllocator {
         this.batch = options.pcpBatch() == 0 ? PcpSizing.batch(pages, pageSize) : options.pcpBatch();
         this.high = options.pcpHigh() == 0 ? PcpSizing.high(pages, pageSize, batch, vcpus) : options.pcpHigh();
         this.thpList = maxOrder >= THP_ORDER;
-        final int[] capacity = new int[PerCpuPages.NR_LISTS];
-        for (int list = 0; list < PerCpuPages.NR_LISTS; list++) {
-            if (list == PerCpuPages.THP_LIST && !thpList) {
-                continue;
+        if (scheme == Lists.LINKED) {
+            this.lists = new LinkedPerCpuPages(memmap, vcpus);
+        } else {
+            final int[] capacity = new int[PerCpuPages.NR_LISTS];
+            for (int list = 0; list < PerCpuPages.NR_LISTS; list++) {
+                if (list == PerCpuPages.THP_LIST && !thpList) {
+                    continue;
+                }
+                final int order = listOrder(list);
+                // Enough that the count/high rules never fill a ring; a full ring still only
+                // forces an early bulk free, never a lost block.
+                capacity[list] = (int) ((Math.min(high, pages) + batch) >> order) + nrPcpAlloc(order)
+                        + 2 * ArrayPerCpuPages.HOT_SLOTS;
             }
-            final int order = listOrder(list);
-            // Enough that the count/high rules never fill a ring; a full ring still only forces
-            // an early bulk free, never a lost block.
-            capacity[list] = (int) ((Math.min(high, pages) + batch) >> order) + nrPcpAlloc(order)
-                    + 2 * PerCpuPages.HOT_SLOTS;
+            this.lists = new ArrayPerCpuPages(memmap.machine(), access, vcpus, capacity);
         }
-        this.lists = new PerCpuPages(memmap.machine(), access, vcpus, capacity);
         this.pcpOwner = Allocatee.of(OWNER_TYPE, lists.area().address());
     }
 
     /** Wraps any backend factory: {@code ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new))}. */
     public static AllocatorFactory over(final AllocatorFactory backend) {
-        return (memmap, options) -> new PcpAllocator(backend.create(memmap, options), options);
+        return over(backend, Lists.ARRAY);
+    }
+
+    /**
+     * Wraps any backend factory with lists of the given scheme.
+     *
+     * @throws IllegalArgumentException (from the factory) for {@link Lists#LINKED} on a layout
+     *         whose free-list links overlap the allocatee (memdesc16)
+     */
+    public static AllocatorFactory over(final AllocatorFactory backend, final Lists scheme) {
+        return (memmap, options) -> {
+            if (scheme == Lists.LINKED && !LinkedPerCpuPages.linksKeepBlocksUnowned(memmap)) {
+                throw new IllegalArgumentException("linked PCP lists need free-list links apart from the allocatee;"
+                        + " layout " + memmap.layout().name() + " keeps them in the same word");
+            }
+            return new PcpAllocator(backend.create(memmap, options), options, scheme);
+        };
     }
 
     // ---- PageAllocator ----
 
     @Override
     public String name() {
-        return backend.name() + "+pcp";
+        return backend.name() + (lists instanceof LinkedPerCpuPages ? "+pcp-linked" : "+pcp");
     }
 
     @Override
@@ -281,8 +313,8 @@ public final class PcpAllocator implements PageAllocator {
             int probes = 0;
             do {
                 list = list + 1 == PerCpuPages.NR_LISTS ? 0 : list + 1;
-            } while (lists.blocks(base, list) == 0 && ++probes < PerCpuPages.NR_LISTS);
-            if (lists.blocks(base, list) == 0) {
+            } while (lists.isEmpty(base, list) && ++probes < PerCpuPages.NR_LISTS);
+            if (lists.isEmpty(base, list)) {
                 break;                                     // count disagrees with the lists; verify() says so
             }
             final int order = listOrder(list);
@@ -292,7 +324,7 @@ public final class PcpAllocator implements PageAllocator {
                 held -= 1 << order;
                 memmap.setAllocated(pfn, order, pcpOwner);       // what the backend handed out
                 backend.free(pfn, order, vcpu);
-            } while (toFree > 0 && lists.blocks(base, list) > 0);
+            } while (toFree > 0 && !lists.isEmpty(base, list));
         }
         lists.setCount(base, held);
         lists.addStat(base, PerCpuPages.BULK_FREES);
@@ -478,6 +510,11 @@ public final class PcpAllocator implements PageAllocator {
         return false;
     }
 
+    /** Where the lists keep their entries. */
+    public Lists scheme() {
+        return lists instanceof LinkedPerCpuPages ? Lists.LINKED : Lists.ARRAY;
+    }
+
     public int batch() {
         return batch;
     }
@@ -558,7 +595,7 @@ public final class PcpAllocator implements PageAllocator {
             for (int list = 0; list < PerCpuPages.NR_LISTS; list++) {
                 final int order = listOrder(list);
                 final int n = lists.blocks(base, list);
-                if (n < 0 || n > lists.ringCapacity(list) + (list == 0 ? PerCpuPages.HOT_SLOTS : 0)) {
+                if (n < 0 || n > lists.maxBlocks(list)) {
                     problem(problems, "vcpu " + vcpu + " order-" + order + " list claims " + n + " blocks");
                     continue;
                 }
