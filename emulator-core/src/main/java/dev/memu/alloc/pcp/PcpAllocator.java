@@ -510,6 +510,11 @@ public final class PcpAllocator implements PageAllocator {
         return false;
     }
 
+    /** The lists themselves, for tests in this package. */
+    PerCpuPages lists() {
+        return lists;
+    }
+
     /** Where the lists keep their entries. */
     public Lists scheme() {
         return lists instanceof LinkedPerCpuPages ? Lists.LINKED : Lists.ARRAY;

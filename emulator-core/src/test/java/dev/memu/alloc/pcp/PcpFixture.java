@@ -17,14 +17,24 @@ final class PcpFixture implements AutoCloseable {
     final Memmap memmap;
     final PcpAllocator pcp;
 
-    PcpFixture(final String layout, final long ramBytes, final AllocatorOptions options, final Access access) {
+    PcpFixture(final String layout, final long ramBytes, final AllocatorOptions options, final Access access,
+               final PcpAllocator.Lists scheme) {
         this.machine = Machine.create(ramBytes);
         this.memmap = Layouts.byName(layout).bind(machine, access);
-        this.pcp = (PcpAllocator) PcpAllocator.over(BuddyAllocator::new).create(memmap, options);
+        try {
+            this.pcp = (PcpAllocator) PcpAllocator.over(BuddyAllocator::new, scheme).create(memmap, options);
+        } catch (final RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+    }
+
+    PcpFixture(final String layout, final long ramBytes, final AllocatorOptions options, final PcpAllocator.Lists scheme) {
+        this(layout, ramBytes, options, PlainAccess.INSTANCE, scheme);
     }
 
     PcpFixture(final String layout, final long ramBytes, final AllocatorOptions options) {
-        this(layout, ramBytes, options, PlainAccess.INSTANCE);
+        this(layout, ramBytes, options, PlainAccess.INSTANCE, PcpAllocator.Lists.ARRAY);
     }
 
     static AllocatorOptions options(final int vcpus, final int high, final int batch) {

@@ -3,6 +3,8 @@ package dev.memu.alloc.pcp;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -144,11 +146,12 @@ class PcpStressTest {
      * frees), memory tight enough that allocations drain every list, and a fourth thread draining
      * lists remotely all the while.
      */
-    @Test
-    void workersWithCrossVcpuFreesPressureAndConcurrentDrains() throws Exception {
+    @ParameterizedTest
+    @EnumSource(PcpAllocator.Lists.class)
+    void workersWithCrossVcpuFreesPressureAndConcurrentDrains(final PcpAllocator.Lists scheme) throws Exception {
         final int workers = 3;
         final int drainerVcpu = workers;
-        try (PcpFixture f = new PcpFixture("memdesc8", 8 << 20, options(workers + 1, 64, 7))) {
+        try (PcpFixture f = new PcpFixture("memdesc8", 8 << 20, options(workers + 1, 64, 7), scheme)) {
             final PcpAllocator a = f.pcp;
             final long managed = f.machine.pages();
             final Pages pages = new Pages(managed);
