@@ -281,11 +281,11 @@ public final class PcpAllocator implements PageAllocator {
             if (pfn == NO_PAGE) {
                 break;
             }
-            memmap.clearAllocated(pfn, order);
-            if (!lists.push(base, list, pfn)) {          // cannot happen: the ring was empty and fits a refill
+            if (!lists.push(base, list, pfn)) {          // cannot happen: the list was empty and fits a refill
                 backend.free(pfn, order, vcpu);
                 break;
             }
+            memmap.clearAllocated(pfn, order);
             got++;
         }
         lists.setCount(base, lists.count(base) + (got << order));
@@ -330,23 +330,12 @@ public final class PcpAllocator implements PageAllocator {
         lists.addStat(base, PerCpuPages.BULK_FREES);
     }
 
-    /** O1..O3 of the protocol in the class comment. */
     private void enter(final long base) {
-        for (;;) {
-            lists.setActive(base);
-            if (lists.claim(base) == 0) {
-                return;
-            }
-            lists.clearActive(base);
-            while (lists.claim(base) != 0) {
-                Thread.onSpinWait();
-            }
-        }
+        lists.enter(base);
     }
 
-    /** O5. */
     private void exit(final long base) {
-        lists.clearActive(base);
+        lists.exit(base);
     }
 
     // ---- drainers ----
@@ -380,23 +369,15 @@ public final class PcpAllocator implements PageAllocator {
         checkVcpu(vcpu);
         checkVcpu(callerVcpu);
         final long base = lists.base(vcpu);
-        final long me = callerVcpu + 1L;
-        while (!lists.tryClaim(base, me)) {
-            while (lists.claim(base) != 0) {
-                Thread.onSpinWait();
-            }
-        }
+        lists.lockRemote(base, callerVcpu + 1L);
         try {
-            while (lists.active(base) != 0) {
-                Thread.onSpinWait();
-            }
             final int held = lists.count(base);
             if (held > 0) {
                 freePcppagesBulk(base, held, 0, callerVcpu);
             }
             lists.addStat(base, PerCpuPages.DRAINS);
         } finally {
-            lists.releaseClaim(base);
+            lists.unlockRemote(base);
         }
     }
 

@@ -92,6 +92,42 @@ abstract class PerCpuPages {
         access.setLongRelease(Region.ALLOCATOR, area, base + CLAIM, 0);
     }
 
+    /** Owner, before touching its lists: O1..O3 of the protocol in {@link PcpAllocator}. */
+    final void enter(final long base) {
+        for (;;) {
+            setActive(base);
+            if (claim(base) == 0) {
+                return;
+            }
+            clearActive(base);                             // a drainer holds the lists: yield
+            while (claim(base) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** Owner, after its operation: O5. */
+    final void exit(final long base) {
+        clearActive(base);
+    }
+
+    /** Drainer, before touching another vcpu's lists: D1..D3. */
+    final void lockRemote(final long base, final long who) {
+        while (!tryClaim(base, who)) {
+            while (claim(base) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+        while (active(base) != 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Drainer, done: D5. */
+    final void unlockRemote(final long base) {
+        releaseClaim(base);
+    }
+
     // ---- state only the holder of the vcpu's lists touches ----
 
     final int count(final long base) {
@@ -108,6 +144,11 @@ abstract class PerCpuPages {
 
     final void addStat(final long base, final long field) {
         access.setLong(Region.ALLOCATOR, area, base + field, access.getLong(Region.ALLOCATOR, area, base + field) + 1);
+    }
+
+    /** Zeroes a statistic (tests use one as a plain scratch word). */
+    final void clearStatForTest(final long base, final long field) {
+        access.setLong(Region.ALLOCATOR, area, base + field, 0);
     }
 
     /**
