@@ -19,15 +19,4 @@ class PcpConformanceTest extends AllocatorConformanceSuite {
                 .maxOrderFixed(BuddyAllocator.DEFAULT_MAX_ORDER)
                 .freeBlocksApproximate();
     }
-
-    /** The same with multi-block refills and frequent bulk frees: batch 7, high 40. */
-    static class SmallHigh extends AllocatorConformanceSuite {
-        @Override
-        protected Spec spec() {
-            return Spec.of(PcpAllocator.over(BuddyAllocator::new))
-                    .options(new AllocatorOptions(AllocatorOptions.DEFAULT, 3, 40, 7))
-                    .maxOrderFixed(BuddyAllocator.DEFAULT_MAX_ORDER)
-                    .freeBlocksApproximate();
-        }
-    }
 }
