@@ -68,14 +68,18 @@ import java.util.List;
  *   O4 work on own lists (plain accesses)         D4 move every block to the backend (plain accesses)
  *   O5 active = 0            release store        D5 claim = 0           release store
  * </pre>
- * <b>Mutual exclusion.</b> O1, O2, D1, D2 are synchronization actions, totally ordered (JLS 17.4.4).
- * If the drainer's D2 reads 0 and the owner is past O2 with {@code c == 0}, then O1 follows D2 in
- * that order (D2 would otherwise see 1 or a later 0 written by this op's O5, which comes after
- * O4), so O2 follows D1 and reads the claim: contradiction. This is Dekker's store-then-load on
- * both sides; by Attiya et al. ("Laws of Order", POPL 2011) an owner that must exclude a remote
- * party needs either such a store-load fence or an atomic RMW: memu's owner pays the fence (one
- * volatile store per operation), never an RMW, and no remote write ever dirties its line unless a
- * drain is underway.
+ * <b>Mutual exclusion.</b> The volatile and CAS accesses O1, O2, D1, D2, D5 are synchronization
+ * actions, in one total order consistent with program order (JLS 17.4.4). Suppose a drainer is
+ * past D3 (its last D2 read 0) while the owner is between O2 (read {@code c == 0}) and O5. D2 read
+ * 0, not this operation's O1, so D2 precedes O1 in that order (the owner writes {@code active}
+ * again only at O5, which has not happened). Then D1 precedes D2 precedes O1 precedes O2, so O2
+ * reads D1's claim, or D5's 0 if the drain already ended; {@code c == 0} means the latter, and the
+ * drain is not in progress after all. Drainers exclude each other by the CAS. This is Dekker's
+ * store-then-load on both sides; by Attiya et al. ("Laws of Order", POPL 2011) an owner that must
+ * exclude a remote party needs either such a store-load fence or an atomic RMW. memu's owner pays
+ * the fence (one volatile store per operation; HotSpot on x86 emits it as a {@code lock add} to
+ * the thread's own stack, which orders the store buffer but touches no shared line), never an
+ * RMW on a shared word, and no remote write dirties its line unless a drain is underway.
  * <br><b>Visibility.</b> The owner's list writes precede O5; the drainer's D2 that reads O5's 0
  * synchronizes-with it. The drainer's writes precede D5; the owner's O2 that reads D5's 0 (it must
  * read D5 or later, by the argument above) synchronizes-with it.
@@ -86,9 +90,12 @@ import java.util.List;
  *
  * <h2>Quiescent views</h2>
  * {@link #freePages()} and {@link #freeBlocksByOrder()} count the backend's free blocks plus every
- * block held on a PCP list. {@link #verify()} runs the backend's verifier (which sees PCP-held
- * blocks as allocated to the PCP), walks every list, and reports the user's view: free = backend
- * free + PCP-held, allocated = backend allocated - PCP-held.
+ * block held on a PCP list (held blocks are not coalesced, so per order they are what the lists
+ * hold, not what a buddy would merge them into). {@link #verify()} walks every list (bounds,
+ * alignment, no block listed twice, every held page unowned and not a free-list head, {@code
+ * pcp->count} equal to what the lists hold), runs the backend's verifier with the held blocks
+ * marked as the PCP's, and reports the user's view: free = backend free + PCP-held, allocated =
+ * backend allocated - PCP-held.
  */
 public final class PcpAllocator implements PageAllocator {
 
