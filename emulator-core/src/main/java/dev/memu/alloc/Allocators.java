@@ -1,5 +1,6 @@
 package dev.memu.alloc;
 
+import dev.memu.alloc.pcp.PcpAllocator;
 import dev.memu.layout.Memmap;
 
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ public final class Allocators {
 
     static {
         ALL.put("buddy", BuddyAllocator::new);
+        ALL.put("buddy+pcp", PcpAllocator.over(BuddyAllocator::new));
     }
 
     private Allocators() {
