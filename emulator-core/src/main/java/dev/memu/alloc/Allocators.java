@@ -13,6 +13,7 @@ public final class Allocators {
 
     static {
         ALL.put("buddy", BuddyAllocator::new);
+        ALL.put("potad", dev.memu.alloc.potad.PotadAllocator::new);
     }
 
     private Allocators() {
