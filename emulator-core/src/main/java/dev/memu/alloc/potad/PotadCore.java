@@ -745,13 +745,12 @@ public final class PotadCore {
             long zero = 0;
             for (long w = 0; w < WORDS_PER_REGION; w++) {
                 final long word = access.getLong(R, bits, bitWord(r, w));
-                for (long f = w << 6; f < (w + 1) << 6; f++) {
-                    final boolean set = (word & (1L << f)) != 0;
-                    if (f >= real && !set) {
-                        problem(problems, "region " + r + ": frame " + f + " beyond the end reads as free");
-                    } else if (f < real && !set) {
-                        zero++;
-                    }
+                final long first = w << 6;
+                // Frames of this word that exist: all, none, or the low (real - first).
+                final long exists = real >= first + 64 ? -1L : real <= first ? 0 : (1L << (real - first)) - 1;
+                zero += Long.bitCount(~word & exists);
+                if ((~word & ~exists) != 0) {
+                    problem(problems, "region " + r + ": a frame beyond the end reads as free (word " + w + ")");
                 }
             }
             final boolean reserved = (e & RESERVED) != 0;
