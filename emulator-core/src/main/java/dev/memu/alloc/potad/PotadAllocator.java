@@ -123,7 +123,7 @@ public final class PotadAllocator implements PageAllocator {
         if (order < 0 || order > max) {
             throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + max);
         }
-        if (pfn < 0 || pfn + (1L << order) > pages) {
+        if (pfn < 0 || pfn >= pages || (1L << order) > pages - pfn) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
                     "block is outside the " + pages + " managed pages");
         }
@@ -221,7 +221,7 @@ public final class PotadAllocator implements PageAllocator {
      * @throws BadFreeException when the range is not such a tiling; nothing changes
      */
     public void freeRange(final long pfn, final long pages, final int vcpu) {
-        if (pfn < 0 || pages <= 0 || pfn + pages > this.pages) {
+        if (pfn < 0 || pfn >= this.pages || pages <= 0 || pages > this.pages - pfn) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, -1,
                     "range of " + pages + " pages is outside the " + this.pages + " managed pages");
         }

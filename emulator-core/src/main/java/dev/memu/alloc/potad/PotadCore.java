@@ -466,7 +466,7 @@ public final class PotadCore {
      *         or its tokens are held by another vcpu's reservation
      */
     public boolean claimAt(final long frame, final int order) {
-        if (order < 0 || order > maxOrder || frame < 0 || frame + (1L << order) > frames
+        if (order < 0 || order > maxOrder || frame < 0 || frame >= frames || (1L << order) > frames - frame
                 || (frame & ((1L << order) - 1)) != 0) {
             throw new IllegalArgumentException("no aligned order-" + order + " block at frame " + frame);
         }
@@ -520,7 +520,7 @@ public final class PotadCore {
         if (order < 0 || order > maxOrder) {
             return BadFreeException.Kind.BAD_ORDER;
         }
-        if (frame < 0 || frame + (1L << order) > frames) {
+        if (frame < 0 || frame >= frames || (1L << order) > frames - frame) {
             return BadFreeException.Kind.OUT_OF_RANGE;
         }
         if ((frame & ((1L << order) - 1)) != 0) {

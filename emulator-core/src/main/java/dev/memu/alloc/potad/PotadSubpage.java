@@ -203,7 +203,7 @@ public final class PotadSubpage {
                     "sub-page size must be 512, 1024 or 2048 bytes, got " + bytes);
         }
         final long pfn = address >>> 12;
-        if (address < 0 || address + bytes > ramBytes) {
+        if (address < 0 || address >= ramBytes || bytes > ramBytes - address) {
             throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
                     "address 0x" + Long.toHexString(address) + " is outside RAM");
         }
