@@ -167,6 +167,8 @@ class PotadModelTest {
         expect(a, BadFreeException.Kind.BAD_ORDER, p0, a.maxOrder() + 1);
         expect(a, BadFreeException.Kind.OUT_OF_RANGE, pages, 0);
         expect(a, BadFreeException.Kind.OUT_OF_RANGE, -1, 0);
+        expect(a, BadFreeException.Kind.OUT_OF_RANGE, Long.MAX_VALUE, 0);
+        expect(a, BadFreeException.Kind.OUT_OF_RANGE, pages - 1, 1);
         expect(a, BadFreeException.Kind.MISALIGNED, p3 + 1, 2);
         expect(a, BadFreeException.Kind.NOT_ALLOCATED, p3 + 1, 0);
         expect(a, BadFreeException.Kind.WRONG_ORDER, p3, 2);
