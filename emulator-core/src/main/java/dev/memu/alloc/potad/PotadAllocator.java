@@ -92,15 +92,14 @@ public final class PotadAllocator implements PageAllocator {
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
         checkFree(pfn, order);
-        final long owner = memmap.allocatee(pfn);
         memmap.clearAllocated(pfn, order);
         final BadFreeException.Kind kind = core.free(pfn, order);
         if (kind != null) {
-            // The memmap said it was a live allocation, the bits say not: only a racing double
-            // free (or a bug) gets here. Put the memmap back as it was.
-            memmap.setAllocated(pfn, order, owner);
+            // The memmap said it was a live allocation, the bits say not: two frees of one block
+            // racing each other (a caller bug that the memmap check cannot see, as in Linux) or
+            // a corrupted state. The other free has made the block free; say so loudly.
             throw new IllegalStateException("memmap and POTAD bits disagree on pfn 0x" + Long.toHexString(pfn)
-                    + " order " + order + ": " + kind);
+                    + " order " + order + " (" + kind + "): freed twice at once?");
         }
     }
 

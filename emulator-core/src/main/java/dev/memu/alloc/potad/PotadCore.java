@@ -227,7 +227,7 @@ public final class PotadCore {
                         access.setLong(R, slots, slot + SLOT_LOCAL, local - need);
                         return frame;
                     }
-                    // Enough tokens, no aligned block: fragmented. Keep the reservation.
+                    // Enough tokens, no aligned block (orders >= 1 only): fragmented. Keep the reservation.
                     access.setLong(R, slots, slot + SLOT_LOCAL, local);
                     break;
                 }
@@ -348,8 +348,27 @@ public final class PotadCore {
         access.getAndAddLong(R, entries, entry(region), -count);
     }
 
-    /** Sets the bits of some free aligned block of the order in the region; the caller holds its tokens. */
+    /**
+     * Sets the bits of some free aligned block of the order in the region; the caller holds its
+     * tokens. For order 0 the tokens guarantee a zero bit exists at every instant, but one pass
+     * over the 8 words can still miss it (a bit freed behind the scan while another token holder
+     * takes the one ahead), so order 0 scans again until it wins: each lost pass means another
+     * vcpu's claim succeeded, so this is lock-free. Larger orders may truly find no aligned block.
+     */
     private long claimInRegion(final long region, final int order) {
+        if (order == 0) {
+            while (true) {
+                final long frame = claimPass(region, 0);
+                if (frame != NO_FRAME) {
+                    return frame;
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return claimPass(region, order);
+    }
+
+    private long claimPass(final long region, final int order) {
         if (order <= 6) {
             final long width = 1L << order;
             final long ones = order == 6 ? -1L : (1L << width) - 1;
