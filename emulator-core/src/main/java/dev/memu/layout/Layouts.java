@@ -8,8 +8,11 @@ public final class Layouts {
 
     private static final List<Layout> ALL = List.of(
             new Linux64Layout(),
+            new Memdesc32Layout(),
             new Memdesc16Layout(),
-            new Memdesc8Layout());
+            new Memdesc8Layout(),
+            new Peralloc16Layout(Peralloc16Layout.Kind.RADIX),
+            new Peralloc16Layout(Peralloc16Layout.Kind.BTREE));
 
     private Layouts() {
     }
