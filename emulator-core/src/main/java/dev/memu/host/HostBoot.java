@@ -89,6 +89,8 @@ final class HostBoot {
                 freePfn[frees] = pfn;
                 freeOrder[frees++] = (byte) order;
             } else if (verdict != MIXED) {
+                // retag: clear first, as layouts with a lookup (peralloc16) insert a fresh range
+                memmap.clearAllocated(pfn, order);
                 memmap.setAllocated(pfn, order, Allocatee.of(PageClass.of(verdict).memdescType(), 0));
             } else {
                 split(pfn, order, boot);

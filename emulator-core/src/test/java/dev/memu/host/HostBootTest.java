@@ -2,6 +2,7 @@ package dev.memu.host;
 
 import dev.memu.access.PlainAccess;
 import dev.memu.alloc.AllocatorOptions;
+import dev.memu.alloc.Allocators;
 import dev.memu.alloc.BuddyAllocator;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.layout.Layout;
@@ -55,6 +56,33 @@ class HostBootTest {
                     got++;
                 }
                 assertEquals(2493, got, layout.name());
+            }
+        }
+    }
+
+    /** Every allocator, every layout: the boot goes through the public API only. */
+    @Test
+    void everyAllocatorBootsToTheHostsFreePages() {
+        for (final String name : Allocators.names()) {
+            for (final Layout layout : Layouts.all()) {
+                final String what = name + "/" + layout.name();
+                try (Machine m = Machine.create(4096L << 12)) {
+                    final PageAllocator a = Allocators.create(name, layout.bind(m, PlainAccess.INSTANCE),
+                            AllocatorOptions.defaults());
+                    assertEquals(2493, snap.bootAllocator(a, false), what);
+                    assertTrue(a.verify().ok(), what + ": " + a.verify());
+                    assertEquals(2493, a.verify().freePages(), what);
+                    assertEquals(MemdescType.SLAB, Allocatee.type(a.memmap().allocatee(65)), what);
+                    assertEquals(MemdescType.ANON_FOLIO, Allocatee.type(a.memmap().allocatee(79)), what);
+                    long got = 0;
+                    long pfn;
+                    while ((pfn = a.alloc(0, Allocatee.of(MemdescType.ANON_FOLIO, 0), 0)) != PageAllocator.NO_PAGE) {
+                        assertTrue(pfn == 67 || pfn >= 32 && pfn < 64 || pfn >= 68 && pfn < 72
+                                || pfn >= 96 && pfn < 2048 || pfn >= 2056 && pfn < 2560, what + ": got pfn " + pfn);
+                        got++;
+                    }
+                    assertEquals(2493, got, what + ": only the host's free pages are handed out");
+                }
             }
         }
     }
