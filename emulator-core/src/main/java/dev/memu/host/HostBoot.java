@@ -24,9 +24,12 @@ import java.util.Arrays;
  *       as it would (a buddy ends with the host's free blocks, merged across zones).</li>
  * </ol>
  *
- * An allocator that caches freed blocks instead of handing them straight back (a per-CPU list
- * in front of its backend) may not split a freed block; the boot then fails with a message
- * naming the allocator and the block. Pfns beyond the snapshot count as free.
+ * An allocator that kept a freed block somewhere its next allocations cannot reach would not
+ * split it; the boot then fails with a message naming the allocator and the block (every
+ * allocator registered today, PCP ones included, boots: HostBootTest). Pfns beyond the snapshot
+ * count as free. On this repository's 25 GiB test host (6.5 M pfns, ~130 k extents) a
+ * {@code memu run --from-host} on memdesc8/buddy peaks at ~0.8 GB RSS, against 25 GB for a
+ * page-by-page boot.
  */
 final class HostBoot {
 
