@@ -57,6 +57,20 @@ final class Inputs {
     }
 
     /** A count such as {@code 1000000}, {@code 1_000_000}, {@code 300k}, {@code 2M} (decimal suffixes). */
+    /** A swap device size: a positive multiple of the 4 KiB slot. */
+    static long swap(final String option, final String text) {
+        final long bytes;
+        try {
+            bytes = Sizes.parse(text);
+        } catch (final IllegalArgumentException e) {
+            throw new UsageException(option + " '" + text + "': not a size (use e.g. 8G, 64G)");
+        }
+        if (bytes < 4096 || (bytes & 4095) != 0) {
+            throw new UsageException(option + " '" + text + "': must be a positive multiple of the 4 KiB slot");
+        }
+        return bytes;
+    }
+
     static long count(final String option, final String text, final long min) {
         final String s = text == null ? "" : text.trim().replace("_", "").toLowerCase(Locale.ROOT);
         long multiplier = 1;

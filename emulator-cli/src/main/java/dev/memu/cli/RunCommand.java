@@ -3,6 +3,7 @@ package dev.memu.cli;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.machine.Machine;
+import dev.memu.swap.SwapChurn;
 import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code memu run}: one layout, one allocator, one thread count. */
@@ -60,6 +62,15 @@ final class RunCommand implements Callable<Integer> {
             description = "--from-host: count pages with no kpageflags flag (blank) as free instead of allocated.")
     private boolean blankFree;
 
+    @Option(names = "--swap", paramLabel = "SIZE",
+            description = "Also emulate a swap device of SIZE (e.g. 64G, 4 KiB slots) managed by the same lock-free "
+                    + "POTAD core, churn its slots (--swap-ops) and report its metadata and costs separately.")
+    private String swap;
+
+    @Option(names = "--swap-ops", paramLabel = "N", defaultValue = "1000000",
+            description = "Measured slot alloc/free ops on the --swap device (default: ${DEFAULT-VALUE}).")
+    private String swapOps;
+
     @Mixin
     private WorkloadOptions workload;
 
@@ -85,6 +96,8 @@ final class RunCommand implements Callable<Integer> {
         final int pageShift = host == null ? Machine.DEFAULT_PAGE_SHIFT : host.pageShift();
         final RunSpec runSpec = new RunSpec(memBytes, pageShift, layoutName, allocatorName,
                 threadCount, runWorkload, seed, null);
+        final long swapBytes = swap == null ? 0 : Inputs.swap("--swap", swap);
+        final long swapOpCount = Inputs.count("--swap-ops", swapOps, 1);
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());
@@ -99,7 +112,19 @@ final class RunCommand implements Callable<Integer> {
                 config.put("fillPages", fill);
                 config.put("fromHost", host.config(fill));
             }
-            target.commit(Reports.render(format, config, List.of(ResultTree.of(result)), true));
+            final Map<String, Object> tree = ResultTree.of(result);
+            String swapText = "";
+            if (swap != null) {
+                final SwapChurn.Result swapResult = SwapChurn.run(swapBytes, swapOpCount, seed);
+                if (!swapResult.verify().ok()) {
+                    throw new IllegalStateException("swap device verify failed: " + swapResult.verify());
+                }
+                config.put("swap", Sizes.format(swapBytes));
+                tree.put("swap", SwapReport.tree(swapResult));
+                swapText = SwapReport.text(swapResult, swap);
+            }
+            final String rendered = Reports.render(format, config, List.of(tree), true);
+            target.commit(format.equals("text") ? rendered + swapText : rendered);
         } finally {
             target.abandon();
         }
