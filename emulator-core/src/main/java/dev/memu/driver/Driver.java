@@ -13,6 +13,7 @@ import dev.memu.machine.Footprint;
 import dev.memu.machine.Machine;
 import dev.memu.workload.Op;
 import dev.memu.workload.Workload;
+import dev.memu.workload.WorkloadContext;
 import dev.memu.workload.WorkloadStats;
 import dev.memu.workload.Workloads;
 import org.HdrHistogram.Histogram;
@@ -159,10 +160,13 @@ public final class Driver {
         }
     }
 
-    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine) {
+    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine,
+                                      final PageAllocator allocator, final Access access) {
         final Workload[] streams = new Workload[spec.threads()];
+        final WorkloadContext context = new WorkloadContext(machine, allocator, access);
         for (int t = 0; t < streams.length; t++) {
             streams[t] = factory.create(spec, machine.pages(), machine.pageShift(), t);
+            streams[t].attach(context);
         }
         return streams;
     }
@@ -205,9 +209,9 @@ public final class Driver {
     private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory,
                                        final ProgressListener progress) {
         try (Machine machine = createMachine(spec)) {
-            final PageAllocator allocator = createAllocator(spec, machine, PlainAccess.INSTANCE);
+            final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, PlainAccess.INSTANCE));
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, factory, machine);
+            final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
             final StartGate gate = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
@@ -373,6 +377,7 @@ public final class Driver {
                 endNs = System.nanoTime();
                 measuredOps = measured;
                 PUBLISHED.setOpaque(this, done);
+                workload.finish();
             } catch (final Throwable t) {
                 failure = t;
             }
@@ -465,9 +470,9 @@ public final class Driver {
                                              final ProgressListener progress) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
-            final PageAllocator allocator = createAllocator(spec, machine, access);
+            final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, access));
             check(spec, allocator, machine);
-            final Workload[] streams = streams(spec, factory, machine);
+            final Workload[] streams = streams(spec, factory, machine, allocator, access);
             final long[][] lines = new long[Op.KINDS][Region.count()];
             final long[] ops = new long[Op.KINDS];
             final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];
@@ -488,6 +493,7 @@ public final class Driver {
                     if (!w.next(op)) {
                         finished[s] = true;
                         running--;
+                        w.finish();
                         continue;
                     }
                     if (op.measured) {

@@ -95,9 +95,31 @@ public abstract class Workload {
                 fillFailures++;
             }
         } else {
-            live.add(pfn, pendingOrder);
+            track(pfn, pendingOrder);
         }
         onAllocated(pfn, pendingOrder, pendingMeasured);
+    }
+
+    /**
+     * Called by the driver once per pass, before the first {@link #next}, with the machine and
+     * allocator the stream's ops will run on. Workloads that build real descriptors, or act on the
+     * machine between ops, take what they need here; the default does nothing.
+     */
+    public void attach(final WorkloadContext context) {
+    }
+
+    /**
+     * Called by the driver once the stream is finished (after {@link #next} returned false and,
+     * in the timed pass, after the clock stopped), on the stream's own thread. A workload may act
+     * on the machine here (compaction, a last probe); with more than one stream other vcpus may
+     * still be running, so such workloads must run single-threaded. The default does nothing.
+     */
+    public void finish() {
+    }
+
+    /** Records a block the allocator handed out; workloads that track allocations themselves override this. */
+    protected void track(final long pfn, final int order) {
+        live.add(pfn, order);
     }
 
     /**
