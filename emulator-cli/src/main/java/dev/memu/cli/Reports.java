@@ -5,6 +5,7 @@ import dev.memu.driver.ProgressListener;
 import dev.memu.driver.RunConfigException;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
+import dev.memu.driver.StreamFactory;
 import dev.memu.machine.Machine;
 import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
@@ -23,8 +24,14 @@ final class Reports {
 
     /** Runs in this JVM; a configuration the machine cannot run becomes a usage error naming the option. */
     static RunResult run(final RunSpec spec, final String memText, final ProgressListener progress) {
+        return run(spec, StreamFactory.FROM_SPEC, memText, progress);
+    }
+
+    /** {@link #run} with the streams from {@code factory}. */
+    static RunResult run(final RunSpec spec, final StreamFactory factory, final String memText,
+                         final ProgressListener progress) {
         try {
-            return Driver.run(spec, progress);
+            return Driver.run(spec, factory, progress);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

@@ -52,6 +52,12 @@ final class RunCommand implements Callable<Integer> {
     private WorkloadOptions workload;
 
     @Mixin
+    private KernelMixOptions mix;
+
+    @Mixin
+    private InjectOptions inject;
+
+    @Mixin
     private OutputOptions output;
 
     @Override
@@ -66,12 +72,19 @@ final class RunCommand implements Callable<Integer> {
         final String progress = output.progress();
         final RunSpec runSpec = new RunSpec(memBytes, Machine.DEFAULT_PAGE_SHIFT, layoutName, allocatorName,
                 threadCount, w, seed, null);
+        final long pages = memBytes >>> Machine.DEFAULT_PAGE_SHIFT;
+        final DescriptorStreams streams = new DescriptorStreams(mix.config(w.name()),
+                inject.plan(w.name(), threadCount, pages, seed), inject.compact(w.name(), threadCount, pages));
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
-            final RunResult result = Reports.run(runSpec, mem, ConsoleProgress.of(progress, spec.commandLine().getErr()));
+            final RunResult result = Reports.run(runSpec, streams, mem,
+                    ConsoleProgress.of(progress, spec.commandLine().getErr()));
             final var config = Reports.config("run", mem, memBytes, w, seed, List.of(layoutName),
                     List.of(allocatorName), List.of(threadCount), false, result.timerOverheadNs());
-            target.commit(Reports.render(format, config, List.of(ResultTree.of(result)), true));
+            streams.addConfig(config);
+            final var tree = ResultTree.of(result);
+            streams.addResults(tree);
+            target.commit(Reports.render(format, config, List.of(tree), true));
         } finally {
             target.abandon();
         }
