@@ -174,6 +174,7 @@ final class DescriptorStreams implements StreamFactory {
         }
         m.put("byType", byType);
         final Map<String, Object> lookup = new LinkedHashMap<>();
+        lookup.put("nsMedian", timed.medianLookupNanos());
         lookup.put("nsMean", s.meanLookupNanos());
         lookup.put("linesMean", c.meanLookupLines());
         lookup.put("linesMax", c.maxLookupLines());

@@ -24,7 +24,8 @@ final class InjectOptions {
                     + "folio migrated (checksummed), slab/page table/netpool/vmalloc lost; the pfn is never "
                     + "handed out again. Reported: recovered, lost, by action and type, lookup ns (timed pass) "
                     + "and cachelines (counting pass). Failure handling is stop-the-world, so it runs only with "
-                    + "--threads 1; throughput includes it, latencies do not."})
+                    + "--threads 1; throughput includes it, latencies do not, except that the free of a block holding "
+                    + "a poisoned page includes taking that page off the allocator."})
     String failRate;
 
     @Option(names = "--fail-pfns", paramLabel = "PFN,...",

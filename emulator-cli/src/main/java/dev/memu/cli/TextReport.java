@@ -231,8 +231,8 @@ final class TextReport {
         if (Json.at(r, "failures.byType") instanceof Map<?, ?> byType) {
             byType.forEach((t, n) -> sb.append(' ').append(t).append(' ').append(n));
         }
-        sb.append("\n    pfn -> owner lookup: ").append(fmt("%.0f", Json.number(r, "failures.lookup.nsMean")))
-                .append(" ns mean (timed pass), ").append(fmt("%.2f", Json.number(r, "failures.lookup.linesMean")))
+        sb.append("\n    pfn -> owner lookup: ").append(lng(r, "failures.lookup.nsMedian")).append(" ns median, ")
+                .append(fmt("%.0f", Json.number(r, "failures.lookup.nsMean"))).append(" ns mean (timed pass, cold), ").append(fmt("%.2f", Json.number(r, "failures.lookup.linesMean")))
                 .append(" cachelines mean, ").append(lng(r, "failures.lookup.linesMax"))
                 .append(" max (counting pass)\n");
         sb.append("    poisoned pages ").append(lng(r, "failures.poisonedPages")).append(", quarantined good pages ")

@@ -16,6 +16,7 @@ public final class FailureInjector {
     private final long total;
     private final long pages;
     private final SplitMix64 random;
+    private final long[] lookupNanos;
     private long injected;
     private long nextDue;
 
@@ -36,13 +37,17 @@ public final class FailureInjector {
             }
         }
         this.nextDue = total > 0 ? plan.dueAt(0, ops) : Long.MAX_VALUE;
+        this.lookupNanos = new long[(int) Math.min(total, 1 << 20)];
     }
 
     /** Injects every failure due after {@code measuredOps} measured ops. */
     public void at(final long measuredOps, final int vcpu) {
         while (measuredOps >= nextDue) {
             final long pfn = plan.pfnCount() > 0 ? plan.pfn((int) injected) : random.nextLong(pages);
-            failure.fail(pfn, vcpu);
+            final long nanos = failure.fail(pfn, vcpu).owner().nanos();
+            if (injected < lookupNanos.length) {
+                lookupNanos[(int) injected] = nanos;
+            }
             injected++;
             nextDue = injected < total ? plan.dueAt(injected, ops) : Long.MAX_VALUE;
         }
@@ -56,6 +61,21 @@ public final class FailureInjector {
     /** Failures the plan will inject over the whole run. */
     public long planned() {
         return total;
+    }
+
+    /**
+     * Median wall time of the pfn-to-owner lookups so far: the first lookups of a run are cold
+     * (interpreted code, cold lines), so with a few dozen failures the mean says more about the
+     * JIT than about the layout.
+     */
+    public long medianLookupNanos() {
+        final int n = (int) Math.min(injected, lookupNanos.length);
+        if (n == 0) {
+            return 0;
+        }
+        final long[] sorted = java.util.Arrays.copyOf(lookupNanos, n);
+        java.util.Arrays.sort(sorted);
+        return sorted[n / 2];
     }
 
     public MemoryFailure failure() {
