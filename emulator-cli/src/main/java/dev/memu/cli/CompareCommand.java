@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.alloc.Allocators;
+import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunSpec;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
@@ -137,7 +138,7 @@ final class CompareCommand implements Callable<Integer> {
                     results.add(forked(s, w, progress));
                 } else {
                     final DescriptorStreams streams = new DescriptorStreams(mixConfig, null, false);
-                    final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem,
+                    final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
                             ConsoleProgress.of(progress, err)));
                     streams.addResults(tree);
                     results.add(tree);

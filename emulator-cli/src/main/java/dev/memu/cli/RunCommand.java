@@ -1,8 +1,10 @@
 package dev.memu.cli;
 
+import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.machine.Machine;
+import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +50,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Measured churn ops over all threads, e.g. 1000000, 300k, 2M (default: ${DEFAULT-VALUE}).")
     private String ops;
 
+    @Option(names = "--from-host", paramLabel = "FILE",
+            description = {"Start from a host snapshot written by 'memu host --save FILE': RAM is the host's "
+                    + "(leave --mem out), the pages the host held stay allocated and the workload runs on the host's "
+                    + "free blocks, in the timed and the counting pass alike. --occupancy then counts the host's "
+                    + "pages: the fill tops them up to it (one block if the host is already fuller)."})
+    private String fromHost;
+
+    @Option(names = "--blank-free",
+            description = "--from-host: count pages with no kpageflags flag (blank) as free instead of allocated.")
+    private boolean blankFree;
+
     @Mixin
     private WorkloadOptions workload;
 
@@ -62,25 +75,41 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final long memBytes = Inputs.mem(mem);
+        final FromHost host = fromHost == null ? null : FromHost.load(fromHost, blankFree);
+        if (host == null && blankFree) {
+            throw new UsageException("--blank-free applies only with --from-host");
+        }
+        final long memBytes = host == null ? Inputs.mem(mem) : hostMem(host);
+        final String memText = host == null ? mem : Sizes.format(memBytes);
         final String layoutName = Inputs.layout("--layout", layout);
         final String allocatorName = Inputs.allocator("--allocator", allocator);
         final int threadCount = Inputs.threads("--threads", threads);
         final WorkloadSpec w = workload.spec(Inputs.count("--ops", ops, 1));
+        final WorkloadSpec runWorkload = host == null ? w : host.workload(w);
         final long seed = workload.seed();
         final String format = output.format();
         final String progress = output.progress();
-        final RunSpec runSpec = new RunSpec(memBytes, Machine.DEFAULT_PAGE_SHIFT, layoutName, allocatorName,
-                threadCount, w, seed, null);
-        final long pages = memBytes >>> Machine.DEFAULT_PAGE_SHIFT;
-        final DescriptorStreams streams = new DescriptorStreams(mix.config(w.name()),
-                inject.plan(w.name(), threadCount, pages, seed), inject.compact(w.name(), threadCount, pages));
+        final int pageShift = host == null ? Machine.DEFAULT_PAGE_SHIFT : host.pageShift();
+        final RunSpec runSpec = new RunSpec(memBytes, pageShift, layoutName, allocatorName,
+                threadCount, runWorkload, seed, null);
+        final long pages = memBytes >>> pageShift;
+        final DescriptorStreams streams = new DescriptorStreams(mix.config(runWorkload.name()),
+                inject.plan(runWorkload.name(), threadCount, pages, seed),
+                inject.compact(runWorkload.name(), threadCount, pages));
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
-            final RunResult result = Reports.run(runSpec, streams, mem,
-                    ConsoleProgress.of(progress, spec.commandLine().getErr()));
-            final var config = Reports.config("run", mem, memBytes, w, seed, List.of(layoutName),
+            final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());
+            final RunResult result = Reports.run(runSpec, streams, memText,
+                    host == null ? AllocatorBoot.NONE : host.boot(), console);
+            final var config = Reports.config("run", memText, memBytes, w, seed, List.of(layoutName),
                     List.of(allocatorName), List.of(threadCount), false, result.timerOverheadNs());
+            if (host != null) {
+                final long fill = runWorkload.fillPages(host.pages(), pageShift);
+                config.put("pageSize", 1L << pageShift);
+                config.put("pages", host.pages());
+                config.put("fillPages", fill);
+                config.put("fromHost", host.config(fill));
+            }
             streams.addConfig(config);
             final var tree = ResultTree.of(result);
             streams.addResults(tree);
@@ -89,5 +118,15 @@ final class RunCommand implements Callable<Integer> {
             target.abandon();
         }
         return 0;
+    }
+
+    /** The snapshot's RAM; an explicit --mem must agree with it. */
+    private long hostMem(final FromHost host) {
+        final long bytes = host.ramBytes();
+        if (spec.commandLine().getParseResult().hasMatchedOption("--mem") && Inputs.mem(mem) != bytes) {
+            throw new UsageException("--mem '" + mem + "': the host snapshot " + fromHost + " has "
+                    + Sizes.format(bytes) + " (" + host.pages() + " pages); leave --mem out with --from-host");
+        }
+        return bytes;
     }
 }

@@ -37,10 +37,15 @@ final class TextReport {
                 .append(Sizes.format(lng(c, "memBytes"))).append(" of emulated RAM (").append(lng(c, "pages"))
                 .append(" pages of ").append(Sizes.format(lng(c, "pageSize"))).append("), seed ").append(lng(c, "seed"))
                 .append('\n');
-        sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
-                .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
-                .append(" pages").append("kernel-mix".equals(workload) ? "" : "; orders " + str(c, "orders"))
-                .append('\n');
+        FromHost.header(sb, c);
+        if (c.containsKey("fromHost")) {
+            sb.append(FromHost.fillLine(c, pct(Json.number(c, "occupancy"))));
+        } else {
+            sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
+                    .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
+                    .append(" pages").append("kernel-mix".equals(workload) ? "" : "; orders " + str(c, "orders"))
+                    .append('\n');
+        }
         if ("kernel-mix".equals(workload)) {
             sb.append("  kernel-mix shares ").append(str(c, "mix")).append(": every allocation a typed descriptor in "
                     + "the memdesc heap; fill by allocation events (untimed)\n");

@@ -1,5 +1,7 @@
 package dev.memu.alloc;
 
+import dev.memu.alloc.pcp.PcpAllocator;
+import dev.memu.alloc.potad.PotadAllocator;
 import dev.memu.layout.Memmap;
 
 import java.util.LinkedHashMap;
@@ -13,6 +15,9 @@ public final class Allocators {
 
     static {
         ALL.put("buddy", BuddyAllocator::new);
+        ALL.put("buddy+pcp", PcpAllocator.over(BuddyAllocator::new));
+        ALL.put("potad", PotadAllocator::new);
+        ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new));
     }
 
     private Allocators() {

@@ -132,7 +132,7 @@ public final class LlfreeBench {
      *
      * @throws IllegalArgumentException naming the bad option value
      */
-    static List<ShapeConfig> configs(final Map<String, String> options) {
+    public static List<ShapeConfig> configs(final Map<String, String> options) {
         final List<LlfreeShape> shapes = new ArrayList<>();
         for (final String key : list(options.getOrDefault("shape", "all"))) {
             if (key.equals("all")) {

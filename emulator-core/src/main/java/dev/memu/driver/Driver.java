@@ -93,8 +93,17 @@ public final class Driver {
      * (the spec still names machine, layout, allocator, threads and seed).
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final ProgressListener progress) {
-        final TimedPass timed = timedPass(spec, factory, progress);
-        final CountingPass counting = countingPass(spec, factory, progress);
+        return run(spec, factory, AllocatorBoot.NONE, progress);
+    }
+
+    /**
+     * Runs {@code spec} with streams from {@code factory}, each pass's allocator first brought to
+     * its starting state by {@code boot} (the workload's fill and ops then run on top of it).
+     */
+    public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                final ProgressListener progress) {
+        final TimedPass timed = timedPass(spec, factory, boot, progress);
+        final CountingPass counting = countingPass(spec, factory, boot, progress);
         final Histogram alloc = merged(timed.workers, Op.ALLOC);
         final Histogram free = merged(timed.workers, Op.FREE);
         final List<ThreadResult> perThread = new ArrayList<>();
@@ -206,11 +215,12 @@ public final class Driver {
                              BytesPerPage bytesPerPage, WorkloadStats stats, VerifyReport verify) {
     }
 
-    private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory,
+    private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                        final ProgressListener progress) {
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, PlainAccess.INSTANCE));
             check(spec, allocator, machine);
+            boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
             final StartGate gate = new StartGate(streams.length);
@@ -467,11 +477,12 @@ public final class Driver {
     }
 
     private static CountingPass countingPass(final RunSpec spec, final StreamFactory factory,
-                                             final ProgressListener progress) {
+                                             final AllocatorBoot boot, final ProgressListener progress) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, access));
             check(spec, allocator, machine);
+            boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, access);
             final long[][] lines = new long[Op.KINDS][Region.count()];
             final long[] ops = new long[Op.KINDS];

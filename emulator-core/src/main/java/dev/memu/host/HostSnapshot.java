@@ -3,7 +3,6 @@ package dev.memu.host;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
-import dev.memu.memdesc.MemdescType;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -196,46 +195,18 @@ public final class HostSnapshot {
 
     /**
      * Brings a freshly built allocator to this state through its public API, so any allocator
-     * starts from the host's fragmentation: allocate every page at order 0, then free the pages
-     * the host had free (the allocator merges them as it would). Allocated pages stay allocated
-     * at order 0 with their class's tag. Returns the number of pages freed.
+     * starts from the host's fragmentation: the allocator's free pages end up exactly the pages
+     * the host had free (and blank pages if {@code blankIsFree}, and pfns beyond the snapshot);
+     * every other page stays allocated, tagged with its class's memdesc type, in naturally
+     * aligned blocks of one class. Touches about one page of RAM per block, not every page (see
+     * {@link HostBoot}). Returns the number of pages freed.
      *
      * @throws IllegalArgumentException when the allocator manages fewer pages than the snapshot
-     * @throws IllegalStateException when the allocator hands out a page twice or runs dry early
+     * @throws IllegalStateException when the allocator does not hand out all its pages, or does
+     *                               not split a block it was just given back
      */
     public long bootAllocator(final PageAllocator allocator, final boolean blankIsFree) {
-        final long pages = allocator.managedPages();
-        if (pages < pfns) {
-            throw new IllegalArgumentException("allocator manages " + pages + " pages, the snapshot " + pfns);
-        }
-        final long boot = Allocatee.of(MemdescType.VMALLOC, 0);
-        for (long i = 0; i < pages; i++) {
-            if (allocator.alloc(0, boot, 0) == PageAllocator.NO_PAGE) {
-                throw new IllegalStateException("allocator " + allocator.name() + " ran dry after " + i
-                        + " of " + pages + " pages");
-            }
-        }
-        long freed = 0;
-        final Memmap memmap = allocator.memmap();
-        for (int i = 0; i < extents; i++) {
-            final PageClass cls = PageClass.of(extClass[i]);
-            final long start = extPfn[i];
-            final long end = start + (extCount[i] << extOrder[i]);
-            final boolean free = cls == PageClass.FREE || (cls == PageClass.BLANK && blankIsFree);
-            for (long p = start; p < end; p++) {
-                if (free) {
-                    allocator.free(p, 0, 0);
-                    freed++;
-                } else {
-                    memmap.setAllocated(p, 0, Allocatee.of(cls.memdescType(), 0));
-                }
-            }
-        }
-        for (long p = pfns; p < pages; p++) {
-            allocator.free(p, 0, 0);
-            freed++;
-        }
-        return freed;
+        return HostBoot.boot(this, allocator, blankIsFree);
     }
 
     // ---- snapshot file ----

@@ -1,0 +1,175 @@
+package dev.memu.cli;
+
+import dev.memu.bench.LlfreeBench;
+import dev.memu.bench.ShapeConfig;
+import dev.memu.bench.ShapeReport;
+import dev.memu.bench.ShapeResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code memu bench llfree}: LLFree's own benchmark shapes (bulk, repeat, rand) on any allocator
+ * and layout. A thin client of {@link LlfreeBench}: the options become its option map, its
+ * {@link LlfreeBench#configs configs} check them, its {@link LlfreeBench#run run} measures, and
+ * {@link ShapeReport} prints.
+ */
+@Command(name = "llfree", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run LLFree's benchmark shapes (USENIX ATC 2023) so that memu's ns per get and per put "
+                + "compare with LLFree's published figures directly.",
+                "",
+                "  bulk    each of T threads allocates frames/(2*T_max)/2^order blocks, then frees them in reverse",
+                "  repeat  fill half of memory untimed, then time get-then-put pairs",
+                "  rand    allocate, shuffle all threads' blocks together (fixed seed), free them, so that "
+                        + "threads free each other's blocks",
+                "",
+                "Each row is one fresh machine; latencies are means per thread over the timed rounds. "
+                        + "Progress goes to stderr."})
+final class BenchLlfreeCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--shape", paramLabel = "LIST", defaultValue = "all",
+            description = "bulk, repeat, rand or all, comma-separated (default: ${DEFAULT-VALUE}).")
+    private String shape;
+
+    @Option(names = "--allocator", paramLabel = "LIST", defaultValue = "buddy",
+            description = "Allocators, comma-separated (default: ${DEFAULT-VALUE}).")
+    private String allocator;
+
+    @Option(names = "--layout", paramLabel = "LIST", defaultValue = "memdesc8",
+            description = "Layouts, comma-separated (default: ${DEFAULT-VALUE}).")
+    private String layout;
+
+    @Option(names = "--mem", paramLabel = "SIZE", defaultValue = "8G",
+            description = "Emulated RAM (default: ${DEFAULT-VALUE}, as LLFree's runs on 2 vCPUs).")
+    private String mem;
+
+    @Option(names = "--order", paramLabel = "LIST", defaultValue = "0",
+            description = "Block orders, comma-separated (default: ${DEFAULT-VALUE}).")
+    private String order;
+
+    @Option(names = "--threads", paramLabel = "LIST", defaultValue = "1,2",
+            description = "Thread counts T, comma-separated (default: ${DEFAULT-VALUE}); T_max is the largest.")
+    private String threads;
+
+    @Option(names = "--max-threads", paramLabel = "N",
+            description = "T_max, if not the largest of --threads (sets each thread's share).")
+    private String maxThreads;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Timed rounds (default: enough for " + ShapeConfig.AUTO_MIN_OPS
+                    + " ops per thread and phase).")
+    private String rounds;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Untimed rounds first (default: as many as timed).")
+    private String warmup;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "rand's shuffle seed (default: " + ShapeConfig.LLFREE_SEED + ", as LLFree).")
+    private String seed;
+
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "Report format (default: ${DEFAULT-VALUE}).")
+    private String format;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Write the report to FILE instead of stdout; the file appears whole, or not at all.")
+    private String out;
+
+    @Override
+    public Integer call() throws Exception {
+        final String fmt = Inputs.choice("--format", format, List.of("text", "json"));
+        final List<ShapeConfig> configs;
+        try {
+            configs = LlfreeBench.configs(options());
+        } catch (final IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
+        try {
+            final List<ShapeResult> results;
+            try (PrintStream progress = lines(spec.commandLine().getErr())) {
+                results = LlfreeBench.run(configs, progress);
+            } catch (final IllegalArgumentException e) {
+                // ShapeRunner.open: a layout that cannot record an allocator's orders, or RAM the
+                // machine refuses; nothing was measured.
+                throw new UsageException(e.getMessage());
+            } catch (final OutOfMemoryError e) {
+                throw new UsageException("--mem '" + mem + "': the host cannot map it: " + e.getMessage());
+            }
+            if (results.isEmpty()) {
+                throw new UsageException("no shape ran: every order was above the allocators' max order");
+            }
+            target.commit("json".equals(fmt) ? ShapeReport.json(results) + System.lineSeparator()
+                    : ShapeReport.table(results));
+        } finally {
+            target.abandon();
+        }
+        return 0;
+    }
+
+    /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */
+    private Map<String, String> options() {
+        final Map<String, String> o = new LinkedHashMap<>();
+        o.put("shape", shape);
+        o.put("allocator", allocator);
+        o.put("layout", layout);
+        o.put("mem", mem);
+        o.put("order", order);
+        o.put("threads", threads);
+        putIfSet(o, "max-threads", maxThreads);
+        putIfSet(o, "rounds", rounds);
+        putIfSet(o, "warmup", warmup);
+        putIfSet(o, "seed", seed);
+        return o;
+    }
+
+    private static void putIfSet(final Map<String, String> o, final String key, final String value) {
+        if (value != null) {
+            o.put(key, value);
+        }
+    }
+
+    /** LlfreeBench reports progress on a PrintStream; this one passes each line on to the CLI's stderr. */
+    private static PrintStream lines(final PrintWriter err) {
+        final OutputStream sink = new OutputStream() {
+            private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public void write(final int b) {
+                pending.write(b);
+            }
+
+            @Override
+            public void write(final byte[] b, final int off, final int len) {
+                pending.write(b, off, len);
+            }
+
+            @Override
+            public void flush() {
+                err.print(pending.toString(StandardCharsets.UTF_8));
+                err.flush();
+                pending.reset();
+            }
+
+            @Override
+            public void close() {
+                flush();
+            }
+        };
+        return new PrintStream(sink, true, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.memu.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code memu bench llfree} in-process on a 16 MiB machine with one round: shape and errors, never times. */
+class BenchCommandTest {
+
+    /** 4096 frames: with T_max = 2 each thread's order-0 share is 4096 / 2 / 2 = 1024 blocks. */
+    private static final String[] SMALL = {"--mem", "16M", "--rounds", "1", "--warmup", "0"};
+
+    @TempDir
+    Path tmp;
+
+    private static String[] small(final String... args) {
+        final String[] all = new String[args.length + SMALL.length];
+        System.arraycopy(args, 0, all, 0, args.length);
+        System.arraycopy(SMALL, 0, all, args.length, SMALL.length);
+        return all;
+    }
+
+    @Test
+    void everyShapeAndThreadCountGetsARow() {
+        final Cli r = Cli.run(small("bench", "llfree", "--shape", "all", "--threads", "1,2"));
+        assertEquals(0, r.exit(), r.err());
+        final List<String> rows = r.out().lines().skip(1).toList();
+        assertEquals(6, rows.size(), r.out());
+        for (final String shape : List.of("bulk", "repeat", "rand")) {
+            assertEquals(2, rows.stream().filter(l -> l.startsWith(shape + " ")).count(), r.out());
+        }
+        // T_max = 2 sets every row's share, the one-thread rows included
+        assertTrue(rows.stream().allMatch(l -> l.matches(".*\\s1024\\s+1\\s.*")), r.out());
+        assertTrue(r.err().contains("memu bench llfree: bulk buddy/memdesc8 order 0 T=1"), r.err());
+    }
+
+    @Test
+    void jsonGoesWholeToOut() throws IOException {
+        final Path out = tmp.resolve("bench.json");
+        final Cli r = Cli.run(small("bench", "llfree", "--shape", "rand", "--threads", "2", "--allocator", "buddy",
+                "--layout", "linux64,memdesc16", "--format", "json", "--out", out.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out());
+        final String json = Files.readString(out);
+        assertTrue(json.startsWith("{\"config\":{\"benchmark\":\"llfree-shapes\""), json);
+        assertTrue(json.contains("\"layout\":\"linux64\"") && json.contains("\"layout\":\"memdesc16\""), json);
+        assertEquals(2, json.split("\"shape\":\"rand\"", -1).length - 1, json);
+        assertTrue(json.contains("{\"thread\":1,\"vcpu\":1,"), json);
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of(out), files.toList(), "no temporary file is left");
+        }
+    }
+
+    @Test
+    void anOrderAboveTheMaxIsSkippedWithANote() {
+        final Cli r = Cli.run(small("bench", "llfree", "--shape", "bulk", "--threads", "1", "--order", "0,11"));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1, r.out().lines().skip(1).count(), r.out());
+        assertTrue(r.err().contains("order 11 T=1 mem 16 MiB: skipped"), r.err());
+    }
+
+    @Test
+    void badInputIsOneLineExitTwoAndNoFile() {
+        final Path out = tmp.resolve("never.json");
+        for (final String[] bad : List.of(
+                new String[]{"--shape", "zigzag"},
+                new String[]{"--allocator", "nosuch"},
+                new String[]{"--layout", "memdesc99"},
+                new String[]{"--threads", "one"},
+                new String[]{"--mem", "lots"},
+                new String[]{"--mem", "16K", "--order", "3"},
+                new String[]{"--format", "csv"},
+                new String[]{"--order", "11"})) {
+            final String[] args = new String[bad.length + 4 + SMALL.length];
+            args[0] = "bench";
+            args[1] = "llfree";
+            System.arraycopy(bad, 0, args, 2, bad.length);
+            args[2 + bad.length] = "--out";
+            args[3 + bad.length] = out.toString();
+            System.arraycopy(SMALL, 0, args, 4 + bad.length, SMALL.length);
+            final Cli r = Cli.run(args);
+            assertEquals(2, r.exit(), String.join(" ", bad) + ": " + r.err());
+            final List<String> errors = r.err().lines().filter(l -> !l.contains(": skipped,")).toList();
+            assertEquals(1, errors.size(), r.err());
+            assertTrue(errors.get(0).startsWith("memu: "), r.err());
+            assertFalse(Files.exists(out), String.join(" ", bad));
+        }
+    }
+
+    @Test
+    void benchAloneShowsItsSubcommand() {
+        final Cli r = Cli.run("bench");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("llfree"), r.err());
+    }
+}

@@ -1,0 +1,316 @@
+package dev.memu.alloc.potad;
+
+import dev.memu.access.Region;
+import dev.memu.alloc.AllocatorOptions;
+import dev.memu.alloc.BadFreeException;
+import dev.memu.alloc.PageAllocator;
+import dev.memu.alloc.VerifyReport;
+import dev.memu.layout.Memmap;
+import dev.memu.machine.Machine;
+import dev.memu.memdesc.Allocatee;
+import dev.memu.memdesc.MemdescType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * POTAD, the power-of-two allocator with descriptor, over a machine's RAM: a lock-free {@link
+ * PotadCore} over its pages, plus the memmap, where each allocation's allocatee is recorded in the
+ * layout's way (every page's entry for per-page layouts), as proposed on linux-mm: the caller
+ * allocates its memdesc first and passes the tagged pointer in.
+ *
+ * <ul>
+ *   <li>Orders 0 to all of memory ({@code log2(pages)} rounded down, or {@link
+ *       AllocatorOptions#maxOrder()}). POTAD keeps no free state in the memmap, so the layout's
+ *       {@link dev.memu.layout.Layout#maxFreeOrder()} limits nothing; only its allocation-order
+ *       field must hold the order (6 bits in memdesc8/16, 8 bits in linux64's folio order).</li>
+ *   <li>{@link #alloc}: claim in the core, then {@link Memmap#setAllocated}.
+ *       {@link #free}: check against the memmap (exactly the buddy's classification), then
+ *       {@link Memmap#clearAllocated}, then free in the core. The memmap is written before the
+ *       bits are released so no other vcpu can be handed the pages while they still name us.</li>
+ *   <li>{@link #allocRange}: the CMA case, aligned contiguous ranges built from adjacent blocks.</li>
+ * </ul>
+ *
+ * Order-0 cost, by construction: alloc touches the vcpu's slot line, one bitfield line and the
+ * page's memmap line; free touches the memmap line, one bitfield line and the region's entry line.
+ */
+public final class PotadAllocator implements PageAllocator {
+
+    private final Memmap memmap;
+    private final Machine machine;
+    private final PotadCore core;
+    private final long pages;
+
+    public PotadAllocator(final Memmap memmap, final AllocatorOptions options) {
+        this.memmap = memmap;
+        this.machine = memmap.machine();
+        this.pages = machine.pages();
+        this.core = new PotadCore(memmap.access(), pages, options.vcpus(), options.maxOrder(),
+                bytes -> machine.allocate(Region.ALLOCATOR, bytes));
+    }
+
+    @Override
+    public String name() {
+        return "potad";
+    }
+
+    @Override
+    public Memmap memmap() {
+        return memmap;
+    }
+
+    /** The lock-free frame allocator underneath (for sub-page blocks, benchmarks, checks). */
+    public PotadCore core() {
+        return core;
+    }
+
+    @Override
+    public int maxOrder() {
+        return core.maxOrder();
+    }
+
+    @Override
+    public long managedPages() {
+        return pages;
+    }
+
+    @Override
+    public long freePages() {
+        return core.freeFrames();
+    }
+
+    @Override
+    public long alloc(final int order, final long allocatee, final int vcpu) {
+        checkAllocatee(allocatee);
+        final long pfn = core.alloc(order, vcpu);
+        if (pfn != PotadCore.NO_FRAME) {
+            memmap.setAllocated(pfn, order, allocatee);
+        }
+        return pfn;
+    }
+
+    @Override
+    public void free(final long pfn, final int order, final int vcpu) {
+        checkFree(pfn, order);
+        memmap.clearAllocated(pfn, order);
+        final BadFreeException.Kind kind = core.free(pfn, order);
+        if (kind != null) {
+            // The memmap said it was a live allocation, the bits say not: two frees of one block
+            // racing each other (a caller bug that the memmap check cannot see, as in Linux) or
+            // a corrupted state. The other free has made the block free; say so loudly.
+            throw new IllegalStateException("memmap and POTAD bits disagree on pfn 0x" + Long.toHexString(pfn)
+                    + " order " + order + " (" + kind + "): freed twice at once?");
+        }
+    }
+
+    /** Gives up the vcpu's region reservation (vcpu going offline; before quiescent checks). */
+    public void releaseReservation(final int vcpu) {
+        core.releaseReservation(vcpu);
+    }
+
+    static void checkAllocatee(final long allocatee) {
+        final int tag = Allocatee.tag(allocatee);
+        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
+            throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
+                    + " must be a tagged pointer whose tag is neither none nor free");
+        }
+    }
+
+    /** Rejects anything but the head of a live allocation of exactly this order; reads the memmap only. */
+    private void checkFree(final long pfn, final int order) {
+        final int max = core.maxOrder();
+        if (order < 0 || order > max) {
+            throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + max);
+        }
+        if (pfn < 0 || pfn >= pages || (1L << order) > pages - pfn) {
+            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
+                    "block is outside the " + pages + " managed pages");
+        }
+        if ((pfn & ((1L << order) - 1)) != 0) {
+            throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
+                    "pfn is not aligned to 2^" + order + " pages");
+        }
+        final int allocated = memmap.allocatedOrder(pfn);
+        if (allocated < 0) {
+            if (memmap.allocatee(pfn) == Allocatee.NONE) {
+                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order, "page is already free");
+            }
+            throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
+                    "pfn is inside an allocation but not its head");
+        }
+        if (allocated != order) {
+            throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, pfn, order,
+                    "allocation there has order " + allocated);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // aligned contiguous ranges (CMA)
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Allocates {@code pages} contiguous pages starting at a multiple of 2^alignOrder, the CMA
+     * case ("8 MiB at 1 MiB alignment" = {@code allocRange(2048, 8, ...)}). First one naturally
+     * aligned block of the largest order that divides the size, then two adjacent blocks of half
+     * that order, then four, ... down to blocks of the alignment order; at each step every aligned
+     * start is tried, and the blocks of a candidate are claimed in place ({@link
+     * PotadCore#claimAt}) and rolled back when one of them is taken. All or nothing: on
+     * {@link #NO_PAGE} nothing stays claimed.
+     *
+     * <p>Each block is recorded in the memmap as its own allocation of its order, all with the
+     * same allocatee; {@link #freeRange} frees them together. The caller's own region reservation
+     * is released first so its tokens count; tokens that another vcpu holds in its reservation
+     * make that region's frames unavailable here (as they are to every other vcpu's allocations).
+     *
+     * @return the first pfn, or {@link #NO_PAGE} when no aligned free range of that size exists
+     * @throws IllegalArgumentException when {@code pages} is not a positive multiple of 2^alignOrder
+     *         or the alignment is beyond {@link #maxOrder()}
+     */
+    public long allocRange(final long pages, final int alignOrder, final long allocatee, final int vcpu) {
+        checkAllocatee(allocatee);
+        if (alignOrder < 0 || alignOrder > core.maxOrder()) {
+            throw new IllegalArgumentException("alignment order " + alignOrder + " is outside 0.." + core.maxOrder());
+        }
+        if (pages <= 0 || (pages & ((1L << alignOrder) - 1)) != 0) {
+            throw new IllegalArgumentException("range of " + pages + " pages is not a positive multiple of 2^"
+                    + alignOrder + " pages");
+        }
+        if (pages > this.pages) {
+            return NO_PAGE;
+        }
+        core.releaseReservation(vcpu);
+        final int top = Math.min(core.maxOrder(), Long.numberOfTrailingZeros(pages));
+        for (int order = top; order >= alignOrder; order--) {
+            final long block = 1L << order;
+            final long count = pages >>> order;
+            long start = 0;
+            while (start + pages <= this.pages) {
+                final long failedAt = claimRun(start, count, order);
+                if (failedAt < 0) {
+                    for (long i = 0; i < count; i++) {
+                        memmap.setAllocated(start + i * block, order, allocatee);
+                    }
+                    return start;
+                }
+                start = failedAt + block;     // no candidate can include the block we failed on
+            }
+        }
+        return NO_PAGE;
+    }
+
+    /** Claims count adjacent blocks from start; returns -1 on success, else the pfn of the block that failed (nothing kept). */
+    private long claimRun(final long start, final long count, final int order) {
+        final long block = 1L << order;
+        for (long i = 0; i < count; i++) {
+            if (!core.claimAt(start + i * block, order)) {
+                for (long back = 0; back < i; back++) {
+                    core.free(start + back * block, order);
+                }
+                return start + i * block;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Frees a range from {@link #allocRange}: every block in [pfn, pfn + pages) must be the head
+     * of a live allocation with the allocatee of the first, tiling the range exactly. Checked in
+     * full before anything is freed.
+     *
+     * @throws BadFreeException when the range is not such a tiling; nothing changes
+     */
+    public void freeRange(final long pfn, final long pages, final int vcpu) {
+        if (pfn < 0 || pfn >= this.pages || pages <= 0 || pages > this.pages - pfn) {
+            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, -1,
+                    "range of " + pages + " pages is outside the " + this.pages + " managed pages");
+        }
+        final long end = pfn + pages;
+        final long owner = memmap.allocatee(pfn);
+        long p = pfn;
+        while (p < end) {
+            final int order = memmap.allocatedOrder(p);
+            if (order < 0) {
+                final BadFreeException.Kind kind = memmap.allocatee(p) == Allocatee.NONE
+                        ? BadFreeException.Kind.DOUBLE_FREE : BadFreeException.Kind.NOT_ALLOCATED;
+                throw new BadFreeException(kind, p, -1, "range [0x" + Long.toHexString(pfn) + ", 0x"
+                        + Long.toHexString(end) + ") does not consist of live allocations here");
+            }
+            if (p + (1L << order) > end) {
+                throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, p, order,
+                        "allocation runs past the end of the range");
+            }
+            if (memmap.allocatee(p) != owner) {
+                throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, p, order,
+                        "block belongs to another allocatee than the range's first block");
+            }
+            p += 1L << order;
+        }
+        p = pfn;
+        while (p < end) {
+            final int order = memmap.allocatedOrder(p);
+            free(p, order, vcpu);
+            p += 1L << order;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // quiescent views
+    // ------------------------------------------------------------------------------------------
+
+    @Override
+    public long[] freeBlocksByOrder() {
+        return core.freeBlocksByOrder();
+    }
+
+    /**
+     * The core's own check (bits against entries and reservations), then every page against the
+     * memmap: a free page names no allocatee, an allocated page lies in an allocation whose head
+     * records its order and whose every page names the head's allocatee.
+     */
+    @Override
+    public VerifyReport verify() {
+        final List<String> problems = new ArrayList<>();
+        final long freeFound = core.verify(problems);
+        final long free = core.freeFrames();
+        if (free != freeFound) {
+            PotadCore.problem(problems, "tokens count " + free + " free pages but the bits hold " + freeFound);
+        }
+        long allocatedPages = 0;
+        long pfn = 0;
+        while (pfn < pages) {
+            if (!core.isAllocated(pfn)) {
+                if (memmap.allocatee(pfn) != Allocatee.NONE || memmap.allocatedOrder(pfn) >= 0) {
+                    PotadCore.problem(problems, "free pfn 0x" + Long.toHexString(pfn) + " still names an allocatee");
+                }
+                pfn++;
+                continue;
+            }
+            final int order = memmap.allocatedOrder(pfn);
+            if (order < 0 || pfn + (1L << order) > pages) {
+                PotadCore.problem(problems, "allocated pfn 0x" + Long.toHexString(pfn) + " is not covered by an allocation head");
+                pfn++;
+                continue;
+            }
+            final int huge = core.hugeOrder(pfn);
+            if (order >= PotadCore.REGION_ORDER && huge != order) {
+                PotadCore.problem(problems, "order-" + order + " allocation at 0x" + Long.toHexString(pfn)
+                        + " but its region records huge order " + huge);
+            }
+            final long owner = memmap.allocatee(pfn);
+            for (long tail = pfn; tail < pfn + (1L << order); tail++) {
+                if (!core.isAllocated(tail)) {
+                    PotadCore.problem(problems, "pfn 0x" + Long.toHexString(tail) + " of the allocation at 0x"
+                            + Long.toHexString(pfn) + " is free in the bitfield");
+                } else if (memmap.allocatee(tail) != owner) {
+                    PotadCore.problem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
+                }
+            }
+            allocatedPages += 1L << order;
+            pfn += 1L << order;
+        }
+        if (freeFound + allocatedPages != pages) {
+            PotadCore.problem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
+        }
+        return new VerifyReport(freeFound, allocatedPages, pages, problems);
+    }
+}

@@ -1,0 +1,815 @@
+package dev.memu.alloc.potad;
+
+import dev.memu.access.Access;
+import dev.memu.access.Region;
+import dev.memu.alloc.BadFreeException;
+import dev.memu.alloc.VerifyReport;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.function.LongFunction;
+
+/**
+ * The lock-free heart of POTAD: which of {@code frames} equal units are free, with no idea what a
+ * unit is. {@link PotadAllocator} puts it over RAM pages (and records allocatees in the memmap);
+ * {@link SwapSlots} puts it over the slots of an emulated swap device, which have no memory
+ * behind them. Every operation is a CAS loop on 64-bit off-heap words through the {@link Access}
+ * layer, in {@link Region#ALLOCATOR}; nothing is locked and nothing is allocated per operation.
+ *
+ * <p>The shape follows LLFree (Wrenger et al., USENIX ATC 2023): a 2 MiB <em>region</em> of 512
+ * frames keeps one bit per frame in one 64-byte line, a small <em>entry</em> word per region
+ * counts what is available there, and each vcpu <em>reserves</em> a region to allocate from, so
+ * that vcpus rarely write the same lines. Unlike LLFree there is no tree level above the entries:
+ * a tree counter would be a fourth line on every free, and the issue asks for at most three per
+ * order-0 operation including the memmap. Regions are found by a linear scan of the entries (8
+ * per line) from a per-vcpu cursor, which is the slow path taken once per reservation.
+ *
+ * <h2>Off-heap layout</h2>
+ * <pre>
+ * bitfield: 64 bytes per region r, at r * 64; frame f is bit (f % 64) of word (f / 64).
+ *   bit = 1  allocated (or beyond the last frame of a partial last region)
+ *   bit = 0  free, unless the region's entry says HUGE (then the whole region is allocated)
+ *
+ * entry: one 64-bit word per region r, at r * 8 (8 entries per line).
+ *   bits  0..15  TAKEN: frames not available from this entry: allocated frames, plus the
+ *                tokens a reserving vcpu holds in its slot; 512 - TAKEN = tokens left here
+ *   bit  16      RESERVED: a vcpu's slot names this region
+ *   bit  17      HUGE: the region is (part of) one allocation of order >= 9; TAKEN = 512
+ *   bits 18..23  the order of that allocation (HUGE only)
+ *
+ * vcpu slot: 64 bytes per vcpu v at v * 64, written only by vcpu v (plain accesses).
+ *   +0   reserved region + 1 (0: none)
+ *   +8   LOCAL tokens: free frames of the reserved region this vcpu may claim without asking
+ *   +16  cursor: where the next reservation or small-order scan starts
+ *   +24  huge cursor: where the next search for whole regions starts
+ * </pre>
+ * Zeroed memory means "every frame free, nothing reserved", so a 1 TiB RAM (2^19 regions, 32 MiB
+ * of bits) costs nothing to set up but the partial last region.
+ *
+ * <h2>Tokens</h2>
+ * An allocation takes tokens before it sets bits, a free clears bits before it returns tokens,
+ * so tokens never exceed the zero bits of a region and a holder of one order-0 token always
+ * finds a zero bit, however many vcpus race. A free always returns its tokens to the entry (not
+ * to the reserving vcpu's slot) so that it touches the memmap, the bitfield and the entry and
+ * nothing else; the reserving vcpu collects them from the entry when its local tokens run out.
+ * At quiescence, for every region: zero bits == (512 - TAKEN) + LOCAL of the vcpu reserving it.
+ */
+public final class PotadCore {
+
+    /** Frames per region: one 64-byte line of bits. */
+    public static final int REGION_ORDER = 9;
+    public static final int REGION_FRAMES = 1 << REGION_ORDER;
+
+    static final long WORDS_PER_REGION = REGION_FRAMES / 64;
+    static final long BITS_BYTES_PER_REGION = WORDS_PER_REGION * 8;
+    static final long ENTRY_BYTES = 8;
+    static final long TAKEN_MASK = 0xffff;
+    static final long RESERVED = 1L << 16;
+    static final long HUGE = 1L << 17;
+    static final int HUGE_ORDER_SHIFT = 18;
+    static final long HUGE_ORDER_MASK = 0x3f;
+
+    static final long SLOT_BYTES = 64;
+    static final long SLOT_REGION = 0;
+    static final long SLOT_LOCAL = 8;
+    static final long SLOT_CURSOR = 16;
+    static final long SLOT_HUGE_CURSOR = 24;
+
+    /** Returned by {@link #alloc} when nothing of the order is available. */
+    public static final long NO_FRAME = -1L;
+
+    /** For an order, the bit positions in a word where an aligned block of that order may start. */
+    private static final long[] ALIGNED_STARTS = {
+        -1L, 0x5555555555555555L, 0x1111111111111111L, 0x0101010101010101L,
+        0x0001000100010001L, 0x0000000100000001L, 0x1L
+    };
+
+    private static final Region R = Region.ALLOCATOR;
+
+    private final Access access;
+    private final long frames;
+    private final long regions;
+    private final int vcpus;
+    private final int maxOrder;
+    private final MemorySegment bits;
+    private final MemorySegment entries;
+    private final MemorySegment slots;
+    private final long metadataBytes;
+
+    /**
+     * @param access   the access layer every word goes through
+     * @param frames   number of units managed (pages, swap slots)
+     * @param vcpus    number of vcpus that may call in (one slot each)
+     * @param maxOrder largest order, or -1 for all of it (log2(frames) rounded down)
+     * @param source   maps zero-filled, page-aligned off-heap memory of the given size; called
+     *                 three times here and never again (RAM: {@code Machine.allocate(ALLOCATOR, n)})
+     */
+    public PotadCore(final Access access, final long frames, final int vcpus, final int maxOrder,
+                     final LongFunction<MemorySegment> source) {
+        if (frames < 1) {
+            throw new IllegalArgumentException("frames must be positive, got " + frames);
+        }
+        if (vcpus < 1) {
+            throw new IllegalArgumentException("vcpus must be positive, got " + vcpus);
+        }
+        final int all = 63 - Long.numberOfLeadingZeros(frames);
+        if (maxOrder > HUGE_ORDER_MASK) {
+            throw new IllegalArgumentException("max order " + maxOrder + " is beyond " + HUGE_ORDER_MASK);
+        }
+        this.access = access;
+        this.frames = frames;
+        this.regions = (frames + REGION_FRAMES - 1) >>> REGION_ORDER;
+        this.vcpus = vcpus;
+        this.maxOrder = maxOrder < 0 ? all : Math.min(maxOrder, all);
+        this.bits = source.apply(regions * BITS_BYTES_PER_REGION);
+        this.entries = source.apply(regions * ENTRY_BYTES);
+        this.slots = source.apply(vcpus * SLOT_BYTES);
+        this.metadataBytes = bits.byteSize() + entries.byteSize() + slots.byteSize();
+        // A partial last region: the frames beyond the end read as allocated, for ever.
+        final long tail = frames & (REGION_FRAMES - 1);
+        if (tail != 0) {
+            final long last = regions - 1;
+            for (long f = tail; f < REGION_FRAMES; f++) {
+                final long off = bitWord(last, f >>> 6);
+                access.setLong(R, bits, off, access.getLong(R, bits, off) | (1L << f));
+            }
+            access.setLong(R, entries, entry(last), REGION_FRAMES - tail);
+        }
+        for (int v = 0; v < vcpus; v++) {
+            access.setLong(R, slots, slot(v) + SLOT_CURSOR, (regions * v) / vcpus);
+            access.setLong(R, slots, slot(v) + SLOT_HUGE_CURSOR, (regions * v) / vcpus);
+        }
+    }
+
+    public long frames() {
+        return frames;
+    }
+
+    public long regions() {
+        return regions;
+    }
+
+    public int vcpus() {
+        return vcpus;
+    }
+
+    public int maxOrder() {
+        return maxOrder;
+    }
+
+    public Access access() {
+        return access;
+    }
+
+    /** Bytes of off-heap metadata mapped for this core (bits, entries, vcpu slots). */
+    public long metadataBytes() {
+        return metadataBytes;
+    }
+
+    private static long bitWord(final long region, final long word) {
+        return region * BITS_BYTES_PER_REGION + word * 8;
+    }
+
+    private static long entry(final long region) {
+        return region * ENTRY_BYTES;
+    }
+
+    private static long slot(final int vcpu) {
+        return vcpu * SLOT_BYTES;
+    }
+
+    private static long taken(final long entry) {
+        return entry & TAKEN_MASK;
+    }
+
+    private static long hugeEntry(final int order) {
+        return HUGE | ((long) order << HUGE_ORDER_SHIFT) | REGION_FRAMES;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // alloc
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Claims a naturally aligned block of 2^order frames.
+     *
+     * @return its first frame, or {@link #NO_FRAME}
+     * @throws IllegalArgumentException for an order outside 0..maxOrder or a bad vcpu
+     */
+    public long alloc(final int order, final int vcpu) {
+        if (order < 0 || order > maxOrder) {
+            throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
+        }
+        if (vcpu < 0 || vcpu >= vcpus) {
+            throw new IllegalArgumentException("vcpu " + vcpu + " is outside 0.." + (vcpus - 1));
+        }
+        return order < REGION_ORDER ? allocSmall(order, vcpu) : allocHuge(order, vcpu);
+    }
+
+    /**
+     * Orders 0..8: from the vcpu's reserved region when its tokens allow (the fast path: the slot
+     * line and the bitfield line), else a fresh reservation, else any region with tokens.
+     */
+    private long allocSmall(final int order, final int vcpu) {
+        final long need = 1L << order;
+        final long slot = slot(vcpu);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            final long reserved = access.getLong(R, slots, slot + SLOT_REGION);
+            if (reserved != 0) {
+                final long region = reserved - 1;
+                long local = access.getLong(R, slots, slot + SLOT_LOCAL);
+                if (local < need) {
+                    local += collectTokens(region);
+                }
+                if (local >= need) {
+                    final long frame = claimInRegion(region, order);
+                    if (frame != NO_FRAME) {
+                        access.setLong(R, slots, slot + SLOT_LOCAL, local - need);
+                        return frame;
+                    }
+                    // Enough tokens, no aligned block (orders >= 1 only): fragmented. Keep the reservation.
+                    access.setLong(R, slots, slot + SLOT_LOCAL, local);
+                    break;
+                }
+                unreserve(vcpu, region, local);
+            }
+            if (!reserve(vcpu, need)) {
+                break;
+            }
+        }
+        return scanAndClaim(order, vcpu);
+    }
+
+    /** Moves every token left in a region's entry to the caller; returns how many. */
+    private long collectTokens(final long region) {
+        final long off = entry(region);
+        long e = access.getLongVolatile(R, entries, off);
+        while (true) {
+            final long available = REGION_FRAMES - taken(e);
+            if (available <= 0) {
+                return 0;
+            }
+            final long witness = access.compareAndExchangeLong(R, entries, off, e, (e & ~TAKEN_MASK) | REGION_FRAMES);
+            if (witness == e) {
+                return available;
+            }
+            e = witness;
+        }
+    }
+
+    /** Gives a reservation up: the local tokens go back to the entry, the RESERVED bit goes. */
+    private void unreserve(final int vcpu, final long region, final long local) {
+        final long off = entry(region);
+        long e = access.getLongVolatile(R, entries, off);
+        while (true) {
+            final long next = (e & ~RESERVED) - local;
+            final long witness = access.compareAndExchangeLong(R, entries, off, e, next);
+            if (witness == e) {
+                break;
+            }
+            e = witness;
+        }
+        access.setLong(R, slots, slot(vcpu) + SLOT_REGION, 0);
+        access.setLong(R, slots, slot(vcpu) + SLOT_LOCAL, 0);
+    }
+
+    /**
+     * Gives up the vcpu's reservation, if it has one, so that its tokens are visible to every vcpu
+     * again (before a huge or range allocation, when a vcpu goes offline, before a quiescent
+     * check that wants all free frames countable from the entries).
+     */
+    public void releaseReservation(final int vcpu) {
+        final long reserved = access.getLong(R, slots, slot(vcpu) + SLOT_REGION);
+        if (reserved != 0) {
+            unreserve(vcpu, reserved - 1, access.getLong(R, slots, slot(vcpu) + SLOT_LOCAL));
+        }
+    }
+
+    /** Reserves the first unreserved region from the vcpu's cursor with at least {@code need} tokens. */
+    private boolean reserve(final int vcpu, final long need) {
+        final long slot = slot(vcpu);
+        final long cursor = access.getLong(R, slots, slot + SLOT_CURSOR);
+        for (long i = 0; i < regions; i++) {
+            long region = cursor + i;
+            if (region >= regions) {
+                region -= regions;
+            }
+            final long off = entry(region);
+            long e = access.getLong(R, entries, off);
+            while ((e & (RESERVED | HUGE)) == 0 && REGION_FRAMES - taken(e) >= need) {
+                final long witness = access.compareAndExchangeLong(R, entries, off, e,
+                        (e & ~TAKEN_MASK) | RESERVED | REGION_FRAMES);
+                if (witness == e) {
+                    access.setLong(R, slots, slot + SLOT_REGION, region + 1);
+                    access.setLong(R, slots, slot + SLOT_LOCAL, REGION_FRAMES - taken(e));
+                    access.setLong(R, slots, slot + SLOT_CURSOR, region);
+                    return true;
+                }
+                e = witness;
+            }
+        }
+        return false;
+    }
+
+    /** Last resort for orders 0..8: take tokens from any region's entry (reserved or not). */
+    private long scanAndClaim(final int order, final int vcpu) {
+        final long need = 1L << order;
+        final long cursor = access.getLong(R, slots, slot(vcpu) + SLOT_CURSOR);
+        for (long i = 0; i < regions; i++) {
+            long region = cursor + i;
+            if (region >= regions) {
+                region -= regions;
+            }
+            if (takeTokens(region, need)) {
+                final long frame = claimInRegion(region, order);
+                if (frame != NO_FRAME) {
+                    return frame;
+                }
+                returnTokens(region, need);
+            }
+        }
+        return NO_FRAME;
+    }
+
+    private boolean takeTokens(final long region, final long need) {
+        final long off = entry(region);
+        long e = access.getLong(R, entries, off);
+        while ((e & HUGE) == 0 && REGION_FRAMES - taken(e) >= need) {
+            final long witness = access.compareAndExchangeLong(R, entries, off, e, e + need);
+            if (witness == e) {
+                return true;
+            }
+            e = witness;
+        }
+        return false;
+    }
+
+    private void returnTokens(final long region, final long count) {
+        access.getAndAddLong(R, entries, entry(region), -count);
+    }
+
+    /**
+     * Sets the bits of some free aligned block of the order in the region; the caller holds its
+     * tokens. For order 0 the tokens guarantee a zero bit exists at every instant, but one pass
+     * over the 8 words can still miss it (a bit freed behind the scan while another token holder
+     * takes the one ahead), so order 0 scans again until it wins: each lost pass means another
+     * vcpu's claim succeeded, so this is lock-free. Larger orders may truly find no aligned block.
+     */
+    private long claimInRegion(final long region, final int order) {
+        if (order == 0) {
+            while (true) {
+                final long frame = claimPass(region, 0);
+                if (frame != NO_FRAME) {
+                    return frame;
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return claimPass(region, order);
+    }
+
+    private long claimPass(final long region, final int order) {
+        if (order <= 6) {
+            final long width = 1L << order;
+            final long ones = order == 6 ? -1L : (1L << width) - 1;
+            final long starts = ALIGNED_STARTS[order];
+            for (long w = 0; w < WORDS_PER_REGION; w++) {
+                final long off = bitWord(region, w);
+                long word = access.getLong(R, bits, off);
+                while (true) {
+                    long free = ~word;
+                    for (long s = 1; s < width; s <<= 1) {
+                        free &= free >>> s;
+                    }
+                    free &= starts;
+                    if (free == 0) {
+                        break;
+                    }
+                    final int pos = Long.numberOfTrailingZeros(free);
+                    final long witness = access.compareAndExchangeLong(R, bits, off, word, word | (ones << pos));
+                    if (witness == word) {
+                        return (region << REGION_ORDER) + (w << 6) + pos;
+                    }
+                    word = witness;
+                }
+            }
+            return NO_FRAME;
+        }
+        final long span = 1L << (order - 6);
+        for (long w = 0; w < WORDS_PER_REGION; w += span) {
+            if (claimWords(region, w, span)) {
+                return (region << REGION_ORDER) + (w << 6);
+            }
+        }
+        return NO_FRAME;
+    }
+
+    /** Orders 7 and 8: sets {@code span} whole words from 0 to all ones, or none of them. */
+    private boolean claimWords(final long region, final long first, final long span) {
+        for (long w = first; w < first + span; w++) {
+            if (access.getLong(R, bits, bitWord(region, w)) != 0) {
+                return false;
+            }
+        }
+        for (long w = first; w < first + span; w++) {
+            if (!access.compareAndSetLong(R, bits, bitWord(region, w), 0, -1L)) {
+                for (long back = first; back < w; back++) {
+                    access.setLongVolatile(R, bits, bitWord(region, back), 0);
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Orders 9 and up: 2^(order-9) naturally aligned whole regions, each entry CASed from
+     * "all free, unreserved" (0) to HUGE, rolled back if one of them is lost to a racing vcpu.
+     */
+    private long allocHuge(final int order, final int vcpu) {
+        long frame = claimHugeFromCursor(order, vcpu);
+        if (frame == NO_FRAME && access.getLong(R, slots, slot(vcpu) + SLOT_REGION) != 0) {
+            // Our own reservation may sit on the only free region: give it up and look again.
+            releaseReservation(vcpu);
+            frame = claimHugeFromCursor(order, vcpu);
+        }
+        return frame;
+    }
+
+    private long claimHugeFromCursor(final int order, final int vcpu) {
+        final long span = 1L << (order - REGION_ORDER);
+        final long blocks = regions / span;
+        if (blocks == 0) {
+            return NO_FRAME;
+        }
+        final long cursorOff = slot(vcpu) + SLOT_HUGE_CURSOR;
+        final long cursor = (access.getLong(R, slots, cursorOff) / span) % blocks;
+        for (long i = 0; i < blocks; i++) {
+            long block = cursor + i;
+            if (block >= blocks) {
+                block -= blocks;
+            }
+            final long first = block * span;
+            if (claimRegions(first, span, order)) {
+                access.setLong(R, slots, cursorOff, first + span);
+                return first << REGION_ORDER;
+            }
+        }
+        return NO_FRAME;
+    }
+
+    /** Claims regions first..first+span-1 as one huge block of {@code order}, all or none. */
+    private boolean claimRegions(final long first, final long span, final int order) {
+        for (long r = first; r < first + span; r++) {
+            if (access.getLong(R, entries, entry(r)) != 0) {
+                return false;
+            }
+        }
+        final long huge = hugeEntry(order);
+        for (long r = first; r < first + span; r++) {
+            if (!access.compareAndSetLong(R, entries, entry(r), 0, huge)) {
+                for (long back = first; back < r; back++) {
+                    access.setLongVolatile(R, entries, entry(back), 0);
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Claims exactly the block of 2^order frames at {@code frame} if it is free (the CMA case,
+     * which wants a given place, not any place). The block must be naturally aligned.
+     *
+     * @return true when claimed; false, with nothing changed, when any frame of it is not free
+     *         or its tokens are held by another vcpu's reservation
+     */
+    public boolean claimAt(final long frame, final int order) {
+        if (order < 0 || order > maxOrder || frame < 0 || frame >= frames || (1L << order) > frames - frame
+                || (frame & ((1L << order) - 1)) != 0) {
+            throw new IllegalArgumentException("no aligned order-" + order + " block at frame " + frame);
+        }
+        final long region = frame >>> REGION_ORDER;
+        if (order >= REGION_ORDER) {
+            return claimRegions(region, 1L << (order - REGION_ORDER), order);
+        }
+        final long need = 1L << order;
+        if (!takeTokens(region, need)) {
+            return false;
+        }
+        final long inRegion = frame & (REGION_FRAMES - 1);
+        final boolean claimed;
+        if (order <= 6) {
+            final long off = bitWord(region, inRegion >>> 6);
+            final long mask = (order == 6 ? -1L : (1L << need) - 1) << (inRegion & 63);
+            long word = access.getLong(R, bits, off);
+            boolean ok = false;
+            while ((word & mask) == 0) {
+                final long witness = access.compareAndExchangeLong(R, bits, off, word, word | mask);
+                if (witness == word) {
+                    ok = true;
+                    break;
+                }
+                word = witness;
+            }
+            claimed = ok;
+        } else {
+            claimed = claimWords(region, inRegion >>> 6, 1L << (order - 6));
+        }
+        if (!claimed) {
+            returnTokens(region, need);
+        }
+        return claimed;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // free
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Frees the block of 2^order frames at {@code frame}, checked at the level of bits and
+     * entries: every frame of the block must be allocated, and a frame of a huge block can only
+     * be freed as that whole block. Without a memmap this cannot tell an order-0 free of a frame
+     * inside an allocated order-3 block from a legal one (both see set bits); {@link
+     * PotadAllocator} checks the memmap first and so catches that too.
+     *
+     * @return null when freed; otherwise what was wrong, and nothing has changed
+     */
+    public BadFreeException.Kind free(final long frame, final int order) {
+        if (order < 0 || order > maxOrder) {
+            return BadFreeException.Kind.BAD_ORDER;
+        }
+        if (frame < 0 || frame >= frames || (1L << order) > frames - frame) {
+            return BadFreeException.Kind.OUT_OF_RANGE;
+        }
+        if ((frame & ((1L << order) - 1)) != 0) {
+            return BadFreeException.Kind.MISALIGNED;
+        }
+        final long region = frame >>> REGION_ORDER;
+        if (order >= REGION_ORDER) {
+            return freeHuge(region, order);
+        }
+        final long need = 1L << order;
+        final long inRegion = frame & (REGION_FRAMES - 1);
+        if (order <= 6) {
+            final long off = bitWord(region, inRegion >>> 6);
+            final long mask = (order == 6 ? -1L : (1L << need) - 1) << (inRegion & 63);
+            long word = access.getLong(R, bits, off);
+            while (true) {
+                if ((word & mask) != mask) {
+                    return classifySmall(region, (word & mask) == 0);
+                }
+                final long witness = access.compareAndExchangeLong(R, bits, off, word, word & ~mask);
+                if (witness == word) {
+                    break;
+                }
+                word = witness;
+            }
+        } else {
+            final long first = inRegion >>> 6;
+            final long span = 1L << (order - 6);
+            boolean anySet = false;
+            boolean allSet = true;
+            for (long w = first; w < first + span; w++) {
+                final long word = access.getLong(R, bits, bitWord(region, w));
+                anySet |= word != 0;
+                allSet &= word == -1L;
+            }
+            if (!allSet) {
+                return classifySmall(region, !anySet);
+            }
+            for (long w = first; w < first + span; w++) {
+                if (!access.compareAndSetLong(R, bits, bitWord(region, w), -1L, 0)) {
+                    throw new IllegalStateException("order-" + order + " block at frame " + frame
+                            + " changed while being freed: freed twice at once?");
+                }
+            }
+        }
+        returnTokens(region, need);
+        return null;
+    }
+
+    private BadFreeException.Kind classifySmall(final long region, final boolean allClear) {
+        if ((access.getLong(R, entries, entry(region)) & HUGE) != 0) {
+            return BadFreeException.Kind.NOT_ALLOCATED;
+        }
+        return allClear ? BadFreeException.Kind.DOUBLE_FREE : BadFreeException.Kind.WRONG_ORDER;
+    }
+
+    private BadFreeException.Kind freeHuge(final long first, final int order) {
+        final long span = 1L << (order - REGION_ORDER);
+        final long huge = hugeEntry(order);
+        for (long r = first; r < first + span; r++) {
+            final long e = access.getLong(R, entries, entry(r));
+            if (e != huge) {
+                if ((e & HUGE) != 0) {
+                    return BadFreeException.Kind.WRONG_ORDER;
+                }
+                return taken(e) == 0 && (e & RESERVED) == 0 ? BadFreeException.Kind.DOUBLE_FREE
+                        : BadFreeException.Kind.NOT_ALLOCATED;
+            }
+        }
+        for (long r = first; r < first + span; r++) {
+            if (!access.compareAndSetLong(R, entries, entry(r), huge, 0)) {
+                throw new IllegalStateException("huge block at region " + first + " changed while being freed");
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // quiescent views
+    // ------------------------------------------------------------------------------------------
+
+    /** True when {@code frame} is allocated (its bit is set or its region is huge). Quiescent. */
+    public boolean isAllocated(final long frame) {
+        final long region = frame >>> REGION_ORDER;
+        if ((access.getLong(R, entries, entry(region)) & HUGE) != 0) {
+            return true;
+        }
+        final long inRegion = frame & (REGION_FRAMES - 1);
+        return (access.getLong(R, bits, bitWord(region, inRegion >>> 6)) & (1L << inRegion)) != 0;
+    }
+
+    /** The order of the huge block covering {@code frame}, or -1 when its region is not huge. */
+    public int hugeOrder(final long frame) {
+        final long e = access.getLong(R, entries, entry(frame >>> REGION_ORDER));
+        return (e & HUGE) == 0 ? -1 : (int) ((e >>> HUGE_ORDER_SHIFT) & HUGE_ORDER_MASK);
+    }
+
+    /**
+     * Free frames: tokens in the entries plus tokens in the vcpus' slots. Exact when no operation
+     * is in flight; costs a read of every entry (not a hot-path call).
+     */
+    public long freeFrames() {
+        long free = 0;
+        for (long r = 0; r < regions; r++) {
+            free += REGION_FRAMES - taken(access.getLongVolatile(R, entries, entry(r)));
+        }
+        for (int v = 0; v < vcpus; v++) {
+            if (access.getLongVolatile(R, slots, slot(v) + SLOT_REGION) != 0) {
+                free += access.getLongVolatile(R, slots, slot(v) + SLOT_LOCAL);
+            }
+        }
+        return free;
+    }
+
+    /**
+     * Maximal naturally aligned free blocks per order, as /proc/buddyinfo would list them if a
+     * buddy allocator held this state (quiescent).
+     */
+    public long[] freeBlocksByOrder() {
+        final long[] counts = new long[maxOrder + 1];
+        final int top = Math.min(maxOrder, REGION_ORDER);
+        final boolean[] wholeFree = new boolean[(int) regions];
+        final long[] words = new long[(int) WORDS_PER_REGION];
+        for (long r = 0; r < regions; r++) {
+            final long e = access.getLong(R, entries, entry(r));
+            if ((e & HUGE) != 0) {
+                continue;
+            }
+            boolean empty = true;
+            for (int w = 0; w < WORDS_PER_REGION; w++) {
+                words[w] = access.getLong(R, bits, bitWord(r, w));
+                empty &= words[w] == 0;
+            }
+            if (empty && top == REGION_ORDER) {
+                wholeFree[(int) r] = true;
+            } else {
+                countInRegion(words, 0, REGION_ORDER, top, counts);
+            }
+        }
+        // Whole free regions merge with their aligned neighbours up to maxOrder.
+        boolean[] level = wholeFree;
+        for (int order = REGION_ORDER; order <= maxOrder && level.length > 0; order++) {
+            final boolean[] up = new boolean[level.length / 2];
+            for (int i = 0; i < level.length; i++) {
+                if (!level[i]) {
+                    continue;
+                }
+                final int buddy = i ^ 1;
+                final boolean merges = order < maxOrder && buddy < level.length && level[buddy]
+                        && i / 2 < up.length;
+                if (merges) {
+                    up[i / 2] = true;
+                } else {
+                    counts[order]++;
+                }
+            }
+            level = up;
+        }
+        return counts;
+    }
+
+    /** Counts maximal free blocks at most {@code top} inside one region; returns whether [start, 2^order) is all free. */
+    private static boolean countInRegion(final long[] words, final int start, final int order, final int top,
+                                         final long[] counts) {
+        if (order <= 6) {
+            final long width = 1L << order;
+            final long mask = (order == 6 ? -1L : (1L << width) - 1) << (start & 63);
+            final boolean free = (words[start >>> 6] & mask) == 0;
+            if (order == 0 || (free && order <= top)) {
+                return free;
+            }
+        }
+        final int half = 1 << (order - 1);
+        final boolean low = countInRegion(words, start, order - 1, top, counts);
+        final boolean high = countInRegion(words, start + half, order - 1, top, counts);
+        if (low && high && order <= top) {
+            return true;
+        }
+        if (low) {
+            counts[order - 1]++;
+        }
+        if (high) {
+            counts[order - 1]++;
+        }
+        return false;
+    }
+
+    /**
+     * Checks every region's bits against its entry and the vcpu slots (quiescent).
+     *
+     * @return free frames found in the bitfields
+     */
+    public long verify(final List<String> problems) {
+        final long[] localOf = new long[(int) regions];
+        final int[] reservedBy = new int[(int) regions];
+        java.util.Arrays.fill(reservedBy, -1);
+        for (int v = 0; v < vcpus; v++) {
+            final long reserved = access.getLong(R, slots, slot(v) + SLOT_REGION);
+            final long local = access.getLong(R, slots, slot(v) + SLOT_LOCAL);
+            if (reserved == 0) {
+                if (local != 0) {
+                    problem(problems, "vcpu " + v + " holds " + local + " tokens but no reservation");
+                }
+                continue;
+            }
+            final long region = reserved - 1;
+            if (region < 0 || region >= regions) {
+                problem(problems, "vcpu " + v + " reserves region " + region + " of " + regions);
+                continue;
+            }
+            if (reservedBy[(int) region] >= 0) {
+                problem(problems, "region " + region + " is reserved by vcpus " + reservedBy[(int) region] + " and " + v);
+            }
+            reservedBy[(int) region] = v;
+            localOf[(int) region] = local;
+        }
+        final long tail = frames & (REGION_FRAMES - 1);
+        long freeFound = 0;
+        for (long r = 0; r < regions; r++) {
+            final long e = access.getLong(R, entries, entry(r));
+            final long real = (r == regions - 1 && tail != 0) ? tail : REGION_FRAMES;
+            long zero = 0;
+            for (long w = 0; w < WORDS_PER_REGION; w++) {
+                final long word = access.getLong(R, bits, bitWord(r, w));
+                final long first = w << 6;
+                // Frames of this word that exist: all, none, or the low (real - first).
+                final long exists = real >= first + 64 ? -1L : real <= first ? 0 : (1L << (real - first)) - 1;
+                zero += Long.bitCount(~word & exists);
+                if ((~word & ~exists) != 0) {
+                    problem(problems, "region " + r + ": a frame beyond the end reads as free (word " + w + ")");
+                }
+            }
+            final boolean reserved = (e & RESERVED) != 0;
+            if (reserved != (reservedBy[(int) r] >= 0)) {
+                problem(problems, "region " + r + ": RESERVED flag is " + reserved + " but "
+                        + (reservedBy[(int) r] >= 0 ? "vcpu " + reservedBy[(int) r] + " reserves it" : "no vcpu reserves it"));
+            }
+            if ((e & HUGE) != 0) {
+                final int order = (int) ((e >>> HUGE_ORDER_SHIFT) & HUGE_ORDER_MASK);
+                if (zero != real || taken(e) != REGION_FRAMES || reserved) {
+                    problem(problems, "huge region " + r + " has bits set, TAKEN " + taken(e) + " or a reservation");
+                }
+                if (order < REGION_ORDER || order > maxOrder) {
+                    problem(problems, "huge region " + r + " records order " + order);
+                } else {
+                    final long span = 1L << (order - REGION_ORDER);
+                    final long first = r & -span;
+                    if (first + span > regions
+                            || access.getLong(R, entries, entry(first)) != e
+                            || access.getLong(R, entries, entry(first + span - 1)) != e) {
+                        problem(problems, "huge region " + r + " of order " + order + " is not part of a whole aligned block");
+                    }
+                }
+                continue;
+            }
+            final long tokens = REGION_FRAMES - taken(e) + localOf[(int) r];
+            if (tokens != zero) {
+                problem(problems, "region " + r + ": " + zero + " free frames but " + tokens + " tokens (entry "
+                        + (REGION_FRAMES - taken(e)) + " + local " + localOf[(int) r] + ")");
+            }
+            freeFound += zero;
+        }
+        return freeFound;
+    }
+
+    static void problem(final List<String> problems, final String line) {
+        if (problems.size() < VerifyReport.MAX_LISTED) {
+            problems.add(line);
+        } else if (problems.size() == VerifyReport.MAX_LISTED) {
+            problems.add("... more problems not listed");
+        }
+    }
+}
