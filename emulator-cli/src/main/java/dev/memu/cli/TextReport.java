@@ -66,7 +66,7 @@ final class TextReport {
         sb.append("  B/page: off-heap metadata really mapped (memmap + memdesc heap + allocator + lookup) / pages\n");
         if (c.get("failurePlan") instanceof Map<?, ?> plan) {
             sb.append("  memory failures: ").append(plan.containsKey("pfns") ? "pfns " + plan.get("pfns")
-                    : fmt("%.6g", Json.number(plan, "perMillionOps")) + " per million measured ops at random pfns")
+                    : new java.math.BigDecimal(Json.number(plan, "perMillionOps")).stripTrailingZeros().toPlainString() + " per million measured ops at random pfns")
                     .append(", spread over the measured ops, stop-the-world between ops (1 vcpu)\n");
         }
         if (Boolean.TRUE.equals(c.get("compact"))) {
@@ -237,7 +237,7 @@ final class TextReport {
             byType.forEach((t, n) -> sb.append(' ').append(t).append(' ').append(n));
         }
         sb.append("\n    pfn -> owner lookup: ").append(lng(r, "failures.lookup.nsMedian")).append(" ns median, ")
-                .append(fmt("%.0f", Json.number(r, "failures.lookup.nsMean"))).append(" ns mean (timed pass, cold), ").append(fmt("%.2f", Json.number(r, "failures.lookup.linesMean")))
+                .append(fmt("%.0f", Json.number(r, "failures.lookup.nsMean"))).append(" ns mean (timed pass; cold code and lines: a few dozen lookups never warm up), ").append(fmt("%.2f", Json.number(r, "failures.lookup.linesMean")))
                 .append(" cachelines mean, ").append(lng(r, "failures.lookup.linesMax"))
                 .append(" max (counting pass)\n");
         sb.append("    poisoned pages ").append(lng(r, "failures.poisonedPages")).append(", quarantined good pages ")

@@ -25,7 +25,8 @@ class DescriptorWorkloadsCliTest {
 
     @Test
     void kernelMixRunsOnEveryLayoutWithMemdescBytesAndTheSplit() {
-        final Cli cli = Cli.run(Cli.small("compare", "--no-fork", "--workload", "kernel-mix", "--format", "json"));
+        final Cli cli = Cli.run(Cli.small("compare", "--no-fork", "--workload", "kernel-mix", "--allocators", "buddy",
+                "--format", "json"));
         assertEquals(0, cli.exit(), cli.err());
         final Object root = Json.parse(cli.out());
         assertEquals(KernelMixOptions.DEFAULT_SHARES, Json.at(root, "config.mix"));
