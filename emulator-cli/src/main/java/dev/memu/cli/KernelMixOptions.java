@@ -18,7 +18,7 @@ final class KernelMixOptions {
             description = {"kernel-mix: relative weights of allocation events by kind; kinds not named keep their "
                     + "default (default: " + "file=40,anon=30,slab=12,pagetable=8,netpool=5,vmalloc=5,zonedevice=0).",
                     "Each event is a real typed descriptor in the memdesc heap plus its pages: file folios of "
-                            + "order 0:60,2:20,4:15,9:5 (30% dirty), anon folios 0:70,4:20,9:10, slabs 0:50,1:20,"
+                            + "order 0:60,2:20,4:15,9:5 (30%% dirty), anon folios 0:70,4:20,9:10, slabs 0:50,1:20,"
                             + "2:10,3:20 cut into 64..2048 B objects, page tables (order 0), netpool bursts of 32 "
                             + "order-0 pages, vmalloc areas of 1..64 order-0 pages, zone-device pages."})
     String mix;

@@ -42,6 +42,12 @@ import java.util.Map;
  *       again. With one thread the op sequence is exactly the timed pass's.</li>
  * </ol>
  *
+ * In each pass every stream gets the pass's {@link WorkloadContext} (machine, allocator, access
+ * layer, memdesc heap on demand) before its first op, and {@link Workload#finish()} after its
+ * last, outside the timing: that is where a workload with real descriptors finds its heap and
+ * where a single-stream workload runs stop-the-world steps such as compaction. A stream factory
+ * may put a wrapper in front of each pass's allocator ({@link StreamFactory#allocator}).
+ *
  * The timed machine is closed before the counting one is built, so a huge emulated RAM is mapped
  * once at a time. A verifier finding, or allocated pages fewer than the workload holds, throws
  * {@link VerifyFailedException}.

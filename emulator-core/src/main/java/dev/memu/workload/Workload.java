@@ -13,8 +13,10 @@ import dev.memu.memdesc.MemdescType;
  * an earlier alloc of this stream returned, so the stream is a valid program for any allocator.
  * Given the same seed and the same alloc outcomes, the stream is the same op for op.
  *
- * <p>Allocatees are tagged pointers of anonymous or file folios with descriptor address 0: the
- * workloads exercise the page allocator, not a memdesc heap.
+ * <p>By default allocatees are tagged pointers of anonymous or file folios with descriptor address
+ * 0: such workloads exercise the page allocator, not a memdesc heap. Workloads that build real
+ * descriptors ({@code kernel-mix}, {@code fragment} for compaction) take the pass's memdesc heap
+ * from the {@link WorkloadContext} the driver hands to {@link #attach} before the first op.
  */
 public abstract class Workload {
 

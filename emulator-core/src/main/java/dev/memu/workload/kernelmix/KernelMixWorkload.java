@@ -115,7 +115,8 @@ public final class KernelMixWorkload extends Workload {
         this.upper = fillTarget + Math.max(1, fillTarget / 8);
         this.weightTotals = new int[] {Arrays.stream(config.fileOrders()).sum(), Arrays.stream(config.anonOrders()).sum(),
                 Arrays.stream(config.slabOrders()).sum()};
-        this.allocs = new long[(int) Math.min(Integer.MAX_VALUE - 8, fillTarget + fillTarget / 4 + 64)];
+        // Allocations never outnumber held pages; start at a fraction and double (rarely, mostly during the fill).
+        this.allocs = new long[(int) Math.min(1 << 20, fillTarget / 4 + 64)];
     }
 
     @Override
