@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.alloc.Allocators;
+import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunSpec;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
@@ -70,6 +71,9 @@ final class CompareCommand implements Callable<Integer> {
     private WorkloadOptions workload;
 
     @Mixin
+    private KernelMixOptions mix;
+
+    @Mixin
     private OutputOptions output;
 
     static final class LayoutNames implements Iterable<String> {
@@ -110,6 +114,7 @@ final class CompareCommand implements Callable<Integer> {
         final long seed = workload.seed();
         final String format = output.format();
         final String progress = ConsoleProgress.resolve(output.progress());
+        final var mixConfig = mix.config(w.name());
 
         final List<RunSpec> specs = new ArrayList<>();
         for (final String layout : layoutNames) {
@@ -129,13 +134,21 @@ final class CompareCommand implements Callable<Integer> {
             for (int i = 0; i < specs.size(); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                results.add(fork ? forked(s, w, progress)
-                        : ResultTree.of(Reports.run(s, mem, ConsoleProgress.of(progress, err))));
+                if (fork) {
+                    results.add(forked(s, w, progress));
+                } else {
+                    final DescriptorStreams streams = new DescriptorStreams(mixConfig, null, false);
+                    final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
+                            ConsoleProgress.of(progress, err)));
+                    streams.addResults(tree);
+                    results.add(tree);
+                }
             }
             ConsoleProgress.clearStatus(progress, err);
             final long timer = results.isEmpty() ? 0 : (long) Json.number(results.getFirst(), "timerOverheadNs");
             final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
                     threadCounts, fork, timer);
+            new DescriptorStreams(mixConfig, null, false).addConfig(config);
             target.commit(Reports.render(format, config, results, false));
         } finally {
             target.abandon();
@@ -166,6 +179,7 @@ final class CompareCommand implements Callable<Integer> {
                 "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
                 "--max-fill", Long.toString(w.maxFillBytes()), "--probe-order", Integer.toString(w.probeOrder()),
                 "--free-fraction", Double.toString(w.freeFraction()), "--format", "json", "--progress", progress));
+        command.addAll(mix.childArgs());
         final Process child = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(ProcessBuilder.Redirect.PIPE)

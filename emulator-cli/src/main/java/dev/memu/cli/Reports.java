@@ -25,14 +25,20 @@ final class Reports {
 
     /** Runs in this JVM; a configuration the machine cannot run becomes a usage error naming the option. */
     static RunResult run(final RunSpec spec, final String memText, final ProgressListener progress) {
-        return run(spec, memText, AllocatorBoot.NONE, progress);
+        return run(spec, StreamFactory.FROM_SPEC, memText, AllocatorBoot.NONE, progress);
     }
 
     /** {@link #run(RunSpec, String, ProgressListener)} with each pass's allocator booted by {@code boot} first. */
     static RunResult run(final RunSpec spec, final String memText, final AllocatorBoot boot,
                          final ProgressListener progress) {
+        return run(spec, StreamFactory.FROM_SPEC, memText, boot, progress);
+    }
+
+    /** {@link #run(RunSpec, String, AllocatorBoot, ProgressListener)} with the streams from {@code factory}. */
+    static RunResult run(final RunSpec spec, final StreamFactory factory, final String memText,
+                         final AllocatorBoot boot, final ProgressListener progress) {
         try {
-            return Driver.run(spec, StreamFactory.FROM_SPEC, boot, progress);
+            return Driver.run(spec, factory, boot, progress);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

@@ -1,5 +1,6 @@
 package dev.memu.cli;
 
+import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.machine.Machine;
@@ -75,6 +76,12 @@ final class RunCommand implements Callable<Integer> {
     private WorkloadOptions workload;
 
     @Mixin
+    private KernelMixOptions mix;
+
+    @Mixin
+    private InjectOptions inject;
+
+    @Mixin
     private OutputOptions output;
 
     @Override
@@ -98,11 +105,15 @@ final class RunCommand implements Callable<Integer> {
                 threadCount, runWorkload, seed, null);
         final long swapBytes = swap == null ? 0 : Inputs.swap("--swap", swap);
         final long swapOpCount = Inputs.count("--swap-ops", swapOps, 1);
+        final long pages = memBytes >>> pageShift;
+        final DescriptorStreams streams = new DescriptorStreams(mix.config(runWorkload.name()),
+                inject.plan(runWorkload.name(), threadCount, pages, seed),
+                inject.compact(runWorkload.name(), threadCount, pages));
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());
-            final RunResult result = host == null ? Reports.run(runSpec, memText, console)
-                    : Reports.run(runSpec, memText, host.boot(), console);
+            final RunResult result = Reports.run(runSpec, streams, memText,
+                    host == null ? AllocatorBoot.NONE : host.boot(), console);
             final var config = Reports.config("run", memText, memBytes, w, seed, List.of(layoutName),
                     List.of(allocatorName), List.of(threadCount), false, result.timerOverheadNs());
             if (host != null) {
@@ -112,7 +123,9 @@ final class RunCommand implements Callable<Integer> {
                 config.put("fillPages", fill);
                 config.put("fromHost", host.config(fill));
             }
+            streams.addConfig(config);
             final Map<String, Object> tree = ResultTree.of(result);
+            streams.addResults(tree);
             String swapText = "";
             if (swap != null) {
                 final SwapChurn.Result swapResult = SwapChurn.run(swapBytes, swapOpCount, seed);

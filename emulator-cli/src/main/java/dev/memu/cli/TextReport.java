@@ -43,9 +43,15 @@ final class TextReport {
         } else {
             sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
                     .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
-                    .append(" pages; orders ").append(str(c, "orders")).append('\n');
+                    .append(" pages").append("kernel-mix".equals(workload) ? "" : "; orders " + str(c, "orders"))
+                    .append('\n');
         }
-        if ("fragment".equals(workload)) {
+        if ("kernel-mix".equals(workload)) {
+            sb.append("  kernel-mix shares ").append(str(c, "mix")).append(": every allocation a typed descriptor in "
+                    + "the memdesc heap; fill by allocation events (untimed)\n");
+            sb.append("  measured: ").append(lng(c, "ops")).append(" allocator calls of alloc/free events after ")
+                    .append(lng(c, "warmupOps")).append(" warm-up calls (untimed), occupancy held near the fill\n");
+        } else if ("fragment".equals(workload)) {
             sb.append("  measured: free ").append(pct(Json.number(c, "freeFraction")))
                     .append(" of the filled pages at random, then try order-").append(lng(c, "probeOrder"))
                     .append(" allocations (one per 2^").append(lng(c, "probeOrder")).append(" freed pages)\n");
@@ -57,7 +63,16 @@ final class TextReport {
                 .append(lng(c, "timerOverheadNs")).append(" ns timer cost included in each latency)\n");
         sb.append("  cachelines: a second pass over the same ops with the counting access layer"
                 + " (distinct 64 B lines per op, all regions)\n");
-        sb.append("  B/page: off-heap metadata really mapped (memmap + allocator + memdesc + lookup) / pages\n");
+        sb.append("  B/page: off-heap metadata really mapped (memmap + memdesc heap + allocator + lookup) / pages\n");
+        if (c.get("failurePlan") instanceof Map<?, ?> plan) {
+            sb.append("  memory failures: ").append(plan.containsKey("pfns") ? "pfns " + plan.get("pfns")
+                    : new java.math.BigDecimal(Json.number(plan, "perMillionOps")).stripTrailingZeros().toPlainString() + " per million measured ops at random pfns")
+                    .append(", spread over the measured ops, stop-the-world between ops (1 vcpu)\n");
+        }
+        if (Boolean.TRUE.equals(c.get("compact"))) {
+            sb.append("  compaction: after the workload, order-9 probes, one compaction pass, probes again"
+                    + " (stop-the-world)\n");
+        }
         if (Boolean.TRUE.equals(c.get("forked"))) {
             sb.append("  each configuration ran in its own JVM (").append(str(c, "java"))
                     .append("), so no layout shares a JIT profile with another\n");
@@ -70,7 +85,8 @@ final class TextReport {
     static String table(final List<Map<String, Object>> results) {
         final boolean fragment = results.stream().anyMatch(r -> r.containsKey("highOrder"));
         final List<String> headers = new ArrayList<>(List.of("layout", "allocator", "threads", "Mops/s",
-                "alloc p50", "alloc p99", "free p50", "free p99", "lines/alloc", "lines/free", "B/page", "%RAM"));
+                "alloc p50", "alloc p99", "free p50", "free p99", "lines/alloc", "lines/free", "B/page",
+                "memmap", "memdesc", "alloc", "lookup", "%RAM"));
         if (fragment) {
             headers.add("high-order ok");
         }
@@ -88,6 +104,10 @@ final class TextReport {
                     fmt("%.2f", Json.number(r, "cachelinesPerOp.alloc.total")),
                     fmt("%.2f", Json.number(r, "cachelinesPerOp.free.total")),
                     fmt("%.2f", Json.number(r, "bytesPerPage.total")),
+                    fmt("%.2f", Json.number(r, "bytesPerPage.byRegion.memmap")),
+                    fmt("%.2f", Json.number(r, "bytesPerPage.byRegion.memdesc")),
+                    fmt("%.2f", Json.number(r, "bytesPerPage.byRegion.allocator")),
+                    fmt("%.2f", Json.number(r, "bytesPerPage.byRegion.lookup")),
                     fmt("%.3f", Json.number(r, "percentOfRam"))));
             if (fragment) {
                 row.add(r.containsKey("highOrder")
@@ -95,7 +115,8 @@ final class TextReport {
             }
             table.row(row);
         }
-        return table.render() + "  latencies in ns; lines = distinct 64-byte cachelines per op (mean)\n";
+        return table.render() + "  latencies in ns; lines = distinct 64-byte cachelines per op (mean); B/page = "
+                + "memmap + memdesc (descriptor heap, slack included) + alloc (allocator metadata) + lookup\n";
     }
 
     private static void detail(final StringBuilder sb, final Map<String, Object> r) {
@@ -164,6 +185,9 @@ final class TextReport {
                     .append(" allocations succeeded (")
                     .append(pct(Json.number(r, "highOrder.successRate"))).append(")\n");
         }
+        kernelMix(sb, r);
+        failures(sb, r);
+        compaction(sb, r);
         if (lng(r, "workloadStats.allocFailures") > 0 || lng(r, "workloadStats.fillFailures") > 0) {
             sb.append("  failed allocs: ").append(lng(r, "workloadStats.allocFailures")).append(" measured, ")
                     .append(lng(r, "workloadStats.fillFailures")).append(" during the fill\n");
@@ -181,6 +205,68 @@ final class TextReport {
                 .append(", free ").append(lng(r, "verify.freePages")).append(" + allocated ")
                 .append(lng(r, "verify.allocatedPages")).append(" = managed ").append(lng(r, "verify.managedPages"))
                 .append(" pages\n");
+    }
+
+    private static void kernelMix(final StringBuilder sb, final Map<String, Object> r) {
+        if (!(Json.at(r, "kernelMix.allocationsByType") instanceof Map<?, ?> byType)) {
+            return;
+        }
+        sb.append("  kernel-mix allocations:");
+        byType.forEach((type, n) -> sb.append(' ').append(type).append(' ').append(n));
+        sb.append("; memdesc heap ").append(Sizes.format(lng(r, "kernelMix.memdescHeap.mappedBytes")))
+                .append(" mapped, ").append(Sizes.format(lng(r, "kernelMix.memdescHeap.liveBytes")))
+                .append(" in ").append(lng(r, "kernelMix.memdescHeap.liveObjects")).append(" live descriptors\n");
+    }
+
+    private static void failures(final StringBuilder sb, final Map<String, Object> r) {
+        if (!r.containsKey("failures")) {
+            return;
+        }
+        sb.append("  memory failures: ").append(lng(r, "failures.injected")).append(" injected: recovered ")
+                .append(lng(r, "failures.recovered")).append(", lost ").append(lng(r, "failures.lost")).append('\n');
+        sb.append("    by action:");
+        if (Json.at(r, "failures.byAction") instanceof Map<?, ?> byAction) {
+            byAction.forEach((a, n) -> {
+                if (((Number) n).longValue() > 0) {
+                    sb.append(' ').append(a).append(' ').append(n);
+                }
+            });
+        }
+        sb.append("\n    by owner type:");
+        if (Json.at(r, "failures.byType") instanceof Map<?, ?> byType) {
+            byType.forEach((t, n) -> sb.append(' ').append(t).append(' ').append(n));
+        }
+        sb.append("\n    pfn -> owner lookup: ").append(lng(r, "failures.lookup.nsMedian")).append(" ns median, ")
+                .append(fmt("%.0f", Json.number(r, "failures.lookup.nsMean"))).append(" ns mean (timed pass; cold code and lines: a few dozen lookups never warm up), ").append(fmt("%.2f", Json.number(r, "failures.lookup.linesMean")))
+                .append(" cachelines mean, ").append(lng(r, "failures.lookup.linesMax"))
+                .append(" max (counting pass)\n");
+        sb.append("    poisoned pages ").append(lng(r, "failures.poisonedPages")).append(", quarantined good pages ")
+                .append(lng(r, "failures.quarantinedPages")).append(", poisoned pages handed out again ")
+                .append(lng(r, "failures.poisonedHandedOut")).append(", checksum mismatches ")
+                .append(lng(r, "failures.checksumFailures")).append('\n');
+    }
+
+    private static void compaction(final StringBuilder sb, final Map<String, Object> r) {
+        if (!r.containsKey("compaction")) {
+            return;
+        }
+        final long order = lng(r, "compaction.order");
+        sb.append("  compaction (order ").append(order).append("):\n");
+        final TextTable t = new TextTable(List.of("", "free order-" + order + " blocks", "order-" + order + " capacity",
+                "order-" + order + " probes ok"), new boolean[]{false, true, true, true});
+        t.row(List.of("before", String.valueOf(lng(r, "compaction.freeBlocksBefore")),
+                String.valueOf(lng(r, "compaction.capacityBefore")),
+                lng(r, "compaction.probeSuccessesBefore") + "/" + lng(r, "compaction.probeAttempts")));
+        t.row(List.of("after", String.valueOf(lng(r, "compaction.freeBlocksAfter")),
+                String.valueOf(lng(r, "compaction.capacityAfter")),
+                lng(r, "compaction.probeSuccessesAfter") + "/" + lng(r, "compaction.probeAttempts")));
+        sb.append(indent(indent(t.render())));
+        sb.append("    migrated ").append(lng(r, "compaction.migratedAllocations")).append(" allocations (")
+                .append(lng(r, "compaction.migratedPages")).append(" pages); pageblocks scanned ")
+                .append(lng(r, "compaction.pageblocksScanned")).append(", skipped (unmovable) ")
+                .append(lng(r, "compaction.pageblocksSkipped")).append("; ").append(str(r, "compaction.stopReason"))
+                .append("; capacity = free blocks of order >= ").append(order).append(" in order-").append(order)
+                .append(" units\n");
     }
 
     private static String indent(final String block) {

@@ -7,10 +7,14 @@ import picocli.CommandLine.Option;
 /** Workload options shared by {@code run} and {@code compare}; values are checked by {@link Inputs}. */
 final class WorkloadOptions {
 
-    @Option(names = "--workload", paramLabel = "churn|fragment", defaultValue = "churn",
+    @Option(names = "--workload", paramLabel = "churn|fragment|kernel-mix", defaultValue = "churn",
             description = {"churn: fill, then random alloc/free at that occupancy (default).",
                     "fragment: fill, free a random share of the blocks, then try high-order allocations "
-                            + "and report how many succeed (--ops does not apply)."})
+                            + "and report how many succeed (--ops does not apply).",
+                    "kernel-mix: a kernel-like mix of typed allocations, each with a real descriptor in the "
+                            + "memdesc heap (see --mix); fill, then alloc/free events held near the fill; "
+                            + "--ops counts allocator calls (an event in flight is finished, so a few more may "
+                            + "be measured); --orders does not apply."})
     String workload;
 
     @Option(names = "--orders", paramLabel = "SPEC", defaultValue = OrderMix.DEFAULT_SPEC,

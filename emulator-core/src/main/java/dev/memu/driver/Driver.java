@@ -13,6 +13,7 @@ import dev.memu.machine.Footprint;
 import dev.memu.machine.Machine;
 import dev.memu.workload.Op;
 import dev.memu.workload.Workload;
+import dev.memu.workload.WorkloadContext;
 import dev.memu.workload.WorkloadStats;
 import dev.memu.workload.Workloads;
 import org.HdrHistogram.Histogram;
@@ -40,6 +41,12 @@ import java.util.Map;
  *       distinct lines it touched are summed per region and per op kind. Then the verifier
  *       again. With one thread the op sequence is exactly the timed pass's.</li>
  * </ol>
+ *
+ * In each pass every stream gets the pass's {@link WorkloadContext} (machine, allocator, access
+ * layer, memdesc heap on demand) before its first op, and {@link Workload#finish()} after its
+ * last, outside the timing: that is where a workload with real descriptors finds its heap and
+ * where a single-stream workload runs stop-the-world steps such as compaction. A stream factory
+ * may put a wrapper in front of each pass's allocator ({@link StreamFactory#allocator}).
  *
  * The timed machine is closed before the counting one is built, so a huge emulated RAM is mapped
  * once at a time. A verifier finding, or allocated pages fewer than the workload holds, throws
@@ -168,10 +175,13 @@ public final class Driver {
         }
     }
 
-    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine) {
+    private static Workload[] streams(final RunSpec spec, final StreamFactory factory, final Machine machine,
+                                      final PageAllocator allocator, final Access access) {
         final Workload[] streams = new Workload[spec.threads()];
+        final WorkloadContext context = new WorkloadContext(machine, allocator, access);
         for (int t = 0; t < streams.length; t++) {
             streams[t] = factory.create(spec, machine.pages(), machine.pageShift(), t);
+            streams[t].attach(context);
         }
         return streams;
     }
@@ -214,10 +224,10 @@ public final class Driver {
     private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                        final ProgressListener progress) {
         try (Machine machine = createMachine(spec)) {
-            final PageAllocator allocator = createAllocator(spec, machine, PlainAccess.INSTANCE);
+            final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, PlainAccess.INSTANCE));
             check(spec, allocator, machine);
             boot.boot(allocator);
-            final Workload[] streams = streams(spec, factory, machine);
+            final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
             final StartGate gate = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
@@ -383,6 +393,7 @@ public final class Driver {
                 endNs = System.nanoTime();
                 measuredOps = measured;
                 PUBLISHED.setOpaque(this, done);
+                workload.finish();
             } catch (final Throwable t) {
                 failure = t;
             }
@@ -475,10 +486,10 @@ public final class Driver {
                                              final AllocatorBoot boot, final ProgressListener progress) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
-            final PageAllocator allocator = createAllocator(spec, machine, access);
+            final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, access));
             check(spec, allocator, machine);
             boot.boot(allocator);
-            final Workload[] streams = streams(spec, factory, machine);
+            final Workload[] streams = streams(spec, factory, machine, allocator, access);
             final long[][] lines = new long[Op.KINDS][Region.count()];
             final long[] ops = new long[Op.KINDS];
             final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];
@@ -499,6 +510,7 @@ public final class Driver {
                     if (!w.next(op)) {
                         finished[s] = true;
                         running--;
+                        w.finish();
                         continue;
                     }
                     if (op.measured) {

@@ -1,5 +1,6 @@
 package dev.memu.driver;
 
+import dev.memu.alloc.PageAllocator;
 import dev.memu.workload.Workload;
 import dev.memu.workload.Workloads;
 
@@ -16,4 +17,13 @@ public interface StreamFactory {
             Workloads.create(spec.workload(), pages, pageShift, stream, spec.threads(), spec.seed());
 
     Workload create(RunSpec spec, long pages, int pageShift, int stream);
+
+    /**
+     * The allocator the workers of one pass call, given the one the driver built for it: a
+     * factory whose streams need a wrapper in front (poison-aware, say) returns it here. Called
+     * once per pass; the default uses the built allocator as is.
+     */
+    default PageAllocator allocator(final PageAllocator built) {
+        return built;
+    }
 }

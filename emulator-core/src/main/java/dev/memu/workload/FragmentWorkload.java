@@ -1,5 +1,10 @@
 package dev.memu.workload;
 
+import dev.memu.alloc.PageAllocator;
+import dev.memu.memdesc.MemdescType;
+import dev.memu.memdesc.Memdescs;
+import dev.memu.migrate.CompactionProbe;
+
 /**
  * Fragment memory, then see what high-order allocations still succeed.
  *
@@ -14,6 +19,11 @@ package dev.memu.workload;
  *
  * The success rate is the share of freed memory still usable at that order; the allocator's
  * free blocks per order at the end show where the rest went.
+ *
+ * <p>With {@code compact}, every block is owned by a real anon folio descriptor in the pass's
+ * memdesc heap (so the compactor can read its pfn and order and move it), and when the stream is
+ * finished a {@link CompactionProbe} round reports order-{@code probeOrder} success before and
+ * after one compaction pass. Compaction is stop-the-world: run such a stream alone.
  */
 public final class FragmentWorkload extends Workload {
 
@@ -31,11 +41,83 @@ public final class FragmentWorkload extends Workload {
     private long probesPlanned = -1;
     private long probeSuccesses;
 
+    private final boolean compact;
+    /** compact: the descriptor of each live slot, kept in step with {@link #live}'s swap-removal. */
+    private final long[] owners;
+    private Memdescs descs;
+    private PageAllocator allocator;
+    private long pending;
+    private long deferredFree;
+    private long nextMapping = 0x10000;
+    private CompactionProbe.Report compaction;
+
     public FragmentWorkload(final long seed, final OrderMix orders, final long fillTarget, final double freeFraction,
                             final int probeOrder) {
+        this(seed, orders, fillTarget, freeFraction, probeOrder, false);
+    }
+
+    /** @param compact real descriptors, and a probe-compact-probe round at the end (see the class comment) */
+    public FragmentWorkload(final long seed, final OrderMix orders, final long fillTarget, final double freeFraction,
+                            final int probeOrder, final boolean compact) {
         super(seed, orders, fillTarget, Math.toIntExact(fillTarget + 2));
         this.freeFraction = freeFraction;
         this.probeOrder = probeOrder;
+        this.compact = compact;
+        this.owners = compact ? new long[live.capacity()] : null;
+    }
+
+    @Override
+    public void attach(final WorkloadContext context) {
+        if (compact) {
+            descs = context.memdescs();
+            allocator = context.allocator();
+        }
+    }
+
+    @Override
+    protected long allocatee(final int order) {
+        if (!compact) {
+            return super.allocatee(order);
+        }
+        pending = descs.newFolio(MemdescType.ANON_FOLIO, order, nextMapping += 0x40, 0);
+        return pending;
+    }
+
+    @Override
+    protected void track(final long pfn, final int order) {
+        if (compact) {
+            owners[live.count()] = pending;
+        }
+        super.track(pfn, order);
+    }
+
+    /** The random free of slot {@code slot}; with descriptors, the owner is freed before the next op. */
+    private void freeRandom(final Op op, final int slot) {
+        if (compact) {
+            deferredFree = owners[slot];
+            owners[slot] = owners[live.count() - 1];
+        }
+        freeSlot(op, slot, true);
+    }
+
+    @Override
+    public void finish() {
+        if (compact) {
+            releaseDeferred();
+            compaction = CompactionProbe.run(allocator, descs, 0);
+        }
+    }
+
+    private void releaseDeferred() {
+        if (deferredFree != 0) {
+            descs.free(deferredFree);
+            deferredFree = 0;
+        }
+    }
+
+    /** The compaction round's report, or null (no {@code compact}, or not finished yet). */
+    public CompactionProbe.Report compaction() {
+        return compaction;
     }
 
     @Override
@@ -45,6 +127,9 @@ public final class FragmentWorkload extends Workload {
 
     @Override
     protected boolean produce(final Op op) {
+        if (compact) {
+            releaseDeferred();
+        }
         if (phase == FILL) {
             if (live.pages() < fillTarget && fillFailures == 0) {
                 alloc(op, orders.sample(random), false);
@@ -57,7 +142,7 @@ public final class FragmentWorkload extends Workload {
             if (freedPages < freeGoal && live.count() > 0) {
                 final int slot = random.nextInt(live.count());
                 freedPages += 1L << live.order(slot);
-                freeSlot(op, slot, true);
+                freeRandom(op, slot);
                 return true;
             }
             phase = PROBE;
@@ -78,6 +163,13 @@ public final class FragmentWorkload extends Workload {
     protected void onAllocated(final long pfn, final int order, final boolean measured) {
         if (measured && pfn >= 0) {
             probeSuccesses++;
+        }
+        if (compact) {
+            if (pfn >= 0) {
+                descs.setPfn(pending, pfn);
+            } else {
+                descs.free(pending);
+            }
         }
     }
 

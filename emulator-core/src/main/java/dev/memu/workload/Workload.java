@@ -13,8 +13,10 @@ import dev.memu.memdesc.MemdescType;
  * an earlier alloc of this stream returned, so the stream is a valid program for any allocator.
  * Given the same seed and the same alloc outcomes, the stream is the same op for op.
  *
- * <p>Allocatees are tagged pointers of anonymous or file folios with descriptor address 0: the
- * workloads exercise the page allocator, not a memdesc heap.
+ * <p>By default allocatees are tagged pointers of anonymous or file folios with descriptor address
+ * 0: such workloads exercise the page allocator, not a memdesc heap. Workloads that build real
+ * descriptors ({@code kernel-mix}, {@code fragment} for compaction) take the pass's memdesc heap
+ * from the {@link WorkloadContext} the driver hands to {@link #attach} before the first op.
  */
 public abstract class Workload {
 
@@ -95,9 +97,31 @@ public abstract class Workload {
                 fillFailures++;
             }
         } else {
-            live.add(pfn, pendingOrder);
+            track(pfn, pendingOrder);
         }
         onAllocated(pfn, pendingOrder, pendingMeasured);
+    }
+
+    /**
+     * Called by the driver once per pass, before the first {@link #next}, with the machine and
+     * allocator the stream's ops will run on. Workloads that build real descriptors, or act on the
+     * machine between ops, take what they need here; the default does nothing.
+     */
+    public void attach(final WorkloadContext context) {
+    }
+
+    /**
+     * Called by the driver once the stream is finished (after {@link #next} returned false and,
+     * in the timed pass, after the clock stopped), on the stream's own thread. A workload may act
+     * on the machine here (compaction, a last probe); with more than one stream other vcpus may
+     * still be running, so such workloads must run single-threaded. The default does nothing.
+     */
+    public void finish() {
+    }
+
+    /** Records a block the allocator handed out; workloads that track allocations themselves override this. */
+    protected void track(final long pfn, final int order) {
+        live.add(pfn, order);
     }
 
     /**

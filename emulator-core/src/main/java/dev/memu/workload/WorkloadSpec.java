@@ -4,7 +4,7 @@ package dev.memu.workload;
  * The shape of a workload, independent of thread count and machine: what the command line
  * describes. {@link Workloads#create} turns it into one {@link Workload} stream per thread.
  *
- * @param name         {@code churn} or {@code fragment} (see {@link Workloads#names()})
+ * @param name         {@code churn}, {@code fragment} or {@code kernel-mix} (see {@link Workloads#names()})
  * @param orders       order mix of allocations (churn: every alloc; fragment: the fill)
  * @param ops          churn: measured operations over all threads (fragment ignores it: its size
  *                     is set by the fill)

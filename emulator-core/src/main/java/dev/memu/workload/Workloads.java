@@ -1,5 +1,8 @@
 package dev.memu.workload;
 
+import dev.memu.workload.kernelmix.KernelMixConfig;
+import dev.memu.workload.kernelmix.KernelMixWorkload;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +15,8 @@ public final class Workloads {
 
     public static final String CHURN = "churn";
     public static final String FRAGMENT = "fragment";
+    /** Real typed descriptors in a memdesc heap ({@link KernelMixWorkload}), default shares. */
+    public static final String KERNEL_MIX = KernelMixWorkload.NAME;
 
     private static final Map<String, WorkloadFactory> ALL = new LinkedHashMap<>();
 
@@ -20,6 +25,8 @@ public final class Workloads {
                 share.warmupOps(), share.ops()));
         ALL.put(FRAGMENT, (spec, share) -> new FragmentWorkload(share.seed(), spec.orders(), share.fillPages(),
                 spec.freeFraction(), spec.probeOrder()));
+        ALL.put(KERNEL_MIX, (spec, share) -> new KernelMixWorkload(share.seed(), KernelMixConfig.defaults(),
+                share.fillPages(), share.warmupOps(), share.ops(), null, false));
     }
 
     /**
