@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the same workload over several layouts, allocators and thread counts, side by side "
                 + "(one row per combination). With no options: every layout x every allocator, 1 thread, "
-                + "churn on 4 GiB, 300k measured ops each; about a minute on 2 cores.",
+                + "churn on 1 GiB, 200k measured ops each after 400k untimed warm-up ops; about a minute on 2 cores.",
                 "",
                 "Every combination is validated before any runs, and runs in its own JVM (--no-fork: in this one)."})
 final class CompareCommand implements Callable<Integer> {
@@ -42,7 +42,7 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--mem", paramLabel = "SIZE", defaultValue = "4G",
+    @Option(names = "--mem", paramLabel = "SIZE", defaultValue = "1G",
             description = "Emulated RAM per configuration (default: ${DEFAULT-VALUE}).")
     private String mem;
 
@@ -59,8 +59,10 @@ final class CompareCommand implements Callable<Integer> {
             description = "Thread counts to compare (default: ${DEFAULT-VALUE}).")
     private String threads;
 
-    @Option(names = "--ops", paramLabel = "N", defaultValue = "300k",
-            description = "Measured churn ops per configuration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ops", paramLabel = "N", defaultValue = "200k",
+            description = {"Measured churn ops per configuration (default: ${DEFAULT-VALUE}).",
+                    "Unless --warmup says otherwise, compare warms up with twice as many untimed ops: each "
+                    + "configuration starts a fresh JVM, and short runs would otherwise time the JIT."})
     private String ops;
 
     @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -110,7 +112,8 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         final List<Integer> threadCounts = Inputs.threadList(threads);
-        final WorkloadSpec w = workload.spec(Inputs.count("--ops", ops, 1));
+        final long opCount = Inputs.count("--ops", ops, 1);
+        final WorkloadSpec w = workload.spec(opCount, 2 * opCount);
         final long seed = workload.seed();
         final String format = output.format();
         final String progress = ConsoleProgress.resolve(output.progress());

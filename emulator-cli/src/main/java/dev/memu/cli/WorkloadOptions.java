@@ -49,8 +49,13 @@ final class WorkloadOptions {
     String freeFraction;
 
     WorkloadSpec spec(final long ops) {
+        return spec(ops, ops / 5);
+    }
+
+    /** The workload with {@code defaultWarmup} untimed ops unless --warmup was given. */
+    WorkloadSpec spec(final long ops, final long defaultWarmup) {
         final String name = Inputs.workload(workload);
-        final long warm = warmup == null ? ops / 5 : Inputs.count("--warmup", warmup, 0);
+        final long warm = warmup == null ? defaultWarmup : Inputs.count("--warmup", warmup, 0);
         return new WorkloadSpec(name, Inputs.orders(orders), ops, warm,
                 Inputs.fraction("--occupancy", occupancy, false), Inputs.size("--max-fill", maxFill),
                 Inputs.order("--probe-order", probeOrder), Inputs.fraction("--free-fraction", freeFraction, true));
