@@ -44,7 +44,24 @@ public final class HostReport {
     public static final int STRUCT_PAGE_BYTES = 64;
     private static final long BUDDY_ZONE_BYTES = 64 + 16 * 11;
 
+    /** Bytes per allocation of a per-allocation layout (peralloc16: pointer + pfn/order). */
+    public static final int PER_ALLOCATION_RECORD_BYTES = 16;
+
     private HostReport() {
+    }
+
+    /** Allocations of every class that has an owner, plus free blocks: what a per-allocation layout records. */
+    static long records(final HostSnapshot s) {
+        long n = 0;
+        for (final PageClass c : PageClass.values()) {
+            if (c != PageClass.HOLE && c != PageClass.FREE) {
+                n += s.allocations(c);
+            }
+        }
+        for (final long blocks : s.freeBlocksByOrder()) {
+            n += blocks;
+        }
+        return n;
     }
 
     public static List<LayoutCost> costs(final HostSnapshot s, final List<Layout> layouts) {
@@ -53,7 +70,10 @@ public final class HostReport {
         final long zones = Math.max(1, s.zones().size());
         final long structPageTotal = STRUCT_PAGE_BYTES * s.pfns() + BUDDY_ZONE_BYTES * zones;
         for (final Layout l : layouts) {
-            final long memmap = (long) l.bytesPerPage() * s.pfns();
+            // A per-allocation layout (no per-page entry) keeps one 16-byte record per allocation and
+            // per free block instead of a memmap; its lookup structure is measured by `memu compare`.
+            final long memmap = l.bytesPerPage() == 0 ? PER_ALLOCATION_RECORD_BYTES * records(s)
+                    : (long) l.bytesPerPage() * s.pfns();
             final long desc = l.bytesPerPage() >= STRUCT_PAGE_BYTES ? 0 : s.descriptorBytes();
             final long alloc = BUDDY_ZONE_BYTES * zones;
             final long total = memmap + desc + alloc;
