@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,21 +66,30 @@ public final class HostCommand implements Callable<Integer> {
                 err.println("memu host: --max-order must be 0..20, got " + maxOrder);
                 return 2;
             }
-            final ProcFiles files = new ProcFiles(proc);
-            final List<ProcFiles.BuddyRow> before = files.buddyinfo();
-            final long t0 = System.nanoTime();
-            final HostSnapshot snap = new HostScanner(files, maxOrder).scan();
-            final long scanMs = (System.nanoTime() - t0) / 1_000_000;
-            final List<ProcFiles.BuddyRow> after = files.buddyinfo();
-            final Map<String, Long> meminfo = files.meminfo();
-            if (save != null) {
-                snap.save(save);
+            // --out is checked (and its temporary file made) before the scan, which takes seconds
+            final OutputTarget target = OutputTarget.open(out == null ? null : out.toString(), spec.commandLine().getOut());
+            try {
+                final ProcFiles files = new ProcFiles(proc);
+                final List<ProcFiles.BuddyRow> before = files.buddyinfo();
+                final long t0 = System.nanoTime();
+                final HostSnapshot snap = new HostScanner(files, maxOrder).scan();
+                final long scanMs = (System.nanoTime() - t0) / 1_000_000;
+                final List<ProcFiles.BuddyRow> after = files.buddyinfo();
+                final Map<String, Long> meminfo = files.meminfo();
+                if (save != null) {
+                    snap.save(save);
+                }
+                final Report r = new Report(proc, snap, scanMs, HostReport.buddyCheck(snap, before),
+                        HostReport.buddyCheck(snap, after), HostReport.meminfoChecks(snap, meminfo),
+                        HostReport.costs(snap, Layouts.all()), save);
+                target.commit(format.equals("json") ? json(r) : text(r));
+            } finally {
+                target.abandon();
             }
-            final Report r = new Report(proc, snap, scanMs, HostReport.buddyCheck(snap, before),
-                    HostReport.buddyCheck(snap, after), HostReport.meminfoChecks(snap, meminfo),
-                    HostReport.costs(snap, Layouts.all()), save);
-            AtomicOut.write(format.equals("json") ? json(r) : text(r), out, spec.commandLine().getOut());
             return 0;
+        } catch (final UsageException e) {
+            err.println("memu host: " + e.getMessage());
+            return 2;
         } catch (final NoSuchFileException e) {
             err.println("memu host: " + e.getFile() + ": " + (e.getReason() == null ? "missing" : e.getReason()));
             return 1;
@@ -179,40 +190,66 @@ public final class HostCommand implements Callable<Integer> {
 
     static String json(final Report r) {
         final HostSnapshot s = r.snap();
-        final MiniJson j = new MiniJson().begin();
-        j.field("proc", r.proc().toString()).field("pfns", s.pfns()).field("pageShift", s.pageShift())
-                .field("scanMillis", r.scanMs()).field("extents", s.extents()).field("thpPages", s.thpPages())
-                .field("oddCompounds", s.oddCompounds());
-        j.key("classes").begin();
+        final Map<String, Object> j = new LinkedHashMap<>();
+        j.put("proc", r.proc().toString());
+        j.put("pfns", s.pfns());
+        j.put("pageShift", s.pageShift());
+        j.put("scanMillis", r.scanMs());
+        j.put("extents", s.extents());
+        j.put("thpPages", s.thpPages());
+        j.put("oddCompounds", s.oddCompounds());
+        final Map<String, Object> classes = new LinkedHashMap<>();
         for (final PageClass c : PageClass.values()) {
             final long[] byOrder = new long[HostSnapshot.ORDERS];
             for (int o = 0; o < byOrder.length; o++) {
                 byOrder[o] = s.allocations(c, o);
             }
-            j.key(c.key()).begin().field("pages", s.pages(c)).field("allocationsByOrder", byOrder)
-                    .field("descriptorBytes", s.descriptorBytes(c)).end();
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pages", s.pages(c));
+            m.put("allocationsByOrder", longs(byOrder));
+            m.put("descriptorBytes", s.descriptorBytes(c));
+            classes.put(c.key(), m);
         }
-        j.end();
-        j.key("freeBlocksByOrder").begin().field("rebuilt", r.before().rebuilt())
-                .field("buddyinfoBefore", r.before().proc()).field("buddyinfoAfter", r.after().proc()).end();
-        j.key("meminfo").beginArray();
+        j.put("classes", classes);
+        final Map<String, Object> free = new LinkedHashMap<>();
+        free.put("rebuilt", longs(r.before().rebuilt()));
+        free.put("buddyinfoBefore", longs(r.before().proc()));
+        free.put("buddyinfoAfter", longs(r.after().proc()));
+        j.put("freeBlocksByOrder", free);
+        final List<Object> meminfo = new ArrayList<>();
         for (final HostReport.Check c : r.checks()) {
-            j.begin().field("what", c.what()).field("source", c.procSource()).field("kernelKb", c.procKb())
-                    .field("rebuiltKb", c.rebuiltKb()).field("diffKb", c.differenceKb()).field("note", c.note()).end();
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("what", c.what());
+            m.put("source", c.procSource());
+            m.put("kernelKb", c.procKb());
+            m.put("rebuiltKb", c.rebuiltKb());
+            m.put("diffKb", c.differenceKb());
+            m.put("note", c.note());
+            meminfo.add(m);
         }
-        j.endArray();
-        j.key("layouts").beginArray();
+        j.put("meminfo", meminfo);
+        final List<Object> layouts = new ArrayList<>();
         for (final HostReport.LayoutCost c : r.costs()) {
-            j.begin().field("layout", c.layout()).field("bytesPerPage", c.bytesPerPage())
-                    .field("memmapBytes", c.memmapBytes()).field("descriptorBytes", c.descriptorBytes())
-                    .field("allocatorBytes", c.allocatorBytes()).field("totalBytes", c.totalBytes())
-                    .field("bytesPerPageTotal", c.bytesPerPageTotal()).field("percentOfRam", c.percentOfRam())
-                    .field("savedVsStructPage", c.savedVsStructPage()).end();
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("layout", c.layout());
+            m.put("bytesPerPage", c.bytesPerPage());
+            m.put("memmapBytes", c.memmapBytes());
+            m.put("descriptorBytes", c.descriptorBytes());
+            m.put("allocatorBytes", c.allocatorBytes());
+            m.put("totalBytes", c.totalBytes());
+            m.put("bytesPerPageTotal", c.bytesPerPageTotal());
+            m.put("percentOfRam", c.percentOfRam());
+            m.put("savedVsStructPage", c.savedVsStructPage());
+            layouts.add(m);
         }
-        j.endArray();
+        j.put("layouts", layouts);
         if (r.saved() != null) {
-            j.field("snapshot", r.saved().toString());
+            j.put("snapshot", r.saved().toString());
         }
-        return j.end() + "\n";
+        return Json.write(j);
+    }
+
+    static List<Long> longs(final long[] values) {
+        return Arrays.stream(values).boxed().toList();
     }
 }

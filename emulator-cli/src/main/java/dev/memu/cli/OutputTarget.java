@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Where a command's report goes: stdout, or a file that appears whole or not at all.
@@ -17,7 +18,8 @@ import java.nio.file.StandardCopyOption;
  * measurement. {@link #commit} writes the report to the temporary file and renames it into place
  * (atomically where the file system can); {@link #abandon} deletes it. A killed JVM's temporary
  * file is removed by a shutdown hook (deleteOnExit), so no partial report is ever left under the
- * requested name.
+ * requested name. The report ends up an ordinary 0644 file (on POSIX file systems), not the
+ * temporary file's 0600.
  */
 final class OutputTarget {
 
@@ -58,6 +60,16 @@ final class OutputTarget {
         } catch (final IOException | SecurityException e) {
             throw new UsageException("--out '" + out + "': cannot write in " + dir + " (" + reason(e) + ")");
         }
+        try {
+            ordinaryPermissions(temp);
+        } catch (final IOException | SecurityException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (final IOException ignored) {
+                // deleteOnExit is not registered yet; nothing else to do
+            }
+            throw new UsageException("--out '" + out + "': cannot write in " + dir + " (" + reason(e) + ")");
+        }
         temp.toFile().deleteOnExit();
         return new OutputTarget(destination, temp, stdout);
     }
@@ -94,6 +106,15 @@ final class OutputTarget {
 
     Path destination() {
         return destination;
+    }
+
+    /** Temporary files are created 0600; the report is an ordinary file, 0644 where the file system is POSIX. */
+    private static void ordinaryPermissions(final Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (final UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep its default
+        }
     }
 
     private static String reason(final Exception e) {

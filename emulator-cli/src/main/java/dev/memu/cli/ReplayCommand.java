@@ -22,8 +22,10 @@ import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -94,14 +96,22 @@ public final class ReplayCommand implements Callable<Integer> {
             for (final String l : layoutNames) {
                 base.withLayout(l);                 // validates every name before any work
             }
-            final TraceLog log = FtraceParser.read(files, strict, stdin);
-            final List<ReplayReport> reports = new ArrayList<>();
-            for (final String l : layoutNames) {
-                reports.add(ReplayEngine.replay(log, base.withLayout(l)));
+            // --out is checked (and its temporary file made) before the trace is read and replayed
+            final OutputTarget target = OutputTarget.open(out == null ? null : out.toString(), spec.commandLine().getOut());
+            try {
+                final TraceLog log = FtraceParser.read(files, strict, stdin);
+                final List<ReplayReport> reports = new ArrayList<>();
+                for (final String l : layoutNames) {
+                    reports.add(ReplayEngine.replay(log, base.withLayout(l)));
+                }
+                target.commit(format.equals("json") ? json(reports) : text(reports));
+            } finally {
+                target.abandon();
             }
-            final String text = format.equals("json") ? json(reports) : text(reports);
-            AtomicOut.write(text, out, spec.commandLine().getOut());
             return 0;
+        } catch (final UsageException e) {
+            err.println("memu replay: " + e.getMessage());
+            return 2;
         } catch (final NoSuchFileException e) {
             err.println("memu replay: " + e.getFile() + ": no such trace file");
             return 2;
@@ -191,78 +201,101 @@ public final class ReplayCommand implements Callable<Integer> {
     static String json(final List<ReplayReport> reports) {
         final ReplayReport first = reports.get(0);
         final TraceStats t = first.trace();
-        final MiniJson j = new MiniJson().begin();
-        j.key("inputs").beginArray();
-        for (final String in : first.inputs()) {
-            j.value(in);
-        }
-        j.endArray();
-        j.key("trace").begin()
-                .field("lines", t.lines()).field("events", t.events()).field("allocs", t.allocs())
-                .field("frees", t.frees()).field("freesBatched", t.freesBatched()).field("otherEvents", t.otherEvents())
-                .field("kernelAllocFailures", t.kernelAllocFailures()).field("truncated", t.truncated())
-                .field("garbage", t.garbage()).field("lostMarkers", t.lostMarkers()).field("lostEvents", t.lostEvents())
-                .field("overwrittenEvents", t.overwrittenEvents()).field("maxCpu", t.maxCpu()).field("maxPfn", t.maxPfn());
-        j.key("examples").beginArray();
-        for (final String e : t.examples()) {
-            j.value(e);
-        }
-        j.endArray().end();
-        j.key("sequence").begin()
-                .field("unmatchedFrees", first.unmatchedFrees()).field("unmatchedFreePages", first.unmatchedFreePages())
-                .field("duplicateFrees", first.duplicateFrees()).field("duplicateBatchedAfterFree", first.duplicateBatchedAfterFree())
-                .field("partialFrees", first.partialFrees()).field("allocOverLive", first.allocOverLive())
-                .field("outOfRangeAllocs", first.outOfRangeAllocs()).field("outOfRangeFrees", first.outOfRangeFrees())
-                .field("misaligned", first.misaligned()).field("orderTooHigh", first.orderTooHigh())
-                .field("oddities", first.oddities());
-        j.key("examples").beginArray();
-        for (final String e : first.sequenceExamples()) {
-            j.value(e);
-        }
-        j.endArray().end();
-        j.key("replays").beginArray();
+        final Map<String, Object> j = new LinkedHashMap<>();
+        j.put("inputs", new ArrayList<>(first.inputs()));
+        final Map<String, Object> trace = new LinkedHashMap<>();
+        trace.put("lines", t.lines());
+        trace.put("events", t.events());
+        trace.put("allocs", t.allocs());
+        trace.put("frees", t.frees());
+        trace.put("freesBatched", t.freesBatched());
+        trace.put("otherEvents", t.otherEvents());
+        trace.put("kernelAllocFailures", t.kernelAllocFailures());
+        trace.put("truncated", t.truncated());
+        trace.put("garbage", t.garbage());
+        trace.put("lostMarkers", t.lostMarkers());
+        trace.put("lostEvents", t.lostEvents());
+        trace.put("overwrittenEvents", t.overwrittenEvents());
+        trace.put("maxCpu", t.maxCpu());
+        trace.put("maxPfn", t.maxPfn());
+        trace.put("examples", new ArrayList<>(t.examples()));
+        j.put("trace", trace);
+        final Map<String, Object> sequence = new LinkedHashMap<>();
+        sequence.put("unmatchedFrees", first.unmatchedFrees());
+        sequence.put("unmatchedFreePages", first.unmatchedFreePages());
+        sequence.put("duplicateFrees", first.duplicateFrees());
+        sequence.put("duplicateBatchedAfterFree", first.duplicateBatchedAfterFree());
+        sequence.put("partialFrees", first.partialFrees());
+        sequence.put("allocOverLive", first.allocOverLive());
+        sequence.put("outOfRangeAllocs", first.outOfRangeAllocs());
+        sequence.put("outOfRangeFrees", first.outOfRangeFrees());
+        sequence.put("misaligned", first.misaligned());
+        sequence.put("orderTooHigh", first.orderTooHigh());
+        sequence.put("oddities", first.oddities());
+        sequence.put("examples", new ArrayList<>(first.sequenceExamples()));
+        j.put("sequence", sequence);
+        final List<Object> replays = new ArrayList<>();
         for (final ReplayReport r : reports) {
-            j.begin().field("layout", r.options().layout())
-                    .field("placement", r.options().placement().name().toLowerCase(Locale.ROOT))
-                    .field("allocator", r.allocatorName()).field("ramBytes", r.ramBytes()).field("pages", r.pages())
-                    .field("vcpus", r.vcpus()).field("allocs", r.allocsReplayed()).field("frees", r.freesReplayed())
-                    .field("failures", r.failures()).field("freesOfFailed", r.freesOfFailed())
-                    .field("livePagesAtEnd", r.livePagesAtEnd()).field("peakLivePages", r.peakLivePages());
-            final long[] allocs = new long[ReplayReport.ORDERS];
-            final long[] frees = new long[ReplayReport.ORDERS];
-            final long[] fails = new long[ReplayReport.ORDERS];
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("layout", r.options().layout());
+            m.put("placement", r.options().placement().name().toLowerCase(Locale.ROOT));
+            m.put("allocator", r.allocatorName());
+            m.put("ramBytes", r.ramBytes());
+            m.put("pages", r.pages());
+            m.put("vcpus", r.vcpus());
+            m.put("allocs", r.allocsReplayed());
+            m.put("frees", r.freesReplayed());
+            m.put("failures", r.failures());
+            m.put("freesOfFailed", r.freesOfFailed());
+            m.put("livePagesAtEnd", r.livePagesAtEnd());
+            m.put("peakLivePages", r.peakLivePages());
+            final List<Long> allocs = new ArrayList<>();
+            final List<Long> frees = new ArrayList<>();
+            final List<Long> fails = new ArrayList<>();
             for (int o = 0; o < ReplayReport.ORDERS; o++) {
-                allocs[o] = r.allocsByOrder(o);
-                frees[o] = r.freesByOrder(o);
-                fails[o] = r.failuresByOrder(o);
+                allocs.add(r.allocsByOrder(o));
+                frees.add(r.freesByOrder(o));
+                fails.add(r.failuresByOrder(o));
             }
-            j.field("allocsByOrder", allocs).field("freesByOrder", frees).field("failuresByOrder", fails);
-            j.key("linesPerOp").begin();
-            j.key("alloc").begin().field("all", r.allocLinesPerOp()).field("p50", r.allocLinesPercentile(50))
-                    .field("p99", r.allocLinesPercentile(99));
+            m.put("allocsByOrder", allocs);
+            m.put("freesByOrder", frees);
+            m.put("failuresByOrder", fails);
+            final Map<String, Object> alloc = new LinkedHashMap<>();
+            alloc.put("all", r.allocLinesPerOp());
+            alloc.put("p50", r.allocLinesPercentile(50));
+            alloc.put("p99", r.allocLinesPercentile(99));
             for (final Region g : Region.values()) {
-                j.field(g.key(), r.allocLinesPerOp(g));
+                alloc.put(g.key(), r.allocLinesPerOp(g));
             }
-            j.end();
-            j.key("free").begin().field("all", r.freeLinesPerOp()).field("p50", r.freeLinesPercentile(50))
-                    .field("p99", r.freeLinesPercentile(99));
+            final Map<String, Object> free = new LinkedHashMap<>();
+            free.put("all", r.freeLinesPerOp());
+            free.put("p50", r.freeLinesPercentile(50));
+            free.put("p99", r.freeLinesPercentile(99));
             for (final Region g : Region.values()) {
-                j.field(g.key(), r.freeLinesPerOp(g));
+                free.put(g.key(), r.freeLinesPerOp(g));
             }
-            j.end().end();
-            j.key("bytes").begin();
+            final Map<String, Object> lines = new LinkedHashMap<>();
+            lines.put("alloc", alloc);
+            lines.put("free", free);
+            m.put("linesPerOp", lines);
+            final Map<String, Object> bytes = new LinkedHashMap<>();
             for (final Region g : Region.values()) {
-                j.field(g.key(), r.regionBytes(g));
+                bytes.put(g.key(), r.regionBytes(g));
             }
-            j.field("metadataPerPage", r.bytesPerPage()).end();
-            j.key("freeBlocksByOrder").beginArray();
+            bytes.put("metadataPerPage", r.bytesPerPage());
+            m.put("bytes", bytes);
+            final List<Object> snapshots = new ArrayList<>();
             for (final ReplayReport.Snapshot s : r.snapshots()) {
-                j.begin().field("afterEvent", s.eventIndex() + 1).field("timestampNanos", s.timestampNanos())
-                        .field("blocks", s.freeBlocksByOrder()).end();
+                final Map<String, Object> snap = new LinkedHashMap<>();
+                snap.put("afterEvent", s.eventIndex() + 1);
+                snap.put("timestampNanos", s.timestampNanos());
+                snap.put("blocks", HostCommand.longs(s.freeBlocksByOrder()));
+                snapshots.add(snap);
             }
-            j.endArray().end();
+            m.put("freeBlocksByOrder", snapshots);
+            replays.add(m);
         }
-        j.endArray().end();
-        return j + "\n";
+        j.put("replays", replays);
+        return Json.write(j);
     }
 }

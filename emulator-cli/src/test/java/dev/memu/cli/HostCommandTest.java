@@ -7,6 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,9 +41,13 @@ class HostCommandTest {
         final Path snap = tmp.resolve("host.snap");
         final CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE, "--format", "json", "--save", snap.toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("\"pfns\":4096"), r.out());
-        assertTrue(r.out().contains("\"rebuilt\":[1,0,1,1,1,3,1,2,2,3,0]"), r.out());
-        assertTrue(r.out().contains("\"descriptorBytes\":1632"), r.out());
+        final Object json = Json.parse(r.out());
+        assertEquals(4096L, Json.at(json, "pfns"), r.out());
+        assertEquals(List.of(1L, 0L, 1L, 1L, 1L, 3L, 1L, 2L, 2L, 3L, 0L), Json.at(json, "freeBlocksByOrder.rebuilt"), r.out());
+        final long descriptorBytes = ((Map<?, ?>) Json.at(json, "classes")).values().stream()
+                .mapToLong(c -> (Long) ((Map<?, ?>) c).get("descriptorBytes")).sum();
+        assertEquals(1632, descriptorBytes, r.out());
+        assertEquals(snap.toString(), Json.at(json, "snapshot"));
         final HostSnapshot back = HostSnapshot.load(snap);
         assertEquals(4096, back.pfns());
         assertEquals(2493, back.freePages());
@@ -54,6 +61,25 @@ class HostCommandTest {
         assertEquals(1, r.errLines(), r.err());
         assertTrue(r.err().contains("kpageflags"), r.err());
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void outIsAnOrdinaryFileAndAnUnwritableOutFailsFirst() throws IOException {
+        final Path out = tmp.resolve("host.txt");
+        CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE, "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out());
+        assertTrue(Files.readString(out).contains("4096 pfns (16 MiB)"));
+        if (out.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        }
+        r = CommandRun.run(new HostCommand(), "--proc", NOROOT, "--out", tmp.resolve("nodir").resolve("h.txt").toString());
+        assertEquals(2, r.exit(), "the --out check comes before the scan (which would exit 1 here)");
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().contains("--out"), r.err());
+        try (var s = Files.list(tmp)) {
+            assertEquals(1, s.count(), "only the report, no temporary file");
+        }
     }
 
     @Test

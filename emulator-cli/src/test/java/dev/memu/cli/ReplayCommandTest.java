@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,12 +44,33 @@ class ReplayCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.out(), "the report went to the file");
         final String json = Files.readString(out);
-        assertTrue(json.contains("\"unmatchedFrees\":64"), json);
-        assertTrue(json.contains("\"duplicateBatchedAfterFree\":417"), json);
+        final Object tree = Json.parse(json);
+        assertEquals(64L, Json.at(tree, "sequence.unmatchedFrees"), json);
+        assertEquals(417L, Json.at(tree, "sequence.duplicateBatchedAfterFree"), json);
+        final List<?> replays = (List<?>) Json.at(tree, "replays");
+        final List<?> layouts = replays.stream().map(m -> ((Map<?, ?>) m).get("layout")).toList();
         for (final String layout : new String[] {"linux64", "memdesc16", "memdesc8"}) {
-            assertTrue(json.contains("\"layout\":\"" + layout + "\""), layout);
+            assertTrue(layouts.contains(layout), layout + " in " + layouts);
         }
         assertTrue(json.startsWith("{") && json.strip().endsWith("}"));
+        if (out.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)),
+                    "an ordinary file, not the temporary file's 0600");
+        }
+        try (var s = Files.list(tmp)) {
+            assertEquals(1, s.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void unwritableOutFailsBeforeReplaying() {
+        final Path out = tmp.resolve("no-such-dir").resolve("r.json");
+        final CommandRun r = CommandRun.run(new ReplayCommand(), "--out", out.toString(), SMALL);
+        assertEquals(2, r.exit());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().startsWith("memu replay: --out") && r.err().contains("does not exist"), r.err());
+        assertEquals("", r.out());
+        assertFalse(Files.exists(out.getParent()));
     }
 
     @Test
