@@ -530,8 +530,8 @@ public final class Driver {
                     }
                     if (op.measured) {
                         final int k = op.kind;
-                        for (final Region r : Region.values()) {
-                            lines[k][r.ordinal()] += access.lastOpLines(r);
+                        for (int r = 0; r < Region.count(); r++) {    // no values() clone per op
+                            lines[k][r] += access.lastOpLines(Region.of(r));
                         }
                         final int total = access.lastOpLinesTotal();
                         histogram[k][Math.min(total, LINE_BUCKETS - 1)]++;

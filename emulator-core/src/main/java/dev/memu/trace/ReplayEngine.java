@@ -393,9 +393,9 @@ public final class ReplayEngine {
         }
         int total = 0;
         final long[] sums = alloc ? report.allocLines : report.freeLines;
-        for (final Region r : Region.values()) {
-            final int lines = counting.lastOpLines(r);
-            sums[r.ordinal()] += lines;
+        for (int r = 0; r < Region.count(); r++) {                // no values() clone per op
+            final int lines = counting.lastOpLines(Region.of(r));
+            sums[r] += lines;
             total += lines;
         }
         final long[] hist = alloc ? report.allocLineHist : report.freeLineHist;
