@@ -33,8 +33,8 @@ abstract class PerCpuPages {
     static final int NR_LISTS = 5;
     static final int THP_LIST = 4;
 
-    static final long ACTIVE = 0;
-    static final long CLAIM = 8;
+    static final long ACTIVE = PcpGate.ACTIVE;
+    static final long CLAIM = PcpGate.CLAIM;
     static final long COUNT = 16;
     static final long REFILLS = 128;
     static final long BULK_FREES = 136;
@@ -47,11 +47,13 @@ abstract class PerCpuPages {
     protected final Access access;
     protected final MemorySegment area;
     private final long stride;
+    private final PcpGate gate;
 
     protected PerCpuPages(final Machine machine, final Access access, final int vcpus, final long bytesPerVcpu) {
         this.access = access;
         this.stride = align(bytesPerVcpu, VCPU_ALIGN);
         this.area = machine.allocate(Region.ALLOCATOR, stride * vcpus);
+        this.gate = new PcpGate(access, area);
     }
 
     static long align(final long value, final long to) {
@@ -66,66 +68,50 @@ abstract class PerCpuPages {
         return vcpu * stride;
     }
 
-    // ---- the protocol words: see PcpAllocator ----
+    // ---- the protocol words: see PcpGate and PcpAllocator ----
 
     final void setActive(final long base) {
-        access.setLongVolatile(Region.ALLOCATOR, area, base + ACTIVE, 1);
+        gate.setActive(base);
     }
 
     final void clearActive(final long base) {
-        access.setLongRelease(Region.ALLOCATOR, area, base + ACTIVE, 0);
+        gate.clearActive(base);
     }
 
     final long active(final long base) {
-        return access.getLongVolatile(Region.ALLOCATOR, area, base + ACTIVE);
+        return gate.active(base);
     }
 
     final long claim(final long base) {
-        return access.getLongVolatile(Region.ALLOCATOR, area, base + CLAIM);
+        return gate.claim(base);
     }
 
     final boolean tryClaim(final long base, final long who) {
-        return access.compareAndSetLong(Region.ALLOCATOR, area, base + CLAIM, 0, who);
+        return gate.tryClaim(base, who);
     }
 
     final void releaseClaim(final long base) {
-        access.setLongRelease(Region.ALLOCATOR, area, base + CLAIM, 0);
+        gate.unlockRemote(base);
     }
 
     /** Owner, before touching its lists: O1..O3 of the protocol in {@link PcpAllocator}. */
     final void enter(final long base) {
-        for (;;) {
-            setActive(base);
-            if (claim(base) == 0) {
-                return;
-            }
-            clearActive(base);                             // a drainer holds the lists: yield
-            while (claim(base) != 0) {
-                Thread.onSpinWait();
-            }
-        }
+        gate.enter(base);
     }
 
     /** Owner, after its operation: O5. */
     final void exit(final long base) {
-        clearActive(base);
+        gate.exit(base);
     }
 
     /** Drainer, before touching another vcpu's lists: D1..D3. */
     final void lockRemote(final long base, final long who) {
-        while (!tryClaim(base, who)) {
-            while (claim(base) != 0) {
-                Thread.onSpinWait();
-            }
-        }
-        while (active(base) != 0) {
-            Thread.onSpinWait();
-        }
+        gate.lockRemote(base, who);
     }
 
     /** Drainer, done: D5. */
     final void unlockRemote(final long base) {
-        releaseClaim(base);
+        gate.unlockRemote(base);
     }
 
     // ---- state only the holder of the vcpu's lists touches ----

@@ -89,7 +89,10 @@ class PcpStressTest {
                     final Random random = new Random(1);
                     final long[] live = new long[48];
                     int n = 0;
-                    for (int op = 0; op < 200_000; op++) {
+                    // At least 200k ops, and on until the drainer has really raced the owner (a
+                    // busy machine may schedule them apart for a while), within a bound.
+                    for (int op = 0; op < 200_000 || op < 20_000_000
+                            && (drainsSeeingBlocks.get() <= 10 || a.drains(0) <= 100); op++) {
                         if (n < live.length && (n == 0 || random.nextBoolean())) {
                             final long pfn = a.alloc(0, owner(op), 0);
                             if (pfn == PageAllocator.NO_PAGE) {
