@@ -16,8 +16,9 @@ import dev.memu.layout.Layouts;
  * @param maxThreads   T_max: the largest T of the series; each thread's share is
  *                     {@code frames / (2 * T_max) / 2^order} blocks, as in LLFree
  * @param rounds       timed rounds, or {@link #AUTO}: enough rounds that each thread does at least
- *                     {@link #AUTO_MIN_OPS} operations per phase (one round at order 0 on 8 GiB,
- *                     256 at order 9: LLFree's order-9 share is only 1024 blocks a thread)
+ *                     {@link #AUTO_MIN_OPS} operations per phase, and at least {@link #AUTO_MIN_ROUNDS}
+ *                     (4 at order 0 on 8 GiB, 256 at order 9: LLFree's order-9 share is only
+ *                     1024 blocks a thread)
  * @param warmupRounds untimed rounds before the timed ones, or {@link #AUTO}: as many as timed
  *                     rounds (the JIT compiles the shape's loops during them)
  * @param seed         seed of rand's shuffle; LLFree uses 42
@@ -29,6 +30,12 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
     public static final int AUTO = -1;
     /** With {@link #AUTO} rounds, each thread does at least this many operations per timed phase. */
     public static final long AUTO_MIN_OPS = 1L << 18;
+    /**
+     * With {@link #AUTO} rounds, at least this many timed rounds (and as many warm-up rounds):
+     * measured here, one warm-up round of order-0 bulk on 8 GiB left POTAD's get 20 ns slower
+     * than after four, because the JIT was still compiling the loops.
+     */
+    public static final int AUTO_MIN_ROUNDS = 4;
     /** rand's shuffle seed in LLFree's benchmark. */
     public static final long LLFREE_SEED = 42;
     /** Page shift of every shape run: 4 KiB pages, as LLFree's frames. */
@@ -105,7 +112,7 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         if (rounds != AUTO) {
             return rounds;
         }
-        return (int) Math.max(1, (AUTO_MIN_OPS + allocsPerThread() - 1) / allocsPerThread());
+        return (int) Math.max(AUTO_MIN_ROUNDS, (AUTO_MIN_OPS + allocsPerThread() - 1) / allocsPerThread());
     }
 
     /** Warm-up rounds after resolving {@link #AUTO}. */
