@@ -399,28 +399,28 @@ public final class BuddyAllocator implements PageAllocator {
             boolean complete = true;
             while (pfn != Memmap.NIL) {
                 if (pfn < 0 || pfn + (1L << order) > pages) {
-                    problem(problems, "order-" + order + " list holds out-of-range pfn 0x" + Long.toHexString(pfn));
+                    VerifyReport.addProblem(problems, "order-" + order + " list holds out-of-range pfn 0x" + Long.toHexString(pfn));
                     complete = false;
                     break;
                 }
                 if (++length > pages) {
-                    problem(problems, "order-" + order + " list does not end (cycle)");
+                    VerifyReport.addProblem(problems, "order-" + order + " list does not end (cycle)");
                     complete = false;
                     break;
                 }
                 if ((pfn & ((1L << order) - 1)) != 0) {
-                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " is not aligned to order " + order);
+                    VerifyReport.addProblem(problems, "free block 0x" + Long.toHexString(pfn) + " is not aligned to order " + order);
                 }
                 if (memmap.freeOrder(pfn) != order) {
-                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " on the order-" + order
+                    VerifyReport.addProblem(problems, "free block 0x" + Long.toHexString(pfn) + " on the order-" + order
                             + " list is marked with order " + memmap.freeOrder(pfn));
                 }
                 if (memmap.prevFree(pfn) != prev) {
-                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " has a broken prev link");
+                    VerifyReport.addProblem(problems, "free block 0x" + Long.toHexString(pfn) + " has a broken prev link");
                 }
                 final int from = (int) pfn;
                 if (free.nextSetBit(from) != -1 && free.nextSetBit(from) < from + (1 << order)) {
-                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " order " + order
+                    VerifyReport.addProblem(problems, "free block 0x" + Long.toHexString(pfn) + " order " + order
                             + " overlaps another free block");
                 }
                 free.set(from, from + (1 << order));
@@ -428,7 +428,7 @@ public final class BuddyAllocator implements PageAllocator {
                 if (order < maxOrder) {
                     final long buddy = pfn ^ (1L << order);
                     if (buddy + (1L << order) <= pages && memmap.freeOrder(buddy) == order) {
-                        problem(problems, "free blocks 0x" + Long.toHexString(pfn) + " and 0x"
+                        VerifyReport.addProblem(problems, "free blocks 0x" + Long.toHexString(pfn) + " and 0x"
                                 + Long.toHexString(buddy) + " of order " + order + " were not merged");
                     }
                 }
@@ -437,16 +437,16 @@ public final class BuddyAllocator implements PageAllocator {
             }
             final long tail = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_TAIL);
             if (complete && tail != prev) {
-                problem(problems, "order-" + order + " list ends at 0x" + Long.toHexString(prev)
+                VerifyReport.addProblem(problems, "order-" + order + " list ends at 0x" + Long.toHexString(prev)
                         + " but its tail says 0x" + Long.toHexString(tail));
             }
             final long nrFree = access.getLong(Region.ALLOCATOR, zone, area(order) + AREA_NR_FREE);
             if (nrFree != length) {
-                problem(problems, "free_area[" + order + "].nr_free is " + nrFree + " but its list holds " + length);
+                VerifyReport.addProblem(problems, "free_area[" + order + "].nr_free is " + nrFree + " but its list holds " + length);
             }
         }
         if (freePages() != freePages) {
-            problem(problems, "NR_FREE_PAGES is " + freePages() + " but the lists hold " + freePages);
+            VerifyReport.addProblem(problems, "NR_FREE_PAGES is " + freePages() + " but the lists hold " + freePages);
         }
         long allocatedPages = 0;
         long pfn = 0;
@@ -455,16 +455,16 @@ public final class BuddyAllocator implements PageAllocator {
                 final int order = memmap.freeOrder(pfn);
                 final long end = order >= 0 ? Math.min(pages, pfn + (1L << order)) : pfn + 1;
                 if (memmap.allocatee(pfn) != Allocatee.NONE) {
-                    problem(problems, "free block 0x" + Long.toHexString(pfn) + " names an allocatee");
+                    VerifyReport.addProblem(problems, "free block 0x" + Long.toHexString(pfn) + " names an allocatee");
                 }
                 // The pages inside a free block carry no marks of their own: a stray free mark or
                 // owner there is state the lists do not account for.
                 for (long inner = pfn + 1; inner < end; inner++) {
                     if (memmap.freeOrder(inner) >= 0) {
-                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                        VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
                                 + Long.toHexString(pfn) + " is marked as a free block of its own");
                     } else if (memmap.allocatee(inner) != Allocatee.NONE) {
-                        problem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
+                        VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(inner) + " inside free block 0x"
                                 + Long.toHexString(pfn) + " names an allocatee");
                     }
                 }
@@ -473,34 +473,27 @@ public final class BuddyAllocator implements PageAllocator {
             }
             final int order = memmap.allocatedOrder(pfn);
             if (order < 0 || pfn + (1L << order) > pages) {
-                problem(problems, "pfn 0x" + Long.toHexString(pfn) + " is neither free nor the head of an allocation");
+                VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(pfn) + " is neither free nor the head of an allocation");
                 pfn++;
                 continue;
             }
             final long owner = memmap.allocatee(pfn);
             for (long tail = pfn; tail < pfn + (1L << order); tail++) {
                 if (free.get((int) tail)) {
-                    problem(problems, "pfn 0x" + Long.toHexString(tail) + " is both free and allocated");
+                    VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(tail) + " is both free and allocated");
                 } else if (memmap.freeOrder(tail) >= 0) {
-                    problem(problems, "allocated pfn 0x" + Long.toHexString(tail) + " is marked free");
+                    VerifyReport.addProblem(problems, "allocated pfn 0x" + Long.toHexString(tail) + " is marked free");
                 } else if (memmap.allocatee(tail) != owner) {
-                    problem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
+                    VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
                 }
             }
             allocatedPages += 1L << order;
             pfn += 1L << order;
         }
         if (freePages + allocatedPages != pages) {
-            problem(problems, "free " + freePages + " + allocated " + allocatedPages + " != managed " + pages);
+            VerifyReport.addProblem(problems, "free " + freePages + " + allocated " + allocatedPages + " != managed " + pages);
         }
         return new VerifyReport(freePages, allocatedPages, pages, problems);
     }
 
-    static void problem(final List<String> problems, final String line) {
-        if (problems.size() < VerifyReport.MAX_LISTED) {
-            problems.add(line);
-        } else if (problems.size() == VerifyReport.MAX_LISTED) {
-            problems.add("... more problems not listed");
-        }
-    }
 }

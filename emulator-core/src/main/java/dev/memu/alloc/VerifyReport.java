@@ -15,6 +15,19 @@ public record VerifyReport(long freePages, long allocatedPages, long managedPage
     /** Problems beyond this many are counted, not listed. */
     public static final int MAX_LISTED = 100;
 
+    /**
+     * Adds one problem line to a verifier's list, listing at most {@link #MAX_LISTED} and then
+     * one line saying more were found, so a thoroughly broken state still reports in bounded
+     * space.
+     */
+    public static void addProblem(final List<String> problems, final String line) {
+        if (problems.size() < MAX_LISTED) {
+            problems.add(line);
+        } else if (problems.size() == MAX_LISTED) {
+            problems.add("... more problems not listed");
+        }
+    }
+
     public boolean ok() {
         return problems.isEmpty();
     }

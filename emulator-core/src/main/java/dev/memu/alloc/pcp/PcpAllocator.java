@@ -581,7 +581,7 @@ public final class PcpAllocator implements PageAllocator {
         for (int vcpu = 0; vcpu < vcpus; vcpu++) {
             final long base = lists.base(vcpu);
             if (lists.active(base) != 0 || lists.claim(base) != 0) {
-                problem(problems, "vcpu " + vcpu + " is not quiescent (active " + lists.active(base)
+                VerifyReport.addProblem(problems, "vcpu " + vcpu + " is not quiescent (active " + lists.active(base)
                         + ", claim " + lists.claim(base) + ")");
             }
             long vcpuPages = 0;
@@ -589,29 +589,29 @@ public final class PcpAllocator implements PageAllocator {
                 final int order = listOrder(list);
                 final int n = lists.blocks(base, list);
                 if (n < 0 || n > lists.maxBlocks(list)) {
-                    problem(problems, "vcpu " + vcpu + " order-" + order + " list claims " + n + " blocks");
+                    VerifyReport.addProblem(problems, "vcpu " + vcpu + " order-" + order + " list claims " + n + " blocks");
                     continue;
                 }
                 if (n > 0 && list == PerCpuPages.THP_LIST && !thpList) {
-                    problem(problems, "vcpu " + vcpu + " holds THP blocks without a THP list");
+                    VerifyReport.addProblem(problems, "vcpu " + vcpu + " holds THP blocks without a THP list");
                 }
                 for (int i = 0; i < n; i++) {
                     final long pfn = lists.blockAt(base, list, i);
                     final String where = "vcpu " + vcpu + " order-" + order + " block 0x" + Long.toHexString(pfn);
                     vcpuPages += 1L << order;
                     if (pfn + (1L << order) > pages || (pfn & ((1L << order) - 1)) != 0) {
-                        problem(problems, where + " is out of range or misaligned");
+                        VerifyReport.addProblem(problems, where + " is out of range or misaligned");
                         continue;
                     }
                     final int from = (int) pfn;
                     final int next = held.nextSetBit(from);
                     if (next != -1 && next < from + (1 << order)) {
-                        problem(problems, where + " overlaps another PCP-held block (listed twice?)");
+                        VerifyReport.addProblem(problems, where + " overlaps another PCP-held block (listed twice?)");
                         continue;
                     }
                     held.set(from, from + (1 << order));
                     if (!unowned(pfn, order)) {
-                        problem(problems, where + " is not free in the memmap (allocatee 0x"
+                        VerifyReport.addProblem(problems, where + " is not free in the memmap (allocatee 0x"
                                 + Long.toHexString(memmap.allocatee(pfn)) + ", allocated order "
                                 + memmap.allocatedOrder(pfn) + ", free order " + memmap.freeOrder(pfn)
                                 + "): user-allocated, or on the backend's lists too");
@@ -621,7 +621,7 @@ public final class PcpAllocator implements PageAllocator {
                 }
             }
             if (vcpuPages != lists.count(base)) {
-                problem(problems, "vcpu " + vcpu + " pcp->count is " + lists.count(base) + " but its lists hold "
+                VerifyReport.addProblem(problems, "vcpu " + vcpu + " pcp->count is " + lists.count(base) + " but its lists hold "
                         + vcpuPages + " pages");
             }
             heldPages += vcpuPages;
@@ -638,12 +638,12 @@ public final class PcpAllocator implements PageAllocator {
             }
         }
         for (final String p : inner.problems()) {
-            problem(problems, backend.name() + ": " + p);
+            VerifyReport.addProblem(problems, backend.name() + ": " + p);
         }
         final long free = inner.freePages() + heldPages;
         final long allocated = inner.allocatedPages() - heldPages;
         if (free + allocated != pages) {
-            problem(problems, "free " + free + " + allocated " + allocated + " != managed " + pages);
+            VerifyReport.addProblem(problems, "free " + free + " + allocated " + allocated + " != managed " + pages);
         }
         return new VerifyReport(free, allocated, pages, problems);
     }
@@ -661,11 +661,4 @@ public final class PcpAllocator implements PageAllocator {
         return true;
     }
 
-    private static void problem(final List<String> problems, final String line) {
-        if (problems.size() < VerifyReport.MAX_LISTED) {
-            problems.add(line);
-        } else if (problems.size() == VerifyReport.MAX_LISTED) {
-            problems.add("... more problems not listed");
-        }
-    }
 }

@@ -273,43 +273,43 @@ public final class PotadAllocator implements PageAllocator {
         final long freeFound = core.verify(problems);
         final long free = core.freeFrames();
         if (free != freeFound) {
-            PotadCore.problem(problems, "tokens count " + free + " free pages but the bits hold " + freeFound);
+            VerifyReport.addProblem(problems, "tokens count " + free + " free pages but the bits hold " + freeFound);
         }
         long allocatedPages = 0;
         long pfn = 0;
         while (pfn < pages) {
             if (!core.isAllocated(pfn)) {
                 if (memmap.allocatee(pfn) != Allocatee.NONE || memmap.allocatedOrder(pfn) >= 0) {
-                    PotadCore.problem(problems, "free pfn 0x" + Long.toHexString(pfn) + " still names an allocatee");
+                    VerifyReport.addProblem(problems, "free pfn 0x" + Long.toHexString(pfn) + " still names an allocatee");
                 }
                 pfn++;
                 continue;
             }
             final int order = memmap.allocatedOrder(pfn);
             if (order < 0 || pfn + (1L << order) > pages) {
-                PotadCore.problem(problems, "allocated pfn 0x" + Long.toHexString(pfn) + " is not covered by an allocation head");
+                VerifyReport.addProblem(problems, "allocated pfn 0x" + Long.toHexString(pfn) + " is not covered by an allocation head");
                 pfn++;
                 continue;
             }
             final int huge = core.hugeOrder(pfn);
             if (order >= PotadCore.REGION_ORDER && huge != order) {
-                PotadCore.problem(problems, "order-" + order + " allocation at 0x" + Long.toHexString(pfn)
+                VerifyReport.addProblem(problems, "order-" + order + " allocation at 0x" + Long.toHexString(pfn)
                         + " but its region records huge order " + huge);
             }
             final long owner = memmap.allocatee(pfn);
             for (long tail = pfn; tail < pfn + (1L << order); tail++) {
                 if (!core.isAllocated(tail)) {
-                    PotadCore.problem(problems, "pfn 0x" + Long.toHexString(tail) + " of the allocation at 0x"
+                    VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(tail) + " of the allocation at 0x"
                             + Long.toHexString(pfn) + " is free in the bitfield");
                 } else if (memmap.allocatee(tail) != owner) {
-                    PotadCore.problem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
+                    VerifyReport.addProblem(problems, "pfn 0x" + Long.toHexString(tail) + " names another allocatee than its head");
                 }
             }
             allocatedPages += 1L << order;
             pfn += 1L << order;
         }
         if (freeFound + allocatedPages != pages) {
-            PotadCore.problem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
+            VerifyReport.addProblem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
         }
         return new VerifyReport(freeFound, allocatedPages, pages, problems);
     }

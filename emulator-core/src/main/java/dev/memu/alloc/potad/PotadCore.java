@@ -741,17 +741,17 @@ public final class PotadCore {
             final long local = access.getLong(R, slots, slot(v) + SLOT_LOCAL);
             if (reserved == 0) {
                 if (local != 0) {
-                    problem(problems, "vcpu " + v + " holds " + local + " tokens but no reservation");
+                    VerifyReport.addProblem(problems, "vcpu " + v + " holds " + local + " tokens but no reservation");
                 }
                 continue;
             }
             final long region = reserved - 1;
             if (region < 0 || region >= regions) {
-                problem(problems, "vcpu " + v + " reserves region " + region + " of " + regions);
+                VerifyReport.addProblem(problems, "vcpu " + v + " reserves region " + region + " of " + regions);
                 continue;
             }
             if (reservedBy[(int) region] >= 0) {
-                problem(problems, "region " + region + " is reserved by vcpus " + reservedBy[(int) region] + " and " + v);
+                VerifyReport.addProblem(problems, "region " + region + " is reserved by vcpus " + reservedBy[(int) region] + " and " + v);
             }
             reservedBy[(int) region] = v;
             localOf[(int) region] = local;
@@ -769,35 +769,35 @@ public final class PotadCore {
                 final long exists = real >= first + 64 ? -1L : real <= first ? 0 : (1L << (real - first)) - 1;
                 zero += Long.bitCount(~word & exists);
                 if ((~word & ~exists) != 0) {
-                    problem(problems, "region " + r + ": a frame beyond the end reads as free (word " + w + ")");
+                    VerifyReport.addProblem(problems, "region " + r + ": a frame beyond the end reads as free (word " + w + ")");
                 }
             }
             final boolean reserved = (e & RESERVED) != 0;
             if (reserved != (reservedBy[(int) r] >= 0)) {
-                problem(problems, "region " + r + ": RESERVED flag is " + reserved + " but "
+                VerifyReport.addProblem(problems, "region " + r + ": RESERVED flag is " + reserved + " but "
                         + (reservedBy[(int) r] >= 0 ? "vcpu " + reservedBy[(int) r] + " reserves it" : "no vcpu reserves it"));
             }
             if ((e & HUGE) != 0) {
                 final int order = (int) ((e >>> HUGE_ORDER_SHIFT) & HUGE_ORDER_MASK);
                 if (zero != real || taken(e) != REGION_FRAMES || reserved) {
-                    problem(problems, "huge region " + r + " has bits set, TAKEN " + taken(e) + " or a reservation");
+                    VerifyReport.addProblem(problems, "huge region " + r + " has bits set, TAKEN " + taken(e) + " or a reservation");
                 }
                 if (order < REGION_ORDER || order > maxOrder) {
-                    problem(problems, "huge region " + r + " records order " + order);
+                    VerifyReport.addProblem(problems, "huge region " + r + " records order " + order);
                 } else {
                     final long span = 1L << (order - REGION_ORDER);
                     final long first = r & -span;
                     if (first + span > regions
                             || access.getLong(R, entries, entry(first)) != e
                             || access.getLong(R, entries, entry(first + span - 1)) != e) {
-                        problem(problems, "huge region " + r + " of order " + order + " is not part of a whole aligned block");
+                        VerifyReport.addProblem(problems, "huge region " + r + " of order " + order + " is not part of a whole aligned block");
                     }
                 }
                 continue;
             }
             final long tokens = REGION_FRAMES - taken(e) + localOf[(int) r];
             if (tokens != zero) {
-                problem(problems, "region " + r + ": " + zero + " free frames but " + tokens + " tokens (entry "
+                VerifyReport.addProblem(problems, "region " + r + ": " + zero + " free frames but " + tokens + " tokens (entry "
                         + (REGION_FRAMES - taken(e)) + " + local " + localOf[(int) r] + ")");
             }
             freeFound += zero;
@@ -805,11 +805,4 @@ public final class PotadCore {
         return freeFound;
     }
 
-    static void problem(final List<String> problems, final String line) {
-        if (problems.size() < VerifyReport.MAX_LISTED) {
-            problems.add(line);
-        } else if (problems.size() == VerifyReport.MAX_LISTED) {
-            problems.add("... more problems not listed");
-        }
-    }
 }

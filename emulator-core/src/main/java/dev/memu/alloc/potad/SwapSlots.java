@@ -114,7 +114,7 @@ public final class SwapSlots implements AutoCloseable {
         final List<String> problems = new ArrayList<>();
         final long free = core.verify(problems);
         if (free != core.freeFrames()) {
-            PotadCore.problem(problems, "tokens count " + core.freeFrames() + " free slots but the bits hold " + free);
+            VerifyReport.addProblem(problems, "tokens count " + core.freeFrames() + " free slots but the bits hold " + free);
         }
         return new VerifyReport(free, core.frames() - free, core.frames(), problems);
     }
