@@ -4,7 +4,6 @@ import dev.memu.access.Access;
 import dev.memu.access.Region;
 import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
-import dev.memu.memdesc.MemdescType;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -179,7 +178,7 @@ public final class BuddyAllocator implements PageAllocator {
 
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
-        checkFree(pfn, order);
+        LiveBlockCheck.free(memmap, pages, maxOrder, pfn, order);
         memmap.clearAllocated(pfn, order);
         lock();
         try {
@@ -200,44 +199,7 @@ public final class BuddyAllocator implements PageAllocator {
         if (order < 0 || order > maxOrder) {
             throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
         }
-        checkAllocatee(allocatee);
-    }
-
-    static void checkAllocatee(final long allocatee) {
-        final int tag = Allocatee.tag(allocatee);
-        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
-            throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
-                    + " must be a tagged pointer whose tag is neither none nor free");
-        }
-    }
-
-    /** free_pages_prepare's sanity checks, made strict: reject anything but a live head of that order. */
-    private void checkFree(final long pfn, final int order) {
-        if (order < 0 || order > maxOrder) {
-            throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order,
-                    "order is outside 0.." + maxOrder);
-        }
-        // Written so that no pfn, however large, can overflow the comparison.
-        if (pfn < 0 || pfn > pages - (1L << order)) {
-            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
-                    "block is outside the " + pages + " managed pages");
-        }
-        if ((pfn & ((1L << order) - 1)) != 0) {
-            throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
-                    "pfn is not aligned to 2^" + order + " pages");
-        }
-        final int allocated = memmap.allocatedOrder(pfn);
-        if (allocated < 0) {
-            if (memmap.allocatee(pfn) == Allocatee.NONE) {
-                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order, "page is already free");
-            }
-            throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
-                    "pfn is inside an allocation but not its head");
-        }
-        if (allocated != order) {
-            throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, pfn, order,
-                    "allocation there has order " + allocated);
-        }
+        LiveBlockCheck.allocatee(allocatee);
     }
 
     // ---- under the zone lock ----

@@ -4,6 +4,7 @@ import dev.memu.access.Access;
 import dev.memu.alloc.AllocatorFactory;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
+import dev.memu.alloc.LiveBlockCheck;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Memmap;
@@ -243,7 +244,7 @@ public final class PcpAllocator implements PageAllocator {
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
         checkVcpu(vcpu);
-        checkFree(pfn, order);
+        LiveBlockCheck.free(memmap, pages, maxOrder, pfn, order);
         final int list = listIndex(order);
         if (list < 0) {
             backend.free(pfn, order, vcpu);
@@ -437,35 +438,6 @@ public final class PcpAllocator implements PageAllocator {
                     + " is the PCP's own owner mark");
         }
         checkVcpu(vcpu);
-    }
-
-    /** The backend's free checks, plus: a block held on a PCP list is already free. */
-    private void checkFree(final long pfn, final int order) {
-        if (order < 0 || order > maxOrder) {
-            throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + maxOrder);
-        }
-        if (pfn < 0 || pfn > pages - (1L << order)) {
-            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
-                    "block is outside the " + pages + " managed pages");
-        }
-        if ((pfn & ((1L << order) - 1)) != 0) {
-            throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
-                    "pfn is not aligned to 2^" + order + " pages");
-        }
-        final long owner = memmap.allocatee(pfn);
-        final int allocated = memmap.allocatedOrder(pfn);
-        if (allocated < 0) {
-            if (owner == Allocatee.NONE) {
-                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order,
-                        "page is already free (on the backend's or a per-CPU list)");
-            }
-            throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
-                    "pfn is inside an allocation but not its head");
-        }
-        if (allocated != order) {
-            throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, pfn, order,
-                    "allocation there has order " + allocated);
-        }
     }
 
     // ---- accessors (quiescent unless said otherwise) ----

@@ -3,12 +3,12 @@ package dev.memu.alloc.potad;
 import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
+import dev.memu.alloc.LiveBlockCheck;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
-import dev.memu.memdesc.MemdescType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +81,7 @@ public final class PotadAllocator implements PageAllocator {
 
     @Override
     public long alloc(final int order, final long allocatee, final int vcpu) {
-        checkAllocatee(allocatee);
+        LiveBlockCheck.allocatee(allocatee);
         final long pfn = core.alloc(order, vcpu);
         if (pfn != PotadCore.NO_FRAME) {
             memmap.setAllocated(pfn, order, allocatee);
@@ -91,7 +91,7 @@ public final class PotadAllocator implements PageAllocator {
 
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
-        checkFree(pfn, order);
+        LiveBlockCheck.free(memmap, pages, core.maxOrder(), pfn, order);
         memmap.clearAllocated(pfn, order);
         final BadFreeException.Kind kind = core.free(pfn, order);
         if (kind != null) {
@@ -106,42 +106,6 @@ public final class PotadAllocator implements PageAllocator {
     /** Gives up the vcpu's region reservation (vcpu going offline; before quiescent checks). */
     public void releaseReservation(final int vcpu) {
         core.releaseReservation(vcpu);
-    }
-
-    static void checkAllocatee(final long allocatee) {
-        final int tag = Allocatee.tag(allocatee);
-        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
-            throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
-                    + " must be a tagged pointer whose tag is neither none nor free");
-        }
-    }
-
-    /** Rejects anything but the head of a live allocation of exactly this order; reads the memmap only. */
-    private void checkFree(final long pfn, final int order) {
-        final int max = core.maxOrder();
-        if (order < 0 || order > max) {
-            throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + max);
-        }
-        if (pfn < 0 || pfn >= pages || (1L << order) > pages - pfn) {
-            throw new BadFreeException(BadFreeException.Kind.OUT_OF_RANGE, pfn, order,
-                    "block is outside the " + pages + " managed pages");
-        }
-        if ((pfn & ((1L << order) - 1)) != 0) {
-            throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
-                    "pfn is not aligned to 2^" + order + " pages");
-        }
-        final int allocated = memmap.allocatedOrder(pfn);
-        if (allocated < 0) {
-            if (memmap.allocatee(pfn) == Allocatee.NONE) {
-                throw new BadFreeException(BadFreeException.Kind.DOUBLE_FREE, pfn, order, "page is already free");
-            }
-            throw new BadFreeException(BadFreeException.Kind.NOT_ALLOCATED, pfn, order,
-                    "pfn is inside an allocation but not its head");
-        }
-        if (allocated != order) {
-            throw new BadFreeException(BadFreeException.Kind.WRONG_ORDER, pfn, order,
-                    "allocation there has order " + allocated);
-        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -167,7 +131,7 @@ public final class PotadAllocator implements PageAllocator {
      *         or the alignment is beyond {@link #maxOrder()}
      */
     public long allocRange(final long pages, final int alignOrder, final long allocatee, final int vcpu) {
-        checkAllocatee(allocatee);
+        LiveBlockCheck.allocatee(allocatee);
         if (alignOrder < 0 || alignOrder > core.maxOrder()) {
             throw new IllegalArgumentException("alignment order " + alignOrder + " is outside 0.." + core.maxOrder());
         }
