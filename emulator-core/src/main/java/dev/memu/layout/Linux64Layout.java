@@ -4,7 +4,6 @@ import dev.memu.access.Access;
 import dev.memu.access.Region;
 import dev.memu.machine.Machine;
 
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -93,23 +92,14 @@ public final class Linux64Layout extends Layout {
         return new Map(this, machine, access);
     }
 
-    static final class Map extends Memmap {
-        private final Layout layout;
-        private final MemorySegment memmap;
+    static final class Map extends PerPageMemmap {
 
         Map(final Layout layout, final Machine machine, final Access access) {
-            super(machine, access);
-            this.layout = layout;
-            this.memmap = machine.allocate(Region.MEMMAP, machine.pages() * ENTRY_BYTES);
+            super(layout, machine, access);
         }
 
         private static long at(final long pfn) {
             return pfn * ENTRY_BYTES;
-        }
-
-        @Override
-        public Layout layout() {
-            return layout;
         }
 
         @Override

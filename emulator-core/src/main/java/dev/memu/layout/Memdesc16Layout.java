@@ -6,7 +6,6 @@ import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
 
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -70,25 +69,16 @@ public final class Memdesc16Layout extends Layout {
         return new Map(this, machine, access);
     }
 
-    static final class Map extends Memmap {
+    static final class Map extends PerPageMemmap {
         private static final long FREE_TAG = MemdescType.FREE.tag();
 
-        private final Layout layout;
-        private final MemorySegment memmap;
 
         Map(final Layout layout, final Machine machine, final Access access) {
-            super(machine, access);
-            this.layout = layout;
-            this.memmap = machine.allocate(Region.MEMMAP, machine.pages() * ENTRY_BYTES);
+            super(layout, machine, access);
         }
 
         private static long at(final long pfn) {
             return pfn * ENTRY_BYTES;
-        }
-
-        @Override
-        public Layout layout() {
-            return layout;
         }
 
         @Override

@@ -77,18 +77,14 @@ public final class Memdesc8Layout extends Layout {
         return new Map(this, machine, access);
     }
 
-    static final class Map extends Memmap {
+    static final class Map extends PerPageMemmap {
         private static final long FREE_TAG = MemdescType.FREE.tag();
 
-        private final Layout layout;
-        private final MemorySegment memmap;
         private final MemorySegment ram;
         private final int pageShift;
 
         Map(final Layout layout, final Machine machine, final Access access) {
-            super(machine, access);
-            this.layout = layout;
-            this.memmap = machine.allocate(Region.MEMMAP, machine.pages() * ENTRY_BYTES);
+            super(layout, machine, access);
             this.ram = machine.ram();
             this.pageShift = machine.pageShift();
         }
@@ -99,11 +95,6 @@ public final class Memdesc8Layout extends Layout {
 
         private long page(final long pfn) {
             return pfn << pageShift;
-        }
-
-        @Override
-        public Layout layout() {
-            return layout;
         }
 
         @Override

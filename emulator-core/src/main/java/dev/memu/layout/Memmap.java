@@ -21,10 +21,12 @@ public abstract class Memmap {
     /** End of a free list. */
     public static final long NIL = -1L;
 
+    private final Layout layout;
     protected final Machine machine;
     protected final Access access;
 
-    protected Memmap(final Machine machine, final Access access) {
+    protected Memmap(final Layout layout, final Machine machine, final Access access) {
+        this.layout = layout;
         this.machine = machine;
         this.access = access;
     }
@@ -37,7 +39,9 @@ public abstract class Memmap {
         return access;
     }
 
-    public abstract Layout layout();
+    public final Layout layout() {
+        return layout;
+    }
 
     /** Region where this layout keeps free-list links (memmap, or the free pages themselves). */
     public abstract Region linkRegion();

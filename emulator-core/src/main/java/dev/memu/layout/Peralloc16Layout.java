@@ -110,7 +110,6 @@ public final class Peralloc16Layout extends Layout {
 
     /** The peralloc16 memmap: allocation records plus a {@link PfnLookup}. */
     public static final class Map extends Memmap {
-        private final Layout layout;
         private final MemdescHeap records;
         private final MemorySegment recSeg;
         private final PfnLookup lookup;
@@ -118,8 +117,7 @@ public final class Peralloc16Layout extends Layout {
         private final int pageShift;
 
         Map(final Peralloc16Layout layout, final Machine machine, final Access access) {
-            super(machine, access);
-            this.layout = layout;
+            super(layout, machine, access);
             final long pages = machine.pages();
             this.records = new MemdescHeap(machine, access, Region.LOOKUP, pages * RECORD_BYTES + (1L << 20),
                     new int[] {RECORD_BYTES});
@@ -145,11 +143,6 @@ public final class Peralloc16Layout extends Layout {
         /** Bytes of live allocation records (16 per allocation). */
         public long recordBytes() {
             return records.liveBytes();
-        }
-
-        @Override
-        public Layout layout() {
-            return layout;
         }
 
         @Override
