@@ -26,7 +26,6 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Allocator × layout × order × threads (issue 4): alloc+free pairs and bulk alloc-then-free,
@@ -60,9 +59,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class AllocatorMatrixBenchmark {
 
     /** Blocks each thread allocates, then frees in reverse, per bulk invocation. */
-    public static final int BULK = 64;
+    public static final int BULK = Vcpu.BULK;
     /** vcpus every allocator is built for, whatever the thread count of the method. */
-    public static final int VCPUS = 2;
+    public static final int VCPUS = Vcpu.VCPUS;
 
     @Param({"buddy"})
     public String allocator;
@@ -77,7 +76,6 @@ public class AllocatorMatrixBenchmark {
     @Param({"4G"})
     public String mem;
 
-    private final AtomicInteger nextVcpu = new AtomicInteger();
     private Machine machine;
     private PageAllocator pages;
 
@@ -111,22 +109,6 @@ public class AllocatorMatrixBenchmark {
         machine.close();
         if (!report.ok()) {
             throw new IllegalStateException(allocator + " state after the run: " + report);
-        }
-    }
-
-    /** One JMH thread's vcpu and its bulk blocks. */
-    @State(Scope.Thread)
-    public static class Vcpu {
-        int id;
-        long[] blocks;
-
-        @Setup(Level.Trial)
-        public void setUp(final AllocatorMatrixBenchmark benchmark) {
-            id = benchmark.nextVcpu.getAndIncrement();
-            if (id >= VCPUS) {
-                throw new IllegalStateException("more JMH threads than the " + VCPUS + " vcpus the allocator has");
-            }
-            blocks = new long[BULK];
         }
     }
 

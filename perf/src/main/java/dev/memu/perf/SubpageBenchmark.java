@@ -26,7 +26,6 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * POTAD's sub-page blocks (512 B, 1 KiB, 2 KiB; issue 4): alloc+free pairs and bulk
@@ -48,8 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class SubpageBenchmark {
 
     /** Blocks each thread allocates, then frees in reverse, per bulk invocation. */
-    public static final int BULK = 64;
-    public static final int VCPUS = 2;
+    public static final int BULK = Vcpu.BULK;
+    public static final int VCPUS = Vcpu.VCPUS;
 
     @Param({"512", "1024", "2048"})
     public int bytes;
@@ -60,7 +59,6 @@ public class SubpageBenchmark {
     @Param({"1G"})
     public String mem;
 
-    private final AtomicInteger nextVcpu = new AtomicInteger();
     private Machine machine;
     private PageAllocator pages;
     private PotadSubpage subpage;
@@ -76,22 +74,6 @@ public class SubpageBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         machine.close();
-    }
-
-    /** One JMH thread's vcpu and its bulk blocks. */
-    @State(Scope.Thread)
-    public static class Vcpu {
-        int id;
-        long[] blocks;
-
-        @Setup(Level.Trial)
-        public void setUp(final SubpageBenchmark benchmark) {
-            id = benchmark.nextVcpu.getAndIncrement();
-            if (id >= VCPUS) {
-                throw new IllegalStateException("more JMH threads than the " + VCPUS + " vcpus");
-            }
-            blocks = new long[BULK];
-        }
     }
 
     @Benchmark
