@@ -428,11 +428,7 @@ public final class PcpAllocator implements PageAllocator {
         if (order < 0 || order > maxOrder) {
             throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
         }
-        final int tag = Allocatee.tag(allocatee);
-        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
-            throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
-                    + " must be a tagged pointer whose tag is neither none nor free");
-        }
+        LiveBlockCheck.allocatee(allocatee);
         if (allocatee == pcpOwner) {
             throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
                     + " is the PCP's own owner mark");
