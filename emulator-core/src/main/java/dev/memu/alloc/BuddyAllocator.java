@@ -162,7 +162,7 @@ public final class BuddyAllocator implements PageAllocator {
 
     @Override
     public long alloc(final int order, final long allocatee, final int vcpu) {
-        checkAllocation(order, allocatee);
+        LiveBlockCheck.allocation(order, maxOrder, allocatee);
         lock();
         final long pfn;
         try {
@@ -193,13 +193,6 @@ public final class BuddyAllocator implements PageAllocator {
         } finally {
             unlock();
         }
-    }
-
-    void checkAllocation(final int order, final long allocatee) {
-        if (order < 0 || order > maxOrder) {
-            throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
-        }
-        LiveBlockCheck.allocatee(allocatee);
     }
 
     // ---- under the zone lock ----

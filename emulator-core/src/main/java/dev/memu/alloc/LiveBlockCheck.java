@@ -16,6 +16,14 @@ public final class LiveBlockCheck {
     private LiveBlockCheck() {
     }
 
+    /** @throws IllegalArgumentException for an order outside 0..maxOrder or a bad allocatee */
+    public static void allocation(final int order, final int maxOrder, final long allocatee) {
+        if (order < 0 || order > maxOrder) {
+            throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
+        }
+        allocatee(allocatee);
+    }
+
     /** @throws IllegalArgumentException unless {@code allocatee} is a tagged pointer whose tag is neither none nor free */
     public static void allocatee(final long allocatee) {
         final int tag = Allocatee.tag(allocatee);

@@ -425,10 +425,7 @@ public final class PcpAllocator implements PageAllocator {
     }
 
     private void checkAllocation(final int order, final long allocatee, final int vcpu) {
-        if (order < 0 || order > maxOrder) {
-            throw new IllegalArgumentException("order " + order + " is outside 0.." + maxOrder);
-        }
-        LiveBlockCheck.allocatee(allocatee);
+        LiveBlockCheck.allocation(order, maxOrder, allocatee);
         if (allocatee == pcpOwner) {
             throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
                     + " is the PCP's own owner mark");
