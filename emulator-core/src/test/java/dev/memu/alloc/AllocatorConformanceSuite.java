@@ -600,6 +600,106 @@ public abstract class AllocatorConformanceSuite {
         checkAgainstModel(model);
     }
 
+    /** The spec's options with at least {@code vcpus} vcpus. */
+    protected AllocatorOptions withAtLeastVcpus(final int vcpus) {
+        return spec().options.withVcpus(Math.max(vcpus, spec().options.vcpus()));
+    }
+
+    /** Allocates blocks of {@code order} on {@code vcpu} until NO_PAGE, each checked; returns how many. */
+    protected long allocUntilNoPage(final ReferenceModel model, final int order, final int vcpu) {
+        long got = 0;
+        while (true) {
+            final long allocatee = nextAllocatee();
+            final long pfn = allocator.alloc(order, allocatee, vcpu);
+            if (pfn == PageAllocator.NO_PAGE) {
+                return got;
+            }
+            checkNewBlock(model, pfn, order, allocatee);
+            got++;
+        }
+    }
+
+    /**
+     * Issue 9's strand, 16 MiB and 2 vcpus: vcpu 1 allocates one page, then vcpu 0 allocates
+     * order 0 until NO_PAGE. Whatever vcpu 1 keeps for itself (a POTAD region reservation, pages
+     * on its PCP lists), every other page must reach vcpu 0: an allocation fails only when no free
+     * block of its order is left anywhere.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
+    void pagesKeptForAnotherVcpuAreNotStranded(final Layout layout) {
+        start(layout, PAGES, withAtLeastVcpus(2));
+        final ReferenceModel model = new ReferenceModel(PAGES);
+        final long allocatee = nextAllocatee();
+        final long first = allocator.alloc(0, allocatee, 1);
+        assertNotEquals(PageAllocator.NO_PAGE, first, "vcpu 1's first page");
+        checkNewBlock(model, first, 0, allocatee);
+        assertEquals(PAGES - 1, allocUntilNoPage(model, 0, 0), "order-0 pages vcpu 0 gets while vcpu 1 holds one");
+        assertEquals(0, allocator.freePages(), "nothing left free");
+        checkAgainstModel(model);
+        for (final ReferenceModel.Block block : model.live()) {
+            freeChecked(model, block);
+        }
+        checkAgainstModel(model);
+    }
+
+    /**
+     * The same strand for the largest blocks: vcpu 1 allocates one page and frees it (the page
+     * may stay in its reservation or on its lists), then vcpu 0 must still get all of memory in
+     * max-order blocks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
+    void maxOrderBlocksAreNotStrandedByAnotherVcpu(final Layout layout) {
+        start(layout, PAGES, withAtLeastVcpus(2));
+        final ReferenceModel model = new ReferenceModel(PAGES);
+        final long pfn = allocator.alloc(0, nextAllocatee(), 1);
+        assertNotEquals(PageAllocator.NO_PAGE, pfn, "vcpu 1's page");
+        allocator.free(pfn, 0, 1);
+        final int maxOrder = allocator.maxOrder();
+        assertEquals(PAGES >> maxOrder, allocUntilNoPage(model, maxOrder, 0), "max-order blocks vcpu 0 gets");
+        checkAgainstModel(model);
+        for (final ReferenceModel.Block block : model.live()) {
+            freeChecked(model, block);
+        }
+    }
+
+    /**
+     * {@link PageAllocator#vcpuOffline}: vcpu 1 allocates and frees a few pages, goes offline, and
+     * vcpu 0 then gets every page, one by one and again as max-order blocks; vcpu 1 can come back.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
+    void offlineVcpuLeavesNothingBehind(final Layout layout) {
+        start(layout, PAGES, withAtLeastVcpus(2));
+        final ReferenceModel model = new ReferenceModel(PAGES);
+        final long[] pfns = new long[5];
+        for (int i = 0; i < pfns.length; i++) {
+            pfns[i] = allocator.alloc(i & 1, nextAllocatee(), 1);
+            assertNotEquals(PageAllocator.NO_PAGE, pfns[i]);
+        }
+        for (int i = 0; i < pfns.length; i++) {
+            allocator.free(pfns[i], i & 1, 1);
+        }
+        allocator.vcpuOffline(1);
+        assertEquals(PAGES, allocator.freePages(), "nothing lost by going offline");
+        checkAgainstModel(model);
+        assertEquals(PAGES, allocUntilNoPage(model, 0, 0), "order-0 pages vcpu 0 gets after vcpu 1 went offline");
+        checkAgainstModel(model);
+        for (final ReferenceModel.Block block : model.live()) {
+            freeChecked(model, block);
+        }
+        final int maxOrder = allocator.maxOrder();
+        assertEquals(PAGES >> maxOrder, allocUntilNoPage(model, maxOrder, 0), "max-order blocks after freeing all");
+        for (final ReferenceModel.Block block : model.live()) {
+            freeChecked(model, block);
+        }
+        final long back = allocator.alloc(0, nextAllocatee(), 1);
+        assertNotEquals(PageAllocator.NO_PAGE, back, "vcpu 1 allocates again after coming back");
+        allocator.free(back, 0, 1);
+        checkAgainstModel(model);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
     void onePageRamWorks(final Layout layout) {
