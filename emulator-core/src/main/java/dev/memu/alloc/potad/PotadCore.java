@@ -771,6 +771,33 @@ public final class PotadCore {
     // quiescent views
     // ------------------------------------------------------------------------------------------
 
+    // Raw words, for tests in this package that corrupt the state on purpose to prove verify().
+
+    long rawBitWord(final long region, final int word) {
+        return access.getLong(R, bits, bitWord(region, word));
+    }
+
+    void setRawBitWord(final long region, final int word, final long value) {
+        access.setLong(R, bits, bitWord(region, word), value);
+    }
+
+    long rawEntry(final long region) {
+        return access.getLong(R, entries, entry(region));
+    }
+
+    void setRawEntry(final long region, final long value) {
+        access.setLong(R, entries, entry(region), value);
+    }
+
+    /** {@code field} is one of the SLOT_* offsets. */
+    long rawSlot(final int vcpu, final long field) {
+        return access.getLong(R, slots, slot(vcpu) + field);
+    }
+
+    void setRawSlot(final int vcpu, final long field, final long value) {
+        access.setLong(R, slots, slot(vcpu) + field, value);
+    }
+
     /** True when {@code frame} is allocated (its bit is set or its region is huge). Quiescent. */
     public boolean isAllocated(final long frame) {
         final long region = frame >>> REGION_ORDER;
