@@ -67,10 +67,17 @@ import java.util.function.LongFunction;
  *   T  take:    CAS W (r, l) -> (r, l - need)       S1 w = W; if w == 0: nothing to take
  *      refill:  c = collect from entry r (CAS),     S2 CAS W w -> 0 (retry S1 on a witness)
  *               CAS W (r, l) -> (r, l + c - need)   S3 entry r: clear RESERVED, give back
- *   G  give up: CAS W (r, l) -> 0, then entry r:       w's l tokens (one CAS on the entry)
- *               clear RESERVED, give back l
- *   P  publish: W == 0; entry r: CAS set RESERVED, take its tokens l; release-store W = (r, l)
+ *   G  give up: CAS W (r, l) -> 0, then entry r:       w's l tokens, less the need tokens a
+ *               clear RESERVED, give back l            failing alloc keeps to claim in r at
+ *   P  publish: W == 0; entry r: CAS set RESERVED,     once (one CAS on the entry)
+ *               take its tokens l; release-store W = (r, l)
  * </pre>
+ * A failing order-0..8 allocation ends its own reservation, then runs S1..S3 on every other
+ * vcpu, claiming from the first stolen reservation that has its tokens (an order-0 claim with a
+ * token in hand cannot fail, so a victim that reserves again at once cannot starve the thief),
+ * and when that finds nothing scans every entry once more; huge and range allocations end every
+ * reservation and search again. At quiescence every free frame's token is then in an entry, so
+ * the final scan finds any free block of the order: NO_FRAME is exact.
  * <b>No token is used twice.</b> A token is held by exactly one of: an entry, a reservation word,
  * an operation in flight. Each move out of a word is a CAS that succeeds for one party only, so
  * of an owner's T and a thief's S2 racing on the same value of W, one wins and the other sees a
@@ -92,7 +99,10 @@ import java.util.function.LongFunction;
  * acts on the word's latest value in any case).
  * <br><b>Progress.</b> Every loop retries only after another party's CAS on the same word
  * succeeded; nobody waits for anybody (lock-free). A thief takes only what sits in W; an
- * operation of v already holding its tokens finishes untouched.
+ * operation of v already holding its tokens finishes untouched. Not quiescent, an allocation
+ * can still fail while frames are free: when it scans between some thief's S2 and S3 (those
+ * tokens are in the thief's hands, the region still RESERVED), or when another vcpu reserves the
+ * tokens a rescan was about to find. The contract (exact NO_FRAME) is stated for quiescence.
  * <br><b>Cost.</b> The owner's fast path is one CAS on its own slot line instead of a plain store
  * there: still the slot line, the bitfield line and the memmap line (3 lines per order-0 alloc).
  * Thieves read and write that line only on the failure path and at vcpu offline.
@@ -290,8 +300,44 @@ public final class PotadCore {
                 break;
             }
         }
-        long frame = scanAndClaim(order, vcpu);
-        if (frame == NO_FRAME && reclaimReservations(vcpu)) {
+        final long frame = scanAndClaim(order, vcpu);
+        return frame != NO_FRAME ? frame : stealAndClaim(order, vcpu);
+    }
+
+    /**
+     * The last resort for orders 0..8 before NO_FRAME: ends the vcpu's own reservation and takes
+     * every other vcpu's back. From a stolen reservation with enough tokens the thief keeps
+     * {@code need} of them and claims in that region at once (for order 0 that cannot fail), so
+     * a victim that reserves again right away cannot take the frame from under it; otherwise,
+     * with every reservation's tokens back in the entries, one more scan.
+     */
+    private long stealAndClaim(final int order, final int vcpu) {
+        final long need = 1L << order;
+        boolean any = releaseReservation(vcpu);
+        long stolen = 0;
+        long frame = NO_FRAME;
+        for (int v = 0; v < vcpus && frame == NO_FRAME; v++) {
+            if (v == vcpu) {
+                continue;
+            }
+            final long word = takeReservation(v);
+            if (word == 0) {
+                continue;
+            }
+            stolen++;
+            final long region = reservedRegion(word);
+            final long local = localTokens(word);
+            final long keep = local >= need ? need : 0;
+            releaseEntry(region, local - keep);                 // S3, less what we keep
+            if (keep != 0) {
+                frame = claimInRegion(region, order);
+                if (frame == NO_FRAME) {
+                    returnTokens(region, keep);                 // fragmented for this order
+                }
+            }
+        }
+        countSteals(vcpu, stolen);
+        if (frame == NO_FRAME && (any || stolen != 0)) {
             frame = scanAndClaim(order, vcpu);
         }
         return frame;
@@ -383,39 +429,53 @@ public final class PotadCore {
         if (vcpu < 0 || vcpu >= vcpus) {
             throw new IllegalArgumentException("vcpu " + vcpu + " is outside 0.." + (vcpus - 1));
         }
+        final long word = takeReservation(vcpu);
+        if (word == 0) {
+            return false;
+        }
+        releaseEntry(reservedRegion(word), localTokens(word));
+        return true;
+    }
+
+    /** S1 and S2: moves {@code vcpu}'s reservation word to 0; returns what it held (0: nothing). */
+    private long takeReservation(final int vcpu) {
         final long off = slot(vcpu) + SLOT_RESERVATION;
         long word = access.getLongVolatile(R, slots, off);
         while (word != 0) {
             final long witness = access.compareAndExchangeLong(R, slots, off, word, 0);
             if (witness == word) {
-                releaseEntry(reservedRegion(word), localTokens(word));
-                return true;
+                return word;
             }
             word = witness;
         }
-        return false;
+        return 0;
     }
 
     /**
-     * What an allocation does before it fails: ends every vcpu's reservation, its own included,
-     * so that a rescan sees every free frame in the entries (LLFree's drain of the other cores).
+     * What a huge or range allocation does before it fails: ends every vcpu's reservation, its own
+     * included, so that a rescan sees every free frame in the entries (LLFree's drain of the other
+     * cores; orders 0..8 do the same in {@code stealAndClaim}, claiming from what they steal).
      * Counts the reservations taken from other vcpus in the caller's slot.
      *
      * @return true when any reservation was ended (a rescan may find something)
      */
     public boolean reclaimReservations(final int callerVcpu) {
-        boolean any = releaseReservation(callerVcpu);
+        final boolean any = releaseReservation(callerVcpu);
         long stolen = 0;
         for (int v = 0; v < vcpus; v++) {
             if (v != callerVcpu && releaseReservation(v)) {
                 stolen++;
             }
         }
+        countSteals(callerVcpu, stolen);
+        return any || stolen != 0;
+    }
+
+    private void countSteals(final int vcpu, final long stolen) {
         if (stolen != 0) {
-            final long off = slot(callerVcpu) + SLOT_STEALS;
+            final long off = slot(vcpu) + SLOT_STEALS;
             access.setLong(R, slots, off, access.getLong(R, slots, off) + stolen);
         }
-        return any || stolen != 0;
     }
 
     /** Reservations {@code vcpu} has taken back from other vcpus so far (a statistic; racy while it runs). */
