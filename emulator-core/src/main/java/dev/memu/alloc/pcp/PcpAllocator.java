@@ -33,8 +33,9 @@ import java.util.List;
  *       with the one just freed to, coldest block first.</li>
  *   <li>{@code drain_all_pages}: when the backend has nothing for an allocation, every vcpu's
  *       lists go back to it and the allocation is retried once, as {@code
- *       __alloc_pages_direct_reclaim} does. {@link #vcpuOffline} drains one vcpu
- *       ({@code page_alloc_cpu_dead}).</li>
+ *       __alloc_pages_direct_reclaim} does (the backend, POTAD, takes every vcpu's region
+ *       reservation back before it fails, so the retry finds the drained pages). {@link
+ *       #vcpuOffline} drains one vcpu and tells the backend ({@code page_alloc_cpu_dead}).</li>
  *   <li>{@code batch} and {@code high} default to Linux's boot values ({@link PcpSizing});
  *       {@link AllocatorOptions#pcpBatch()} and {@link AllocatorOptions#pcpHigh()} override them.
  *       Not modelled: migratetype lists (one list per order instead of three), the 6.7+
@@ -363,13 +364,17 @@ public final class PcpAllocator implements PageAllocator {
     }
 
     /**
-     * {@code page_alloc_cpu_dead}: returns every block on {@code vcpu}'s lists to the backend.
-     * Meant for a vcpu no thread runs as any more (the backend sees the frees as that vcpu's); if
-     * it comes back, its lists refill as they did at start.
+     * {@code page_alloc_cpu_dead}: returns every block on {@code vcpu}'s lists to the backend,
+     * then tells the backend the vcpu is gone ({@link PageAllocator#vcpuOffline}: POTAD gives up
+     * the vcpu's region reservation), so nothing stays reachable only through it. Meant for a
+     * vcpu no thread runs as any more (the backend sees the frees as that vcpu's); if it comes
+     * back, its lists refill as they did at start.
      */
+    @Override
     public void vcpuOffline(final int vcpu) {
         checkVcpu(vcpu);
         drainPages(vcpu, vcpu);
+        backend.vcpuOffline(vcpu);
     }
 
     /** {@code drain_pages}: D1..D5 of the protocol in the class comment. */
