@@ -15,6 +15,13 @@ public final class TraceFormatException extends RuntimeException {
         this.lineNumber = lineNumber;
     }
 
+    /** A whole input refused (no line of its own): "input: detail", line number 0. */
+    public TraceFormatException(final String input, final String detail) {
+        super(input + ": " + detail);
+        this.input = input;
+        this.lineNumber = 0;
+    }
+
     public String input() {
         return input;
     }
