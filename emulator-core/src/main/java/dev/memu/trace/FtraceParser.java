@@ -327,7 +327,7 @@ public final class FtraceParser {
             stats.lostEvents += count;
             stats.example("lost", lineNumber, line);
             if (strict) {
-                throw new TraceFormatException(name, lineNumber, "ring buffer overrun: " + line.strip());
+                throw new TraceFormatException(name, lineNumber, "ring buffer overrun: " + TraceStats.shown(line));
             }
             sink.add(TraceLog.LOST, count, 0, -1, null, cpu, -1, globalLine);
         } catch (final NumberFormatException | IndexOutOfBoundsException e) {
@@ -352,8 +352,7 @@ public final class FtraceParser {
             case TOO_LONG -> "line too long";
         }, lineNumber, line);
         if (strict) {
-            final String shown = line.length() > 160 ? line.substring(0, 160).strip() + "..." : line.strip();
-            throw new TraceFormatException(name, lineNumber, why + ": '" + shown + "'");
+            throw new TraceFormatException(name, lineNumber, why + ": '" + TraceStats.shown(line) + "'");
         }
     }
 

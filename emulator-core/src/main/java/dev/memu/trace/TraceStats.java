@@ -47,9 +47,22 @@ public final class TraceStats {
 
     void example(final String kind, final long lineNumber, final String line) {
         if (examples.size() < MAX_EXAMPLES * 2) {
-            final String shown = line.length() > 160 ? line.substring(0, 160) + "..." : line;
-            examples.add(kind + " at line " + lineNumber + ": " + shown.strip());
+            examples.add(kind + " at line " + lineNumber + ": " + shown(line));
         }
+    }
+
+    /**
+     * A line as reports and errors quote it: at most 160 characters, stripped, control characters
+     * (a stray carriage return, escape sequences) shown as '?', so it stays one printable line.
+     */
+    static String shown(final String line) {
+        final String cut = line.length() > 160 ? line.substring(0, 160) + "..." : line;
+        final StringBuilder sb = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            final char c = cut.charAt(i);
+            sb.append(c < 0x20 && c != '\t' || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085' ? '?' : c);
+        }
+        return sb.toString().strip();
     }
 
     public long lines() { return lines; }
