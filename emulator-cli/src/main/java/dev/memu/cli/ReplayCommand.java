@@ -150,7 +150,7 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("memu replay: " + e.getMessage());
             return 2;
         } catch (final IOException e) {
-            err.println("memu replay: " + e.getMessage());
+            err.println("memu replay: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         } finally {
             err.flush();
