@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A parsed trace held in memory as packed primitive arrays, 24 bytes per event, so that a replay
- * can size its RAM from the trace's highest pfn before it starts and replay the same sequence
- * against several layouts and allocators without reading the text again.
+ * A parsed trace held in memory as packed primitive arrays, 24 bytes per event: for tests and
+ * small traces that are replayed several times from memory. {@code memu replay} does not hold
+ * one: it streams the text ({@link TraceInputs}) once per pass.
  *
  * <pre>
  * per event i
@@ -48,6 +48,33 @@ public final class TraceLog {
     private final TraceStats stats = new TraceStats();
     private final List<String> inputs = new ArrayList<>();
     private final List<Long> inputFirstLine = new ArrayList<>();
+
+    /** Fills this log. */
+    TraceSink sink() {
+        return new TraceSink() {
+            @Override
+            public void beginInput(final String name, final long firstGlobalLine) {
+                TraceLog.this.beginInput(name, firstGlobalLine);
+            }
+
+            @Override
+            public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
+                            final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+                TraceLog.this.add(kind, pfnOrCount, order, migratetype, type, cpu, tsNanos, globalLine);
+            }
+        };
+    }
+
+    /** Hands every event, in order, to {@code sink} (a replay of this log). */
+    void replayInto(final TraceSink sink) {
+        for (int k = 0; k < inputs.size(); k++) {
+            sink.beginInput(inputs.get(k), inputFirstLine.get(k));
+        }
+        for (int i = 0; i < size; i++) {
+            sink.add(kind(i), pfn[i], order(i), migratetype(i), kind(i) == ALLOC ? type(i) : null, cpu(i), ts[i],
+                    globalLine(i));
+        }
+    }
 
     void beginInput(final String name, final long firstGlobalLine) {
         inputs.add(name);
