@@ -24,13 +24,13 @@ public record ExplainSpec(long ramBytes, String layout, String allocator, Explai
 
     public ExplainSpec {
         if (ramBytes <= 0) {
-            throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, "RAM size must be positive, got " + ramBytes);
+            throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, "must be positive, got " + ramBytes + " bytes");
         }
         if (op == null || state == null) {
             throw new IllegalArgumentException("op and state are required");
         }
         if (order < 0) {
-            throw new ExplainConfigException(ExplainConfigException.Input.ORDER, "order must be >= 0, got " + order);
+            throw new ExplainConfigException(ExplainConfigException.Input.ORDER, "'" + order + "': must be >= 0");
         }
         if (warmupOps < 0) {
             throw new IllegalArgumentException("warm-up ops must be >= 0, got " + warmupOps);

@@ -15,17 +15,17 @@ import java.util.List;
 public enum ExplainState {
 
     /** Half of RAM filled with the churn workload's order mix, then a warm-up of churn ops (fixed seed). */
-    STEADY("steady", "half full with the churn order mix, then warm-up churn ops (alloc or free; the default)"),
+    STEADY("steady", "half full (churn order mix), then warm-up churn ops; alloc or free"),
     /** A PCP allocator whose list of the order holds a block: the alloc pops it. */
-    PCP_HIT("pcp-hit", "PCP allocators, alloc: the vcpu's list of the order holds a block (rmqueue_pcplist hit)"),
+    PCP_HIT("pcp-hit", "PCP allocators, alloc: the order's list holds a block (a hit)"),
     /** A PCP allocator whose lists were just drained: the alloc refills the list first. */
-    PCP_MISS("pcp-miss", "PCP allocators, alloc: the vcpu's lists are empty (rmqueue_bulk refill)"),
+    PCP_MISS("pcp-miss", "PCP allocators, alloc: the lists are empty (rmqueue_bulk refill)"),
     /** A PCP allocator one free below its high watermark: the free returns a batch to the backend. */
     BULK_FREE("bulk-free", "PCP allocators, free: pcp->count reaches high (free_pcppages_bulk)"),
     /** The buddy with an empty free list of the order and a larger free block: the alloc splits it. */
-    SPLIT("split", "buddy, alloc: no free block of the order, a larger one is split (expand)"),
+    SPLIT("split", "buddy, alloc: no free block of the order, a larger one splits"),
     /** The buddy with the freed block's buddy free: the free merges them. */
-    MERGE("merge", "buddy, free: the block's buddy is free, the free merges (__free_one_page)");
+    MERGE("merge", "buddy, free: the block's buddy is free (__free_one_page merges)");
 
     private final String key;
     private final String description;

@@ -72,13 +72,16 @@ final class Scenario implements AutoCloseable {
             this.machine = Machine.create(spec.ramBytes(), ExplainSpec.PAGE_SHIFT);
         } catch (final IllegalArgumentException e) {
             throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, e.getMessage());
+        } catch (final OutOfMemoryError e) {
+            throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, "the host cannot map "
+                    + spec.ramBytes() + " bytes of emulated RAM: " + e.getMessage());
         }
         try {
             this.memmap = layout.bind(machine, access);
             this.allocator = Allocators.create(spec.allocator(), memmap, AllocatorOptions.defaults());
             if (spec.order() > allocator.maxOrder()) {
-                throw new ExplainConfigException(ExplainConfigException.Input.ORDER, spec.order()
-                        + " is above the max order " + allocator.maxOrder() + " of allocator " + allocator.name()
+                throw new ExplainConfigException(ExplainConfigException.Input.ORDER, "'" + spec.order()
+                        + "': above the max order " + allocator.maxOrder() + " of allocator " + allocator.name()
                         + " on " + layout.name() + " with " + machine.pages() + " pages");
             }
             spec.state().check(allocator, spec.op(), spec.order());
@@ -150,8 +153,8 @@ final class Scenario implements AutoCloseable {
                 target = allocTracked(spec.order());
             }
             if (target == PageAllocator.NO_PAGE) {
-                throw new ExplainConfigException(ExplainConfigException.Input.ORDER, "no block of order "
-                        + spec.order() + " can be allocated to be freed on this machine");
+                throw new ExplainConfigException(ExplainConfigException.Input.ORDER, "'" + spec.order()
+                        + "': no block of this order can be allocated to be freed on this machine");
             }
         }
     }
