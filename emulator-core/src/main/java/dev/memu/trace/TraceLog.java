@@ -67,7 +67,7 @@ public final class TraceLog {
         info[size] = kind
                 | (long) (order & ORDER_MASK) << ORDER_SHIFT
                 | (long) (migratetype < 0 ? MT_MASK : Math.min(migratetype, MT_MASK)) << MT_SHIFT
-                | (long) (type == null ? 0 : type.tag()) << TAG_SHIFT
+                | (long) (type == null ? 0 : type.ordinal()) << TAG_SHIFT
                 | (long) (cpu & CPU_MASK) << CPU_SHIFT
                 | globalLine << LINE_SHIFT;
         size++;
@@ -93,7 +93,7 @@ public final class TraceLog {
 
     /** Memdesc type guessed from the alloc's gfp_flags. */
     public MemdescType type(final int i) {
-        return MemdescType.ofTag((int) (info[i] >>> TAG_SHIFT) & 0xf);
+        return MemdescType.values()[(int) (info[i] >>> TAG_SHIFT) & 0xf];   // ordinal: Misc types share tag 0
     }
 
     public int cpu(final int i) { return (int) (info[i] >>> CPU_SHIFT) & CPU_MASK; }

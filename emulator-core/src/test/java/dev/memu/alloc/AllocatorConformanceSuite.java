@@ -563,7 +563,7 @@ public abstract class AllocatorConformanceSuite {
         assertBadAlloc(allocator.maxOrder() + 1, good);
         assertBadAlloc(Integer.MIN_VALUE, good);
         assertBadAlloc(0, Allocatee.NONE);
-        assertBadAlloc(0, Allocatee.of(MemdescType.NONE, 0x1230));
+        assertBadAlloc(0, 0x7f0L);     // Misc word with a subtype no type has
         assertBadAlloc(0, Allocatee.of(MemdescType.FREE, 0x1230));
         assertBadAlloc(0, Allocatee.of(MemdescType.FREE, 0));
         assertBadAlloc(0, good | (1L << Allocatee.POINTER_BITS));

@@ -53,8 +53,8 @@ import java.util.List;
  * free clears it ({@code memmap.clearAllocated}): for order 0 one write each, to the memmap line
  * the free check reads anyway.
  * <p>Towards the backend the PCP is an ordinary caller with its own allocatee, {@link #pcpOwner()}
- * (tag {@link #OWNER_TYPE}, descriptor address = this PCP's off-heap area, so no user allocatee
- * equals it). A refill allocates with it and clears it; a bulk free writes it back just before
+ * (the Misc subtype {@link #OWNER_TYPE}, which no user allocatee
+ * carries). A refill allocates with it and clears it; a bulk free writes it back just before
  * handing the block to the backend's {@code free}, which checks and clears it. Both are extra
  * stores to lines those paths touch anyway. {@link #verify()} marks the held blocks the same way
  * for the duration of the backend's own walk, then clears them again.
@@ -107,11 +107,11 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler {
     /** HPAGE_PMD_ORDER with 4 KiB pages: the THP order, the one PCP list above the costly order. */
     public static final int THP_ORDER = 9;
     /**
-     * Type tag of {@link #pcpOwner()}. No tag of the memdesc plan means "held on a per-CPU list";
-     * memu borrows {@code offline} (pages taken out of the buddy allocator's circulation) and
-     * makes the allocatee unique through its descriptor address.
+     * Type of {@link #pcpOwner()}. No type of the memdesc plan means "held on a per-CPU list"; memu
+     * gives it a Misc subtype of its own ({@link MemdescType#PCP_HELD}), which no user allocation
+     * carries.
      */
-    public static final MemdescType OWNER_TYPE = MemdescType.OFFLINE;
+    public static final MemdescType OWNER_TYPE = MemdescType.PCP_HELD;
 
     private final PageAllocator backend;
     private final Memmap memmap;
@@ -168,7 +168,7 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler {
             }
             this.lists = new ArrayPerCpuPages(memmap.machine(), access, vcpus, capacity);
         }
-        this.pcpOwner = Allocatee.of(OWNER_TYPE, lists.area().address());
+        this.pcpOwner = Allocatee.of(OWNER_TYPE, 0);
     }
 
     /** Wraps any backend factory: {@code ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new))}. */
