@@ -1,6 +1,7 @@
 package dev.memu.alloc.pcp;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.alloc.AllocatorFactory;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
@@ -11,6 +12,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -99,7 +101,7 @@ import java.util.List;
  * marked as the PCP's, and reports the user's view: free = backend free + PCP-held, allocated =
  * backend allocated - PCP-held.
  */
-public final class PcpAllocator implements PageAllocator {
+public final class PcpAllocator implements PageAllocator, FieldLabeler {
 
     /** Linux's PAGE_ALLOC_COSTLY_ORDER: orders up to it have PCP lists. */
     public static final int PAGE_ALLOC_COSTLY_ORDER = 3;
@@ -631,4 +633,10 @@ public final class PcpAllocator implements PageAllocator {
         return true;
     }
 
+    /** The per-vcpu areas' words ({@link PcpLabels}); the backend and the memmap label their own. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        PcpLabels.label(lists, segment, offset, bytes, out);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.memu.alloc.potad;
 
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
@@ -10,6 +11,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,7 +39,7 @@ import java.util.List;
  * and looking again ({@link PotadCore}: "No stranded frames"), so at quiescence it fails only
  * when no free block of its order exists.
  */
-public final class PotadAllocator implements PageAllocator {
+public final class PotadAllocator implements PageAllocator, FieldLabeler {
 
     private final Memmap memmap;
     private final Machine machine;
@@ -299,5 +301,12 @@ public final class PotadAllocator implements PageAllocator {
             VerifyReport.addProblem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
         }
         return new VerifyReport(freeFound, allocatedPages, pages, problems);
+    }
+
+    /** The core's words ({@link PotadCore#labelFields}); the memmap labels itself. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        core.labelFields(segment, offset, bytes, out);
     }
 }

@@ -1,6 +1,7 @@
 package dev.memu.alloc.potad;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.BadFreeException;
 import dev.memu.alloc.VerifyReport;
@@ -107,7 +108,7 @@ import java.util.function.LongFunction;
  * there: still the slot line, the bitfield line and the memmap line (3 lines per order-0 alloc).
  * Thieves read and write that line only on the failure path and at vcpu offline.
  */
-public final class PotadCore {
+public final class PotadCore implements FieldLabeler {
 
     /** Frames per region: one 64-byte line of bits. */
     public static final int REGION_ORDER = 9;
@@ -1047,4 +1048,36 @@ public final class PotadCore {
         return freeFound;
     }
 
+
+    /**
+     * Names the words of the off-heap layout above: {@code potad.bits[region 0x3].word[2]}, {@code
+     * potad.entry[region 0x3].taken} (and {@code .reserved}, {@code .huge}, {@code .hugeOrder}: one
+     * word), {@code potad.slot[vcpu 0].local}. For {@code memu explain} only.
+     */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        final long end = offset + Math.max(bytes, 1);
+        if (segment.address() == bits.address()) {
+            for (long w = offset & -8L; w < end; w += 8) {
+                out.add("potad.bits[region 0x" + Long.toHexString(w / BITS_BYTES_PER_REGION) + "].word["
+                        + (w % BITS_BYTES_PER_REGION) / 8 + "]");
+            }
+        } else if (segment.address() == entries.address()) {
+            for (long e = offset & -8L; e < end; e += 8) {
+                final String entry = "potad.entry[region 0x" + Long.toHexString(e / ENTRY_BYTES) + "].";
+                out.add(entry + "taken");
+                out.add(entry + "reserved");
+                out.add(entry + "huge");
+                out.add(entry + "hugeOrder");
+            }
+        } else if (segment.address() == slots.address()) {
+            for (long w = offset & -8L; w < end; w += 8) {
+                final long field = w % SLOT_BYTES;
+                final String name = field == SLOT_REGION ? "region" : field == SLOT_LOCAL ? "local"
+                        : field == SLOT_CURSOR ? "cursor" : field == SLOT_HUGE_CURSOR ? "hugeCursor" : "unused";
+                out.add("potad.slot[vcpu " + w / SLOT_BYTES + "]." + name);
+            }
+        }
+    }
 }
