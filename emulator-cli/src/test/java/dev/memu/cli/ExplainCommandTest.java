@@ -51,7 +51,7 @@ class ExplainCommandTest {
         final List<Map<String, Object>> lines = (List<Map<String, Object>>) root.get("lines");
         assertEquals(3, lines.size());
         assertEquals(List.of("allocator", "allocator", "memmap"), lines.stream().map(l -> l.get("region")).toList());
-        assertTrue(((List<String>) lines.get(0).get("fields")).contains("potad.slot[vcpu 0].local"));
+        assertTrue(((List<String>) lines.get(0).get("fields")).contains("potad.slot[vcpu 0].reservation"));
         assertTrue(((List<String>) lines.get(1).get("fields")).getFirst().startsWith("potad.bits[region 0x"
                 + Long.toHexString(pfn >>> 9) + "]"));
         assertTrue(((List<String>) lines.get(2).get("fields")).contains("memmap[pfn 0x" + Long.toHexString(pfn) + "].memdesc"));

@@ -51,9 +51,9 @@ class ExplainerTest {
         final Line slot = e.lines().get(0);
         assertEquals(Region.ALLOCATOR, slot.region());
         assertEquals(0, slot.offset());
-        assertTrue(slot.fields().containsAll(List.of("potad.slot[vcpu 0].region", "potad.slot[vcpu 0].local")),
+        assertTrue(slot.fields().containsAll(List.of("potad.slot[vcpu 0].reservation")),
                 slot.fields().toString());
-        assertEquals(List.of("PotadCore.allocSmall"), slot.where());
+        assertEquals(List.of("PotadCore.takeReserved"), slot.where());
 
         final Line bits = e.lines().get(1);
         assertEquals(Region.ALLOCATOR, bits.region());

@@ -1052,7 +1052,7 @@ public final class PotadCore implements FieldLabeler {
     /**
      * Names the words of the off-heap layout above: {@code potad.bits[region 0x3].word[2]}, {@code
      * potad.entry[region 0x3].taken} (and {@code .reserved}, {@code .huge}, {@code .hugeOrder}: one
-     * word), {@code potad.slot[vcpu 0].local}. For {@code memu explain} only.
+     * word), {@code potad.slot[vcpu 0].reservation}. For {@code memu explain} only.
      */
     @Override
     public void labelFields(final MemorySegment segment, final long offset, final long bytes,
@@ -1074,8 +1074,8 @@ public final class PotadCore implements FieldLabeler {
         } else if (segment.address() == slots.address()) {
             for (long w = offset & -8L; w < end; w += 8) {
                 final long field = w % SLOT_BYTES;
-                final String name = field == SLOT_REGION ? "region" : field == SLOT_LOCAL ? "local"
-                        : field == SLOT_CURSOR ? "cursor" : field == SLOT_HUGE_CURSOR ? "hugeCursor" : "unused";
+                final String name = field == SLOT_RESERVATION ? "reservation" : field == SLOT_CURSOR ? "cursor"
+                        : field == SLOT_HUGE_CURSOR ? "hugeCursor" : field == SLOT_STEALS ? "steals" : "unused";
                 out.add("potad.slot[vcpu " + w / SLOT_BYTES + "]." + name);
             }
         }
