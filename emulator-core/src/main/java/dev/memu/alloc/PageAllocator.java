@@ -9,6 +9,9 @@ import dev.memu.layout.Memmap;
  * <p>Contract every implementation passes (the conformance suite checks it):
  * <ul>
  *   <li>no page is handed out twice; free + allocated == managed whenever the allocator is quiet;</li>
+ *   <li>{@link #alloc} returns {@link #NO_PAGE} only when no naturally aligned free block of the
+ *       order exists anywhere, whatever per-CPU state holds it (exact when no other operation is
+ *       in flight);</li>
  *   <li>{@link #free} of anything that is not a live allocation of exactly that order, at that
  *       pfn, throws {@link BadFreeException} and changes nothing;</li>
  *   <li>{@link #verify()} walks the whole state and reports every inconsistency it finds.</li>

@@ -264,7 +264,8 @@ public final class PotadCore implements FieldLabeler {
     /**
      * Claims a naturally aligned block of 2^order frames.
      *
-     * @return its first frame, or {@link #NO_FRAME}
+     * @return its first frame, or {@link #NO_FRAME}: after every vcpu's reservation has been taken
+     *         back, so when nothing else runs, only if no free aligned block of the order exists
      * @throws IllegalArgumentException for an order outside 0..maxOrder or a bad vcpu
      */
     public long alloc(final int order, final int vcpu) {
