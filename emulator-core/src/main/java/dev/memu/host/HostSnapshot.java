@@ -218,49 +218,57 @@ public final class HostSnapshot {
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
         ordinaryPermissions(tmp);
         try {
-            try (OutputStream os = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16));
-                 DataOutputStream d = new DataOutputStream(os)) {
-                d.write(MAGIC);
-                d.writeInt(VERSION);
-                d.writeInt(pageShift);
-                d.writeLong(pfns);
-                d.writeInt(classPages.length);
-                for (final long v : classPages) {
-                    d.writeLong(v);
-                }
-                d.writeInt(ORDERS);
-                for (final long[] row : allocsByOrder) {
-                    for (final long v : row) {
-                        d.writeLong(v);
-                    }
-                }
-                d.writeLong(thpPages);
-                d.writeInt(freeBlocksByOrder.length);
-                for (final long v : freeBlocksByOrder) {
-                    d.writeLong(v);
-                }
-                d.writeInt(oddCompounds);
-                d.writeInt(zones.size());
-                for (final ProcFiles.Zone z : zones) {
-                    d.writeInt(z.node());
-                    d.writeUTF(z.name());
-                    d.writeLong(z.startPfn());
-                    d.writeLong(z.spanned());
-                    d.writeLong(z.present());
-                    d.writeLong(z.managed());
-                }
-                d.writeLong(extents);
-                for (int i = 0; i < extents; i++) {
-                    d.writeLong(extPfn[i]);
-                    d.writeLong(extCount[i]);
-                    d.writeByte(extOrder[i]);
-                    d.writeByte(extClass[i]);
-                }
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                writeTo(os);
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Writes the snapshot file's bytes (gzip) to {@code out}, which stays open; {@link #save} writes them to a path. */
+    public void writeTo(final OutputStream out) throws IOException {
+        final GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
+        final DataOutputStream d = new DataOutputStream(gz);
+        d.write(MAGIC);
+        d.writeInt(VERSION);
+        d.writeInt(pageShift);
+        d.writeLong(pfns);
+        d.writeInt(classPages.length);
+        for (final long v : classPages) {
+            d.writeLong(v);
+        }
+        d.writeInt(ORDERS);
+        for (final long[] row : allocsByOrder) {
+            for (final long v : row) {
+                d.writeLong(v);
+            }
+        }
+        d.writeLong(thpPages);
+        d.writeInt(freeBlocksByOrder.length);
+        for (final long v : freeBlocksByOrder) {
+            d.writeLong(v);
+        }
+        d.writeInt(oddCompounds);
+        d.writeInt(zones.size());
+        for (final ProcFiles.Zone z : zones) {
+            d.writeInt(z.node());
+            d.writeUTF(z.name());
+            d.writeLong(z.startPfn());
+            d.writeLong(z.spanned());
+            d.writeLong(z.present());
+            d.writeLong(z.managed());
+        }
+        d.writeLong(extents);
+        for (int i = 0; i < extents; i++) {
+            d.writeLong(extPfn[i]);
+            d.writeLong(extCount[i]);
+            d.writeByte(extOrder[i]);
+            d.writeByte(extClass[i]);
+        }
+        d.flush();
+        gz.finish();
     }
 
     /**
