@@ -43,6 +43,16 @@ final class InjectOptions {
 
     /** The failure plan, or null; usage errors name the option. */
     FailurePlan plan(final String workload, final int threads, final long pages, final long seed) {
+        return plan(workload, threads, pages, seed, false);
+    }
+
+    /**
+     * The failure plan, or null; usage errors name the option. Memory failure needs every page's
+     * owner to be a descriptor it can look up, which a host snapshot's held pages are not: they
+     * are refused with {@code fromHost}.
+     */
+    FailurePlan plan(final String workload, final int threads, final long pages, final long seed,
+                     final boolean fromHost) {
         if (failRate == null && failPfns == null) {
             return null;
         }
@@ -50,6 +60,10 @@ final class InjectOptions {
         final String text = failRate != null ? failRate : failPfns;
         if (failRate != null && failPfns != null) {
             throw new UsageException("--fail-rate and --fail-pfns: give one, not both");
+        }
+        if (fromHost) {
+            throw new UsageException(option + " '" + text + "': does not combine with --from-host (the pages the "
+                    + "host held have no descriptor memory failure could find an owner in)");
         }
         if (!Workloads.KERNEL_MIX.equals(workload)) {
             throw new UsageException(option + " '" + text + "': needs --workload kernel-mix (its allocations have "
