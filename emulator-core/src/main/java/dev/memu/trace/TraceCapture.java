@@ -23,7 +23,8 @@ import java.util.Map;
  * <ol>
  *   <li>Refuses to start while a state file ({@link TracingState}) says an earlier capture's
  *       changes are still in place (it was killed, or is still running).</li>
- *   <li>Mounts tracefs at {@code /sys/kernel/tracing} if it is not mounted (root only).</li>
+ *   <li>Mounts tracefs at {@code /sys/kernel/tracing} if it is not mounted (root only), and
+ *       unmounts it again at the end.</li>
  *   <li>Reads {@code tracing_on}, {@code buffer_size_kb}, {@code current_tracer} and the three
  *       events' {@code enable} files and writes them to the state file, before changing any.</li>
  *   <li>Stops tracing, sets the nop tracer and a per-CPU ring of {@code bufferKb}, clears the
@@ -38,7 +39,11 @@ import java.util.Map;
  * Reading {@code trace} at the end, rather than {@code trace_pipe} while recording, keeps the
  * reader from generating the very page allocations it records; a large ring (16 MiB per CPU by
  * default, about 80 k events) holds a few seconds of a busy machine, and the overrun count says
- * when it did not. Clearing the ring discards whatever an earlier user of ftrace left in it.
+ * when it did not. Clearing the ring discards whatever an earlier user of ftrace left in it, and a
+ * ring the kernel had not allocated yet ({@code buffer_size_kb} reading {@code 7 (expanded: 1408)})
+ * comes back allocated at the size it would have had (1408, which the kernel rounds to whole
+ * pages): enabling any event allocates it ({@code tracing_update_buffers()} in
+ * kernel/trace/trace.c), and no tracefs write un-allocates it.
  */
 public final class TraceCapture {
 
@@ -89,13 +94,13 @@ public final class TraceCapture {
             throw new IllegalArgumentException("buffer must be at least 4 KiB per CPU, got " + bufferKb);
         }
         refuseLeftovers();
-        ensureMounted();
+        final boolean mounted = ensureMounted();
         final Path tracingOn = tracefs.resolve("tracing_on");
         if (!Files.isWritable(tracingOn)) {
             throw new AccessDeniedException(tracingOn.toString(), null,
                     root ? "not writable (is tracefs mounted read-only?)" : "capturing a trace needs root");
         }
-        final Session session = new Session(new TracingState(ProcessHandle.current().pid(), tracefs, save()), stateFile);
+        final Session session = new Session(new TracingState(ProcessHandle.current().pid(), tracefs, save(), mounted), stateFile);
         session.state.write(stateFile);
         final Thread hook = new Thread(session::restoreOnShutdown, "memu-trace-restore");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -177,9 +182,10 @@ public final class TraceCapture {
 
     }
 
-    private void ensureMounted() throws IOException, InterruptedException {
+    /** @return whether this call mounted tracefs (and the restore should unmount it) */
+    private boolean ensureMounted() throws IOException, InterruptedException {
         if (Files.exists(tracefs.resolve("tracing_on"))) {
-            return;
+            return false;
         }
         if (!tracefs.equals(DEFAULT_TRACEFS)) {
             throw new java.nio.file.NoSuchFileException(tracefs.resolve("tracing_on").toString(), null,
@@ -192,6 +198,7 @@ public final class TraceCapture {
             throw new IOException("tracefs is not mounted at " + tracefs + " and mounting it failed"
                     + (output.isEmpty() ? "" : ": " + output) + (root ? "" : " (needs root)"));
         }
+        return true;
     }
 
     /** The current settings, in restore order (tracing_on last). */

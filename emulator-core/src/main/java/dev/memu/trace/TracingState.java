@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>The file is written (temporary file, then rename) <em>before</em> the capture changes any
  * setting and removed only after every setting is back. Its lines: {@code pid=N},
  * {@code tracefs=DIR}, then {@code FILE=VALUE} per setting, relative to the tracefs directory, in
- * the order they are restored ({@code tracing_on} last). The default place is
+ * the order they are restored ({@code tracing_on} last), and {@code mounted=1} when the capture
+ * mounted tracefs itself (the restore unmounts it). The default place is
  * {@code /run/memu/trace-capture.state}: {@code /run} is emptied at boot, exactly when the kernel's
  * tracing settings are reset too.
  */
@@ -37,11 +38,14 @@ public final class TracingState {
     private final long pid;
     private final Path tracefs;
     private final Map<String, String> settings;
+    /** The capture mounted tracefs itself: the restore unmounts it again. */
+    private final boolean mounted;
 
-    TracingState(final long pid, final Path tracefs, final Map<String, String> settings) {
+    TracingState(final long pid, final Path tracefs, final Map<String, String> settings, final boolean mounted) {
         this.pid = pid;
         this.tracefs = tracefs;
         this.settings = settings;
+        this.mounted = mounted;
     }
 
     public long pid() {
@@ -68,6 +72,9 @@ public final class TracingState {
                 + "(memu trace restore)\n");
         sb.append("pid=").append(pid).append('\n');
         sb.append("tracefs=").append(tracefs).append('\n');
+        if (mounted) {
+            sb.append("mounted=1\n");
+        }
         settings.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         Files.createDirectories(file.toAbsolutePath().getParent());
         final Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
@@ -85,6 +92,7 @@ public final class TracingState {
         }
         long pid = -1;
         Path tracefs = null;
+        boolean mounted = false;
         final Map<String, String> settings = new LinkedHashMap<>();
         for (final String line : lines) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -99,6 +107,7 @@ public final class TracingState {
             switch (k) {
                 case "pid" -> pid = Long.parseLong(v);
                 case "tracefs" -> tracefs = Path.of(v);
+                case "mounted" -> mounted = v.equals("1");
                 default -> {
                     if (k.startsWith("/") || k.contains("..")) {
                         throw new IOException(file + ": setting '" + k + "' is not a file inside tracefs");
@@ -110,7 +119,7 @@ public final class TracingState {
         if (pid < 0 || tracefs == null) {
             throw new IOException(file + ": not a memu trace state file (no pid or tracefs line)");
         }
-        return new TracingState(pid, tracefs, settings);
+        return new TracingState(pid, tracefs, settings, mounted);
     }
 
     /**
@@ -142,7 +151,25 @@ public final class TracingState {
         if (first != null) {
             throw first;
         }
+        if (mounted) {
+            unmount();
+            done.add("unmounted " + tracefs);
+        }
         return done;
+    }
+
+    private void unmount() throws IOException {
+        final Process p = new ProcessBuilder("umount", tracefs.toString()).redirectErrorStream(true).start();
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (p.waitFor() != 0) {
+                throw new IOException("could not unmount " + tracefs + ", which the capture mounted"
+                        + (output.isEmpty() ? "" : ": " + output));
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while unmounting " + tracefs, e);
+        }
     }
 
     /**
