@@ -17,7 +17,8 @@ final class InjectOptions {
     static final long MAX_COMPACT_PAGES = 1L << 24;
 
     @Option(names = "--fail-rate", paramLabel = "R",
-            description = {"kernel-mix, 1 thread: inject R memory failures per million measured ops (e.g. 100: "
+            description = {"kernel-mix, 1 thread, not with --from-host: inject R memory failures per million measured ops, "
+                    + "0 < R <= 1000000 (e.g. 100: "
                     + "one every 10000 ops), each at a uniformly random pfn, spread evenly over the measured ops. "
                     + "Each goes through memory_failure: owner found from the pfn through the layout, then "
                     + "by type: free page taken off, clean file folio dropped and re-read, dirty file or anon "

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *   <caption>what is at the path, and what memu does</caption>
  *   <tr><th>at the path</th><th>memu</th></tr>
  *   <tr><td>nothing (parent directory exists)</td><td>a new file, {@code 0666 & ~umask}, appearing whole ({@link StagedFile})</td></tr>
- *   <tr><td>regular file</td><td>replaced whole, keeping its owner and mode; in place when the owner cannot be kept</td></tr>
+ *   <tr><td>regular file</td><td>replaced whole, keeping its owner and mode; rewritten in place (truncated,
+ *       then written) when the owner cannot be kept or it has more than one hard link</td></tr>
  *   <tr><td>symbolic link</td><td>followed: what it finally names is written, the link stays</td></tr>
  *   <tr><td>character device, FIFO, {@code /dev/stdout}, {@code /proc/self/fd/N}</td>
  *       <td>written through directly ({@code O_APPEND}, never truncated or created); write errors
@@ -119,7 +120,7 @@ final class OutputTarget {
             }
             final Map<String, Object> a;
             try {
-                a = Files.readAttributes(cur, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+                a = Files.readAttributes(cur, "unix:mode,uid,gid,nlink", LinkOption.NOFOLLOW_LINKS);
             } catch (final NoSuchFileException e) {
                 return staged(label, cur, null);
             } catch (final IOException | UnsupportedOperationException e) {
@@ -131,6 +132,9 @@ final class OutputTarget {
                 case S_IFREG -> {
                     if (!Files.isWritable(cur)) {
                         throw new UsageException(label + ": file is not writable");
+                    }
+                    if ((Integer) a.get("nlink") > 1) {
+                        return new OutputTarget(label, Kind.IN_PLACE, cur, null, null); // a rename would split the hard links
                     }
                     return staged(label, cur, new StagedFile.Owner((Integer) a.get("uid"), (Integer) a.get("gid"), mode));
                 }

@@ -89,6 +89,17 @@ class OutputTargetTest {
     }
 
     @Test
+    void aFileWithTwoHardLinksIsRewrittenInPlaceSoBothSeeTheReport() throws IOException {
+        final Path out = Files.writeString(dir.resolve("r.json"), "old");
+        final Path other = Files.createLink(dir.resolve("other.json"), out);
+        final Object inode = Files.getAttribute(out, "unix:ino");
+        assertEquals(0, run(out.toString()).exit());
+        assertEquals(inode, Files.getAttribute(out, "unix:ino"));
+        assertReport(Files.readString(other));
+        assertEquals(Files.readString(out), Files.readString(other));
+    }
+
+    @Test
     void aSymlinkStaysALinkAndItsTargetGetsTheReport() throws IOException {
         final Path sub = Files.createDirectories(dir.resolve("real"));
         final Path target = Files.writeString(sub.resolve("target.json"), "old");
