@@ -65,6 +65,11 @@ public final class HostCommand implements Callable<Integer> {
         // both outputs are checked (and staged) before the scan, which takes seconds
         final OutputTarget target = OutputTarget.open("--out", out, spec.commandLine().getOut());
         final OutputTarget saveTarget = save == null ? null : OutputTarget.file("--save", save);
+        if (saveTarget != null && target.destination() != null && target.destination().equals(saveTarget.destination())) {
+            target.abandon();
+            saveTarget.abandon();
+            throw new UsageException("--save '" + save + "': the same file as --out '" + out + "'");
+        }
         try {
             final ProcFiles files = new ProcFiles(proc);
             final List<ProcFiles.BuddyRow> before = files.buddyinfo();

@@ -65,7 +65,7 @@ public final class TraceCaptureCommand implements Callable<Integer> {
         final double secs = Inputs.number("--seconds", seconds, 0, false, 86_400);
         final int kb = (int) Inputs.integer("--buffer-kb", bufferKb, 4, MAX_BUFFER_KB);
         final int cpus = Runtime.getRuntime().availableProcessors();
-        HostMemory.requireOffHeap("--buffer-kb " + bufferKb, (long) kb * 1024 * cpus,
+        HostMemory.requireOffHeap("--buffer-kb '" + bufferKb + "'", (long) kb * 1024 * cpus,
                 "the ring buffers (" + cpus + " CPUs)");
         final OutputTarget target = OutputTarget.file("--out", out);
         final boolean gzip = out.endsWith(".gz");

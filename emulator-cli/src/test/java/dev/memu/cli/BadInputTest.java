@@ -104,6 +104,8 @@ class BadInputTest {
                 "does not exist");
         assertOneLine(Cli.run("host", "--proc", noRoot, "--out", tmp.resolve("new/h.txt").toString()), 2, "does not exist");
         assertOneLine(Cli.run("host", "--proc", noRoot, "--save", "-"), 2, "--save '-'");
+        final String same = tmp.resolve("h.out").toString();
+        assertOneLine(Cli.run("host", "--proc", noRoot, "--save", same, "--out", same), 2, "the same file as --out");
         assertFalse(Files.exists(tmp.resolve("new")));
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(), s.toList());
