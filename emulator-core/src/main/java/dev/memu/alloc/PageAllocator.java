@@ -53,6 +53,18 @@ public interface PageAllocator {
      */
     void free(long pfn, int order, int vcpu);
 
+    /**
+     * {@code vcpu} goes offline (Linux {@code page_alloc_cpu_dead}): everything the allocator
+     * keeps for it alone (per-CPU lists, region reservations) goes back to the shared pool, so
+     * that no page stays reachable only through a vcpu no thread runs as. The caller no longer
+     * runs as {@code vcpu}; if it comes back, its per-CPU state rebuilds as at start. Allocators
+     * without per-CPU state do nothing.
+     *
+     * @throws IllegalArgumentException for a vcpu outside 0..vcpus-1 (allocators that check)
+     */
+    default void vcpuOffline(final int vcpu) {
+    }
+
     /** Free blocks per order, index = order, like one row of /proc/buddyinfo (quiescent). */
     long[] freeBlocksByOrder();
 
