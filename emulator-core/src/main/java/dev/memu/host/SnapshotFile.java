@@ -80,52 +80,68 @@ final class SnapshotFile {
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
         ordinaryPermissions(tmp);
         try {
-            try (OutputStream os = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
-                final CheckedOutputStream checked = new CheckedOutputStream(os, new CRC32C());
-                final DataOutputStream d = new DataOutputStream(checked);
-                d.write(MAGIC);
-                d.writeInt(VERSION);
-                d.writeInt(s.pageShift);
-                d.writeLong(s.pfns);
-                d.writeInt(s.classPages.length);
-                for (final long v : s.classPages) {
-                    d.writeLong(v);
-                }
-                d.writeInt(HostSnapshot.ORDERS);
-                for (final long[] row : s.allocsByOrder) {
-                    for (final long v : row) {
-                        d.writeLong(v);
-                    }
-                }
-                d.writeLong(s.thpPages);
-                d.writeInt(s.freeBlocksByOrder.length);
-                for (final long v : s.freeBlocksByOrder) {
-                    d.writeLong(v);
-                }
-                d.writeInt(s.oddCompounds);
-                d.writeInt(s.zones.size());
-                for (final ProcFiles.Zone z : s.zones) {
-                    d.writeInt(z.node());
-                    d.writeUTF(z.name());
-                    d.writeLong(z.startPfn());
-                    d.writeLong(z.spanned());
-                    d.writeLong(z.present());
-                    d.writeLong(z.managed());
-                }
-                d.writeLong(s.extents);
-                for (int i = 0; i < s.extents; i++) {
-                    d.writeLong(s.extPfn[i]);
-                    d.writeLong(s.extCount[i]);
-                    d.writeByte(s.extOrder[i]);
-                    d.writeByte(s.extClass[i]);
-                }
-                d.flush();
-                new DataOutputStream(os).writeInt((int) checked.getChecksum().getValue());
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                write(s, os);
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Writes {@code s}'s file bytes to {@code out}, which stays open (memu host --save writes
+     * them through its own output target).
+     *
+     * @throws IllegalStateException when {@code s} breaks a rule above
+     */
+    static void write(final HostSnapshot s, final OutputStream out) throws IOException {
+        final String problem = problem(s);
+        if (problem != null) {
+            throw new IllegalStateException("the rebuilt host state is inconsistent, not saved: " + problem);
+        }
+        final GZIPOutputStream os = new GZIPOutputStream(out, 1 << 16);
+        final CheckedOutputStream checked = new CheckedOutputStream(os, new CRC32C());
+        final DataOutputStream d = new DataOutputStream(checked);
+        d.write(MAGIC);
+        d.writeInt(VERSION);
+        d.writeInt(s.pageShift);
+        d.writeLong(s.pfns);
+        d.writeInt(s.classPages.length);
+        for (final long v : s.classPages) {
+            d.writeLong(v);
+        }
+        d.writeInt(HostSnapshot.ORDERS);
+        for (final long[] row : s.allocsByOrder) {
+            for (final long v : row) {
+                d.writeLong(v);
+            }
+        }
+        d.writeLong(s.thpPages);
+        d.writeInt(s.freeBlocksByOrder.length);
+        for (final long v : s.freeBlocksByOrder) {
+            d.writeLong(v);
+        }
+        d.writeInt(s.oddCompounds);
+        d.writeInt(s.zones.size());
+        for (final ProcFiles.Zone z : s.zones) {
+            d.writeInt(z.node());
+            d.writeUTF(z.name());
+            d.writeLong(z.startPfn());
+            d.writeLong(z.spanned());
+            d.writeLong(z.present());
+            d.writeLong(z.managed());
+        }
+        d.writeLong(s.extents);
+        for (int i = 0; i < s.extents; i++) {
+            d.writeLong(s.extPfn[i]);
+            d.writeLong(s.extCount[i]);
+            d.writeByte(s.extOrder[i]);
+            d.writeByte(s.extClass[i]);
+        }
+        d.flush();
+        new DataOutputStream(os).writeInt((int) checked.getChecksum().getValue());
+        os.finish();
     }
 
     /** @see HostSnapshot#load */
