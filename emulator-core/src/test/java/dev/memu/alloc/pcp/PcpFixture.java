@@ -10,7 +10,7 @@ import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
 
-/** A machine, a memmap of one layout and buddy+pcp over it; closes the machine. */
+/** A machine, a memmap of one layout and buddy+apcp (memu's array PCP) over it; closes the machine. */
 final class PcpFixture implements AutoCloseable {
 
     final Machine machine;
