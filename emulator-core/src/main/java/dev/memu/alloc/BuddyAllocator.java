@@ -30,8 +30,9 @@ import static dev.memu.alloc.linux.LinuxConfig.MIGRATE_MOVABLE;
  *
  * <h2>What an operation does (Linux 6.12 names)</h2>
  * <ul>
- *   <li>Allocation is the path of an order without a PCP list: {@code get_page_from_freelist} ->
- *       {@code zone_watermark_fast} (the {@code WMARK_LOW} mark plus {@code watermark_boost},
+ *   <li>Allocation is the path of an order without a PCP list: {@code get_page_from_freelist}
+ *       (its {@code ZONE_BELOW_HIGH} test in {@code zone->flags}) -> {@code zone_watermark_fast}
+ *       (the {@code WMARK_HIGH} mark, or {@code WMARK_LOW} below it, plus {@code watermark_boost},
  *       {@code nr_free_highatomic}, {@code lowmem_reserve[ZONE_MOVABLE]}, {@code vm_stat[NR_FREE_PAGES]};
  *       above order 0 {@code __zone_watermark_ok} also reads {@code free_area[o].nr_free} and the
  *       free list heads up to the first order with a block) -> {@code rmqueue} -> {@code rmqueue_buddy}
@@ -89,6 +90,8 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
     private static final long ROOTS = MEM_SECTION_PTR + LINE;
     private static final long PERCPU_STRIDE = 256;
     private static final long PERCPU_VM_EVENTS = ZonestatStruct.SIZE;
+    /** {@code enum zone_flags} bit ZONE_BELOW_HIGH (after ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE). */
+    private static final long ZONE_BELOW_HIGH = 1L << 2;
     /** Every pageblock MIGRATE_MOVABLE: nibble 1 in all 16 nibbles of a word (memmap_init_range). */
     private static final long ALL_MOVABLE = 0x1111_1111_1111_1111L;
 
@@ -206,7 +209,7 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
     public long alloc(final int order, final long allocatee, final int vcpu) {
         LiveBlockCheck.allocation(order, maxOrder, allocatee);
         checkVcpu(vcpu);
-        zoneWatermarkFast(order);                           // get_page_from_freelist; see the class comment
+        getPageFromFreelistWatermarks(order);               // see the class comment
         final long pfn = rmqueueBuddy(order, vcpu);
         rmqueueTestBoostedWatermark();
         if (pfn != NO_PAGE) {
@@ -226,31 +229,58 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
     // ---- the zone side of the page allocator, also used by the Linux PCP in front (buddy+pcp) ----
 
     /**
-     * {@code zone_watermark_fast} for a movable allocation ({@code ALLOC_WMARK_LOW | ALLOC_CMA},
-     * {@code highest_zoneidx} = ZONE_MOVABLE): true when the zone is above the low watermark.
+     * The watermark part of {@code get_page_from_freelist} (6.7+): unless {@code ZONE_BELOW_HIGH}
+     * is set in {@code zone->flags}, {@code zone_watermark_fast} against the high mark, which
+     * passing skips the low-mark check ({@code goto try_this_zone}); failing sets
+     * {@code ZONE_BELOW_HIGH} (so that frees shrink the PCP) and checks the low mark
+     * ({@code ALLOC_WMARK_LOW}). A movable allocation: {@code ALLOC_CMA}, {@code highest_zoneidx}
+     * ZONE_MOVABLE.
+     *
+     * @return true when the zone is above the mark the allocation must pass
      */
-    public boolean zoneWatermarkFast(final int order) {
-        // wmark_pages(zone, ALLOC_WMARK_LOW) = _watermark[WMARK_LOW] + watermark_boost
-        final long mark = get(ZoneStruct.WATERMARK + 8L * ZoneStruct.WMARK_LOW) + get(ZoneStruct.WATERMARK_BOOST);
+    public boolean getPageFromFreelistWatermarks(final int order) {
+        if ((get(ZoneStruct.FLAGS) & ZONE_BELOW_HIGH) == 0) {
+            if (zoneWatermarkFast(order, wmarkPages(ZoneStruct.WMARK_HIGH))) {
+                return true;
+            }
+            access.getAndBitwiseOrLong(Region.ALLOCATOR, zone, ZoneStruct.FLAGS, ZONE_BELOW_HIGH);   // set_bit
+        }
+        return zoneWatermarkFast(order, wmarkPages(ZoneStruct.WMARK_LOW));
+    }
+
+    /** {@code wmark_pages(zone, i)}: {@code _watermark[i] + watermark_boost}. */
+    private long wmarkPages(final int wmark) {
+        return get(ZoneStruct.WATERMARK + 8L * wmark) + get(ZoneStruct.WATERMARK_BOOST);
+    }
+
+    /** {@code zone_watermark_fast}: true when the zone is above {@code mark} for this order. */
+    private boolean zoneWatermarkFast(final int order, final long mark) {
         final long freePages = zonePageState(ZoneStruct.NR_FREE_PAGES);
         if (order == 0) {
             long usable = freePages;
-            usable -= Math.min(usable, zoneWatermarkUnusableFree(0));
+            usable -= Math.min(usable, zoneWatermarkUnusableFree(0, true));
             if (usable > mark + get(ZoneStruct.lowmemReserve(LinuxConfig.ZONE_MOVABLE))) {
                 return true;
             }
         }
-        return zoneWatermarkOk(order, mark, freePages);
+        return zoneWatermarkOk(order, mark, freePages, true);
     }
 
-    /** {@code __zone_watermark_unusable_free}: what the caller may not use (ALLOC_CMA set: CMA pages count). */
-    private long zoneWatermarkUnusableFree(final int order) {
-        return (1L << order) - 1 + get(ZoneStruct.NR_FREE_HIGHATOMIC);
+    /**
+     * {@code __zone_watermark_unusable_free}: {@code nr_free_highatomic} (no ALLOC_RESERVES), and the
+     * free CMA pages unless the caller may use CMA.
+     */
+    private long zoneWatermarkUnusableFree(final int order, final boolean allocCma) {
+        long unusable = (1L << order) - 1 + get(ZoneStruct.NR_FREE_HIGHATOMIC);
+        if (!allocCma) {
+            unusable += zonePageState(ZoneStruct.NR_FREE_CMA_PAGES);
+        }
+        return unusable;
     }
 
     /** {@code __zone_watermark_ok}: the mark, then for order > 0 a free block of that order or above. */
-    private boolean zoneWatermarkOk(final int order, final long mark, final long freePages) {
-        final long free = freePages - zoneWatermarkUnusableFree(order);
+    private boolean zoneWatermarkOk(final int order, final long mark, final long freePages, final boolean allocCma) {
+        final long free = freePages - zoneWatermarkUnusableFree(order, allocCma);
         if (free <= mark + get(ZoneStruct.lowmemReserve(LinuxConfig.ZONE_MOVABLE))) {
             return false;
         }
@@ -266,11 +296,23 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
                     return true;
                 }
             }
-            if (get(ZoneStruct.freeListNext(o, LinuxConfig.MIGRATE_CMA)) != Memmap.NIL) {   // ALLOC_CMA
+            if (allocCma && get(ZoneStruct.freeListNext(o, LinuxConfig.MIGRATE_CMA)) != Memmap.NIL) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The end of {@code free_unref_page_commit} after a bulk free: {@code test_bit(ZONE_BELOW_HIGH)}
+     * and, when set, {@code zone_watermark_ok(zone, 0, high_wmark_pages(zone), ZONE_MOVABLE, 0)}
+     * to clear it again.
+     */
+    public void clearZoneBelowHighIfRecovered() {
+        if ((get(ZoneStruct.FLAGS) & ZONE_BELOW_HIGH) != 0
+                && zoneWatermarkOk(0, wmarkPages(ZoneStruct.WMARK_HIGH), zonePageState(ZoneStruct.NR_FREE_PAGES), false)) {
+            access.getAndBitwiseAndLong(Region.ALLOCATOR, zone, ZoneStruct.FLAGS, ~ZONE_BELOW_HIGH);    // clear_bit
+        }
     }
 
     /**
@@ -306,7 +348,11 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
         if (zonePageState(ZoneStruct.NR_FREE_CMA_PAGES) > zonePageState(ZoneStruct.NR_FREE_PAGES) / 2) {
             rmqueueCmaFallback(order);
         }
-        return rmqueueSmallest(order, vcpu);
+        final long pfn = rmqueueSmallest(order, vcpu);
+        if (pfn == NO_PAGE) {
+            rmqueueCmaFallback(order);                     // ALLOC_CMA; __rmqueue_fallback's scan is not modelled
+        }
+        return pfn;
     }
 
     /** {@code __rmqueue_cma_fallback}: {@code __rmqueue_smallest(zone, order, MIGRATE_CMA)}; memu has no CMA blocks. */
@@ -533,7 +579,7 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
         get(ZoneStruct.FLAGS);
     }
 
-    /** {@code test_bit(ZONE_RECLAIM_ACTIVE or ZONE_BELOW_HIGH, &zone->flags)}: no flag is ever set here. */
+    /** {@code test_bit(ZONE_RECLAIM_ACTIVE, &zone->flags)}: memu has no reclaim, so never set. */
     public boolean zoneFlagTest() {
         return get(ZoneStruct.FLAGS) != 0;
     }

@@ -93,9 +93,12 @@ class LinuxLineInventoryTest {
 
         // ---- the Linux functions ----
 
-        /** zone_watermark_fast for order 0, passing its fast check. */
+        /**
+         * get_page_from_freelist's watermark part for order 0, the zone above its high mark:
+         * test_bit(ZONE_BELOW_HIGH), then zone_watermark_fast against the high mark, passing its fast check.
+         */
         Expect zoneWatermarkFast0() {
-            return zone(ZoneStruct.WATERMARK + 8 * ZoneStruct.WMARK_LOW).zone(ZoneStruct.WATERMARK_BOOST)
+            return zone(ZoneStruct.FLAGS).zone(ZoneStruct.WATERMARK + 8 * ZoneStruct.WMARK_HIGH).zone(ZoneStruct.WATERMARK_BOOST)
                     .zone(ZoneStruct.NR_FREE_HIGHATOMIC).zone(ZoneStruct.vmStat(ZoneStruct.NR_FREE_PAGES))
                     .zone(ZoneStruct.lowmemReserve(LinuxConfig.ZONE_MOVABLE));
         }

@@ -26,8 +26,10 @@
  *
  * <h2>Order-0 allocation without a PCP ({@code buddy}), block on the order-0 list</h2>
  * <pre>
- * get_page_from_freelist / zone_watermark_fast
- *     Z0   _watermark[WMARK_LOW] + watermark_boost (wmark_pages), nr_free_highatomic (__zone_watermark_unusable_free)
+ * get_page_from_freelist (6.7+: the high mark first, unless ZONE_BELOW_HIGH) / zone_watermark_fast
+ *     Z22  test_bit(ZONE_BELOW_HIGH, &zone->flags)
+ *     Z0   _watermark[WMARK_HIGH] + watermark_boost (wmark_pages), nr_free_highatomic (__zone_watermark_unusable_free)
+ *          (below the high mark: set_bit(ZONE_BELOW_HIGH), then the same against _watermark[WMARK_LOW])
  *     Z24  vm_stat[NR_FREE_PAGES] (zone_page_state)
  *     Z1   lowmem_reserve[ZONE_MOVABLE]
  * rmqueue_buddy
@@ -76,7 +78,7 @@
  *
  * <h2>PCP hit ({@code buddy+pcp}, order 0, list not empty)</h2>
  * <pre>
- *     Z0, Z24, Z1  zone_watermark_fast, as above
+ *     Z22, Z0, Z24, Z1  get_page_from_freelist's watermark checks, as above
  *     Z1    rmqueue_pcplist: zone->per_cpu_pageset
  *     P0    pcp_spin_trylock, free_count >>= 1, lists[1] (order 0, MOVABLE), count -= 1, unlock
  *     L(p), L(next)  __rmqueue_pcplist: list_first_entry, list_del(&page->pcp_list)
@@ -104,7 +106,8 @@
  *     Z22   nr_pcp_high: test_bit(ZONE_RECLAIM_ACTIVE, &zone->flags)
  * </pre>
  * <h2>PCP free with {@code free_pcppages_bulk} ({@code count} reaches {@code high})</h2>
- * The lines above, plus: Z22 (zone lock, and {@code test_bit(ZONE_BELOW_HIGH)} after); the
+ * The lines above, plus: Z22 (zone lock, and {@code test_bit(ZONE_BELOW_HIGH)} after: when set,
+ * {@code zone_watermark_ok} against the high mark to clear it, Z0, Z1, Z24, Z25); the
  * round-robin {@code list_empty} tests of {@code lists[]} from the freed order's list on (P0..P3 as
  * far as the walk goes); for each of the {@code nr_pcp_free} pages, coldest first:
  * {@code list_last_entry} (P0), MS/ROOT/SEC/USE ({@code get_pfnblock_migratetype}), {@code list_del}

@@ -160,7 +160,7 @@ public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler {
 
     /** {@code get_page_from_freelist} for one zone: the watermark check, then {@code rmqueue}. */
     private long getPageFromFreelist(final int order, final int vcpu) {
-        zone.zoneWatermarkFast(order);
+        zone.getPageFromFreelistWatermarks(order);
         long pfn = pcpAllowedOrder(order) ? rmqueuePcplist(order, vcpu) : NO_PAGE;
         if (pfn == NO_PAGE) {
             pfn = zone.rmqueueBuddy(order, vcpu);           // rmqueue: trylock failed or nothing to refill
@@ -298,7 +298,7 @@ public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler {
         final int h = nrPcpHigh(pcp);
         if (count >= h) {
             freePcppagesBulk(nrPcpFree(b, h, freeCount), pcp, pindex, vcpu);
-            zone.zoneFlagTest();                           // test_bit(ZONE_BELOW_HIGH, &zone->flags)
+            zone.clearZoneBelowHighIfRecovered();
         }
     }
 
