@@ -257,6 +257,18 @@ class LinuxLineInventoryTest {
                     .vmEvent(VmEventStruct.PGFREE);
             assertLines(counting, merge, "order-0 free with merge");
             assertEquals(1, memmap.freeOrder(0), "pfns 0-1 merged into an order-1 block");
+
+            // Order 2 (the zone above its marks): __zone_watermark_ok reads free_area[2].nr_free and
+            // the UNMOVABLE then MOVABLE list heads; the order-2 list holds only 4 (from the first split).
+            assertEquals(4, measure(counting, () -> buddy.alloc(2, OWNER, 0)));
+            final Expect order2 = new Expect(layout).zoneWatermarkFast0()
+                    .nrFree(2).zone(ZoneStruct.freeListNext(2, LinuxConfig.MIGRATE_UNMOVABLE)).listHead(2)
+                    .zoneLock().rmqueueCmaBalance().links(4).listTail(2).desc(4)
+                    .accountFreepages(diff.add(-4)).allocEvents().zoneFlags();
+            for (long pfn = 4; pfn < 8; pfn++) {
+                order2.desc(pfn);                                       // prep_compound_page: every tail
+            }
+            assertLines(counting, order2, "order-2 alloc");
             assertTrue(buddy.verify().ok(), buddy.verify()::toString);
         }
     }

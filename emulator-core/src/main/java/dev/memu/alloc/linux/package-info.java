@@ -45,7 +45,8 @@
  * rmqueue
  *     Z22  test_bit(ZONE_BOOSTED_WATERMARK, &zone->flags) (ALLOC_KSWAPD)
  * prep_new_page / post_alloc_hook
- *     D(p)  refcount, flags (memu: the allocatee too)
+ *     D(p)  refcount, flags (memu: the allocatee too); above order 0 prep_compound_page writes
+ *           every tail's D (compound_head), and free_pages_prepare clears them again
  * </pre>
  * <h2>Allocation with split ({@code buddy}): the smallest free block is larger</h2>
  * As above, plus: {@code __rmqueue_smallest} reads {@code free_list[MOVABLE].next} of every order
