@@ -62,7 +62,7 @@ import java.util.function.LongSupplier;
  * <p>Every applied alloc and free is one measured operation of the access layer; with
  * {@link ReplayOptions#countLines()} the distinct cachelines each one touches are recorded per region.
  */
-public final class ReplayEngine implements TraceSink {
+public final class ReplayEngine {
 
     /** The order free blocks are reported up to in the trace placement: Linux's MAX_PAGE_ORDER. */
     public static final int TRACE_MAX_ORDER = BuddyAllocator.DEFAULT_MAX_ORDER;
@@ -256,7 +256,7 @@ public final class ReplayEngine implements TraceSink {
             }
             final int snaps = options.snapshots();
             nextSnapAt = snaps == 0 ? Long.MAX_VALUE : Math.max(1, events * nextSnap / snaps);
-            feed.into(this);
+            feed.into(sink);
             progress.finish();
             if (index + 1 != events) {
                 throw new IllegalStateException("the trace changed while it was replayed: " + (index + 1)
@@ -272,15 +272,23 @@ public final class ReplayEngine implements TraceSink {
         return report;
     }
 
-    @Override
-    public void beginInput(final String name, final long firstGlobalLine) {
-        inputNames.add(name);
-        inputFirstLine.add(firstGlobalLine);
-    }
+    /** Where the feed puts the trace: this replay, one event at a time. */
+    private final TraceSink sink = new TraceSink() {
+        @Override
+        public void beginInput(final String name, final long firstGlobalLine) {
+            inputNames.add(name);
+            inputFirstLine.add(firstGlobalLine);
+        }
 
-    @Override
-    public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
-                    final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+        @Override
+        public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
+                        final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+            event(kind, pfnOrCount, order, type, cpu, tsNanos, globalLine);
+        }
+    };
+
+    private void event(final int kind, final long pfnOrCount, final int order, final MemdescType type, final int cpu,
+                       final long tsNanos, final long globalLine) {
         index++;
         if (index >= events) {
             throw new IllegalStateException("the trace changed while it was replayed: more than the " + events
