@@ -256,11 +256,14 @@ public final class ReplayEngine {
             }
             final int snaps = options.snapshots();
             nextSnapAt = snaps == 0 ? Long.MAX_VALUE : Math.max(1, events * nextSnap / snaps);
-            feed.into(sink);
+            try {
+                feed.into(sink);
+            } catch (final UncheckedIOException e) {
+                throw e.getCause();
+            }
             progress.finish();
             if (index + 1 != events) {
-                throw new IllegalStateException("the trace changed while it was replayed: " + (index + 1)
-                        + " events read, " + events + " counted before");
+                throw changed((index + 1) + " events read, " + events + " counted before");
             }
             if (snaps > 0 && events == 0) {
                 snapshot();
@@ -291,8 +294,7 @@ public final class ReplayEngine {
                        final long tsNanos, final long globalLine) {
         index++;
         if (index >= events) {
-            throw new IllegalStateException("the trace changed while it was replayed: more than the " + events
-                    + " events counted before");
+            throw new UncheckedIOException(changed("more than the " + events + " events counted before"));
         }
         this.kind = kind;
         this.pfn = pfnOrCount;
@@ -319,6 +321,12 @@ public final class ReplayEngine {
         if ((index & (PROGRESS_EVERY - 1)) == 0) {
             progress.update(index);
         }
+    }
+
+    /** The inputs were not the same on the second read (a live tracefs file, a file being written). */
+    private IOException changed(final String what) {
+        return new IOException(String.join(",", report.inputs()) + ": changed while it was replayed (" + what
+                + "); replay a copy, e.g. cp /sys/kernel/tracing/trace my.trace");
     }
 
     private void snapshot() {
