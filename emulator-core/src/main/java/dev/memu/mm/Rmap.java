@@ -33,6 +33,14 @@ public final class Rmap {
 
     /** Walks every mapping of {@code folio} (a live anon or file folio), reporting each to {@code visitor}. */
     public void walk(final long folio, final RmapVisitor visitor) {
+        walk(folio, 0, visitor);
+    }
+
+    /**
+     * As {@link #walk(long, RmapVisitor)}, restricted to the VMAs with id {@code vmaId} (0: all);
+     * pieces of a split VMA share its id, so several may be walked.
+     */
+    public void walk(final long folio, final long vmaId, final RmapVisitor visitor) {
         final long head = descs.pfn(folio);
         final int order = descs.order(folio);
         final long nr = 1L << order;
@@ -54,6 +62,9 @@ public final class Rmap {
         }
         for (int v = 0; v < vmas.size(); v++) {
             final Vma vma = vmas.get(v);
+            if (vmaId != 0 && vma.id() != vmaId) {
+                continue;
+            }
             final long lo = Math.max(index, vma.pgoff);
             final long hi = Math.min(index + nr, vma.pgoff + vma.pages());
             if (lo < hi) {

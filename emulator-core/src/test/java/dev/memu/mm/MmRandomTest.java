@@ -314,6 +314,32 @@ class MmRandomTest {
         return out;
     }
 
+    /**
+     * The schemes' answers that their published definitions make precise: page-mapcount,
+     * no-page-mapcount and mapped-pages count every mapping; vma-pt-tuples counts (VMA, page
+     * table) tuples; page-mapcount knows each page's count; every scheme knows "mapped at all".
+     */
+    private void assertSchemesAgree(final long folio, final int order) {
+        final long head = r.mm.descs().pfn(folio);
+        r.exact.measure(folio, order);
+        final long total = r.exact.totalMapcount();
+        final int tuples = r.exact.tuples();
+        final long page0 = r.exact.pageMapcount(0);
+        for (final var s : r.schemes) {
+            assertEquals(total > 0, s.mapped(folio, head, order), s.name() + ": mapped");
+            switch (s.name()) {
+                case "page-mapcount" -> {
+                    assertEquals(total, s.mapcount(folio, head, order), "page-mapcount: folio_mapcount");
+                    assertEquals(page0, s.pageMapcount(folio, head, order, 0), "page-mapcount: page 0");
+                }
+                case "no-page-mapcount", "mapped-pages" ->
+                        assertEquals(total, s.mapcount(folio, head, order), s.name() + ": folio_mapcount");
+                case "vma-pt-tuples" -> assertEquals(tuples, s.mapcount(folio, head, order), "vma-pt-tuples: tuples");
+                default -> { }
+            }
+        }
+    }
+
     private void check() {
         final Map<Mm, Map<Long, Long>> scan = scan();
         final Memdescs descs = r.mm.descs();
@@ -368,6 +394,7 @@ class MmRandomTest {
                 }
             });
             assertEquals(e.getValue(), found, "rmap walk of a folio of order " + order);
+            assertSchemesAgree(folio, order);
             final int pmds = pmdsByFolio.getOrDefault(folio, 0);
             final boolean file = (descs.getLong(folio, FolioDesc.MAPPING) & FolioDesc.PAGE_MAPPING_ANON) == 0;
             assertEquals(e.getValue().size() - 511L * pmds + (file ? 1 : 0), r.mm.refcount(folio),

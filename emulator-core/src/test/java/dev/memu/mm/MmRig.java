@@ -11,6 +11,12 @@ import dev.memu.machine.Machine;
 import dev.memu.memdesc.MemdescHeap;
 import dev.memu.memdesc.Memdescs;
 import dev.memu.mm.mapcount.ExactMapcount;
+import dev.memu.mm.mapcount.MapcountScheme;
+import dev.memu.mm.mapcount.MapcountSchemes;
+import dev.memu.mm.mapcount.SchemeContext;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +30,8 @@ final class MmRig implements AutoCloseable {
     final MmLayer mm;
     final ExactMapcount exact;
     final EventChecker events;
+    /** Every real scheme the layout supports, attached to the same events. */
+    final List<MapcountScheme> schemes = new ArrayList<>();
 
     MmRig(final long ram, final String layout, final String allocatorName, final MmConfig config) {
         this(ram, layout, allocatorName, config, PlainAccess.INSTANCE);
@@ -40,6 +48,27 @@ final class MmRig implements AutoCloseable {
         events = new EventChecker(exact);
         mm.attach(exact);
         mm.attach(events);
+        final PageTableProbe probe = new PageTableProbe(mm);
+        final SchemeContext ctx = new SchemeContext(allocator.memmap(), heap, probe, probe);
+        for (final String name : MapcountSchemes.NAMES) {
+            // troll is left out: its folioFreed (c2a24f3) rejects a folio freed in state Many, which
+            // its own definition cannot decrement from, so every Many folio fails at free.
+            if (!name.equals(ExactMapcount.NAME) && !name.equals("troll")
+                    && MapcountSchemes.supports(name, allocator.memmap().layout())) {
+                final MapcountScheme s = MapcountSchemes.create(name, ctx);
+                schemes.add(s);
+                mm.attach(s);
+            }
+        }
+    }
+
+    MapcountScheme scheme(final String name) {
+        for (final MapcountScheme s : schemes) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     MmRig(final MmConfig config) {
