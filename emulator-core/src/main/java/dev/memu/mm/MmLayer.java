@@ -851,6 +851,9 @@ public final class MmLayer {
     /**
      * folio_pte_batch: how many present PTEs from {@code i} (below {@code hi}) map consecutive
      * pages of the folio ending before pfn {@code folioEnd}; 1 when rmap is not batched.
+     * Departure: the batch ignores flag differences between the PTEs; Linux's fork batch also
+     * ends where the dirty bit changes in a private mapping (FPB_RESPECT_DIRTY), so memu's fork
+     * batches can be longer than Linux's on partly written folios.
      */
     private int batch(final long ptet, final int i, final int hi, final long pfn, final long folioEnd) {
         if (!config.batchedRmap()) {

@@ -4,6 +4,7 @@ import dev.memu.alloc.Allocators;
 import dev.memu.layout.Layouts;
 import dev.memu.mm.Pte;
 import dev.memu.mm.mapcount.MapcountSchemes;
+import dev.memu.util.Sizes;
 
 import java.util.Arrays;
 import java.util.List;
@@ -58,8 +59,8 @@ public record RmapSpec(List<String> schemes, String workload, int procs, int[] f
         Layouts.byName(layout);
         Allocators.check(allocator);
         if (regionBytes(mem, procs) < REGION_ALIGN) {
-            throw new IllegalArgumentException("--mem " + mem + " leaves less than 2 MiB per process for "
-                    + procs + " processes (each maps mem / (8 procs)); give at least " + (16L << 20) * procs);
+            throw new IllegalArgumentException("--mem " + Sizes.format(mem) + " leaves less than 2 MiB per process for "
+                    + procs + " processes (each maps mem / (8 procs)); give at least " + Sizes.format((16L << 20) * procs));
         }
     }
 
