@@ -66,6 +66,7 @@ public final class MmLayer {
     private final int[] pteOrders;
     private final Rmap rmap;
     private MapcountScheme[] schemes = new MapcountScheme[0];
+    private AnonExclusiveListener[] exclusiveListeners = new AnonExclusiveListener[0];
 
     private final BitSet mmIds = new BitSet();
     private final List<Mm> mms = new ArrayList<>();
@@ -104,6 +105,10 @@ public final class MmLayer {
         final MapcountScheme[] s = java.util.Arrays.copyOf(schemes, schemes.length + 1);
         s[schemes.length] = scheme;
         schemes = s;
+        if (scheme instanceof AnonExclusiveListener l) {
+            exclusiveListeners = java.util.Arrays.copyOf(exclusiveListeners, exclusiveListeners.length + 1);
+            exclusiveListeners[exclusiveListeners.length - 1] = l;
+        }
     }
 
     // ---- accessors ----
@@ -160,7 +165,10 @@ public final class MmLayer {
 
     // ---- address spaces and mappings ----
 
-    /** mm_alloc + pgd_alloc: a new empty address space with the lowest free id, or null when no PGD page is free. */
+    /**
+     * mm_alloc + pgd_alloc: a new empty address space, or null when no PGD page is free. Its id is
+     * the lowest free one, as mm_id_alloc's IDA hands them out, so an exited mm's id is reused.
+     */
     public Mm newMm() {
         final int id = mmIds.nextClearBit(1);
         final long pgd = pt.alloc(PageTables.PGD_LEVEL, id);
@@ -513,6 +521,9 @@ public final class MmLayer {
         if (order == 0 && refcount(folio) == 1) {                           // wp_can_reuse_anon_folio
             moveAnonRmap(folio, anonVmaPrepare(vma));
             pt.set(ptet, idx, pte | Pte.RW | Pte.DIRTY | Pte.ACCESSED | Pte.ANON_EXCLUSIVE);
+            for (final AnonExclusiveListener l : exclusiveListeners) {
+                l.markExclusive(folio, head, 0, 0, 1);
+            }
             counters.cowReuses++;
             return Fault.OK;
         }

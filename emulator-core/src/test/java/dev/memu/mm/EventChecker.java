@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * checks them against {@link ExactMapcount}'s page-table walk: the mm layer reported every map
  * and unmap, with the right pages, and a folio is freed only when its events say unmapped.
  */
-final class EventChecker implements MapcountScheme {
+final class EventChecker implements MapcountScheme, AnonExclusiveListener {
 
     private static final class State {
         final int[] perPage;
@@ -39,6 +39,7 @@ final class EventChecker implements MapcountScheme {
     private final ExactMapcount exact;
     private final Map<Long, State> folios = new HashMap<>();
     long events;
+    long exclusiveMarks;
 
     EventChecker(final ExactMapcount exact) {
         this.exact = exact;
@@ -124,6 +125,15 @@ final class EventChecker implements MapcountScheme {
     @Override
     public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
         state(folio);
+    }
+
+    @Override
+    public void markExclusive(final long folio, final long headPfn, final int order, final int page, final int nr) {
+        final State s = state(folio);
+        for (int i = page; i < page + nr; i++) {
+            assertEquals(1, s.perPage[i] + s.pmds, "a page made exclusive again is mapped exactly once");
+        }
+        exclusiveMarks++;
     }
 
     @Override

@@ -129,6 +129,7 @@ class MmLayerTest {
             assertEquals(shared, r.folioAt(p, 0x400000), "refcount 1: reused in place");
             assertEquals(1, r.mm.counters().cowReuses);
             assertEquals(0, r.mm.counters().cowCopies);
+            assertEquals(1, r.events.exclusiveMarks, "the schemes hear that the page is exclusive again");
             assertTrue((r.mm.entry(p, 0x400000) & Pte.ANON_EXCLUSIVE) != 0);
             r.assertAllReturned();
         }

@@ -7,7 +7,7 @@ import dev.memu.mm.mapcount.MapcountScheme;
  * Charges everything a scheme does (its own fields, and the probes and walks it asks of the mm
  * layer) to its scope of a {@link ScopedCountingAccess}, then gives the scope back.
  */
-final class MeteredScheme implements MapcountScheme {
+final class MeteredScheme implements MapcountScheme, dev.memu.mm.AnonExclusiveListener {
 
     private final MapcountScheme s;
     private final ScopedCountingAccess acc;
@@ -138,6 +138,19 @@ final class MeteredScheme implements MapcountScheme {
             failed(e);
         }
         acc.scope(p);
+    }
+
+    @Override
+    public void markExclusive(final long folio, final long headPfn, final int order, final int page, final int nr) {
+        if (s instanceof dev.memu.mm.AnonExclusiveListener l) {
+            final int p = acc.scope(scope);
+            try {
+                l.markExclusive(folio, headPfn, order, page, nr);
+            } catch (final RuntimeException e) {
+                failed(e);
+            }
+            acc.scope(p);
+        }
     }
 
     @Override
