@@ -115,6 +115,13 @@ public final class ProcStats {
             absoluteError += Math.abs(schemeValue - exactValue);
         }
 
+        /** Merges another tally of the same figure. */
+        public void add(final Tally other) {
+            scheme += other.scheme;
+            exact += other.exact;
+            absoluteError += other.absoluteError;
+        }
+
         public String stat() {
             return stat;
         }
