@@ -37,9 +37,9 @@ import static dev.memu.memdesc.FolioDesc.PM_NR_PAGES_MAPPED;
  * folio is PMD-mapped besides other mappings; otherwise a guess from the first page's
  * {@code _mapcount}, which is wrong when another mm maps only other pages of the folio (false
  * negative) or when one mm maps page 0 twice through two VMAs (false positive; not reachable for
- * anon memory). Linux 6.9 had only the guess ({@code page_mapcount(first page) > 1}, "mm: make
- * folio_estimated_sharers() return bool"...); {@link SharedHeuristic} selects it, the default
- * (and the registry's) is the 6.10-6.14 version.
+ * anon memory). Linux 6.9 had only the guess ({@code page_mapcount(first page) > 1}, from "mm:
+ * convert folio_estimated_sharers() to folio_likely_mapped_shared()", Hildenbrand, Feb 2024);
+ * {@link SharedHeuristic} selects it; the default (and the registry's) is the 6.10-6.14 version.
  *
  * <p>The per-page words belong to the memmap, so one memmap carries one page-mapcount instance
  * (the other schemes have their own slots and can run beside it).
