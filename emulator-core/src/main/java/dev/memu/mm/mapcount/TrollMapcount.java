@@ -6,7 +6,8 @@ import dev.memu.memdesc.MemdescHeap;
 import static dev.memu.memdesc.FolioDesc.TROLL_STATE;
 
 /**
- * {@code troll}: Matthew Wilcox, "Folio mapcount" (linux-mm, 2022-01, "a half-baked proposal for
+ * {@code troll}: Matthew Wilcox on linux-mm, 2022 (mail.spinics.net/lists/linux-mm/msg282633.html,
+ * "a half-baked proposal for
  * making folio_mapcount() significantly cheaper at the cost of making it less precise"): count in
  * "a more Discworld Troll manner. Zero, One, Two, Many." The count "would be the number of VMAs
  * which contain at least one page table reference to this folio"; "You can decrement from Two to

@@ -11,7 +11,7 @@
  * no-page-mapcount  Linux 6.15 CONFIG_NO_PAGE_MAPCOUNT + CONFIG_MM_ID      24      0     all           partiallyMapped with several mms;
  *                   folio_add_return_large_mapcount, mm-id slots                                        shared after a third mm
  * vma-pt-tuples     Wilcox, linux-mm 2023-01-24                              8      0     all           mapcount = tuples; partial flag
- * troll             Wilcox, linux-mm 2022-01 ("Zero, One, Two, Many")        8      0     all           mapcount = VMAs; Many walks the rmap
+ * troll             Wilcox, linux-mm 2022 ("Zero, One, Two, Many")           8      0     all           mapcount = VMAs; Many walks the rmap
  * mapped-pages      Hildenbrand RFC 2026-04-12, patch 13/13                 28      0     all           as no-page-mapcount, + total pages
  * exact             the page tables (built by the mm layer)                  0      0     all           never
  * </pre>
