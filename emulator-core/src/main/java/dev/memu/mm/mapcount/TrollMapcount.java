@@ -24,7 +24,8 @@ import static dev.memu.memdesc.FolioDesc.TROLL_STATE;
  * Updated with compare-and-set, and only when the count moves: a VMA that already maps the folio
  * changes nothing, which is the point ("limits the total number of refcount increments to 3").
  * Whether the VMA maps the folio otherwise is asked of the {@link MappingProbe} (the kernel would
- * look at the VMA's page tables over the folio's span). The mm ids are memu's reading of "One" and
+ * look at the VMA's page tables over the folio's span); probe and update are one step only under the
+ * caller's page-table lock, as they would be in the kernel. The mm ids are memu's reading of "One" and
  * "Two" for the exclusive question: the proposal counts VMAs, and two VMAs of one mm are not
  * "shared".
  *

@@ -29,7 +29,8 @@ import static dev.memu.memdesc.FolioDesc.VPT_MAPCOUNT;
  * folio, {@link #removePtes} decrements when it maps none after the batch. Whether it does is asked
  * of the {@link MappingProbe} (the kernel would read the PTEs of the folio's span in that table,
  * 2^order entries at most, Wilcox's {@code folio_has_ptes}); the mm layer charges that read to the
- * event. A PMD entry is a tuple of its own. A PMD split, reported as the PTEs added into the new
+ * event; the probe and the count update are one step only under the page-table lock the caller
+ * holds for the event, as in the kernel. A PMD entry is a tuple of its own. A PMD split, reported as the PTEs added into the new
  * table then the PMD removed, nets 0.
  *
  * <h2>Answers</h2>
