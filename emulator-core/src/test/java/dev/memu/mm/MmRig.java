@@ -51,10 +51,7 @@ final class MmRig implements AutoCloseable {
         final PageTableProbe probe = new PageTableProbe(mm);
         final SchemeContext ctx = new SchemeContext(allocator.memmap(), heap, probe, probe);
         for (final String name : MapcountSchemes.NAMES) {
-            // troll is left out: its folioFreed (c2a24f3) rejects a folio freed in state Many, which
-            // its own definition cannot decrement from, so every Many folio fails at free.
-            if (!name.equals(ExactMapcount.NAME) && !name.equals("troll")
-                    && MapcountSchemes.supports(name, allocator.memmap().layout())) {
+            if (!name.equals(ExactMapcount.NAME) && MapcountSchemes.supports(name, allocator.memmap().layout())) {
                 final MapcountScheme s = MapcountSchemes.create(name, ctx);
                 schemes.add(s);
                 mm.attach(s);

@@ -37,8 +37,12 @@ import static dev.memu.memdesc.FolioDesc.PM_NR_PAGES_MAPPED;
  * folio is PMD-mapped besides other mappings; otherwise a guess from the first page's
  * {@code _mapcount}, which is wrong when another mm maps only other pages of the folio (false
  * negative) or when one mm maps page 0 twice through two VMAs (false positive; not reachable for
- * anon memory). Linux 6.9 had only the guess ({@code page_mapcount(first page) > 1}); this class
- * follows the 6.10-6.14 version.
+ * anon memory). Linux 6.9 had only the guess ({@code page_mapcount(first page) > 1}, from "mm:
+ * convert folio_estimated_sharers() to folio_likely_mapped_shared()", Hildenbrand, Feb 2024);
+ * {@link SharedHeuristic} selects it; the default (and the registry's) is the 6.10-6.14 version.
+ *
+ * <p>The per-page words belong to the memmap, so one memmap carries one page-mapcount instance
+ * (the other schemes have their own slots and can run beside it).
  *
  * <h2>Departures</h2>
  * Linux's memmap starts with every {@code _mapcount} at -1 (init_single_page) and resets it on
@@ -49,20 +53,34 @@ import static dev.memu.memdesc.FolioDesc.PM_NR_PAGES_MAPPED;
  */
 public final class PageMapcount implements MapcountScheme {
 
+    /** Which folio_likely_mapped_shared answers {@link #mappedShared}. */
+    public enum SharedHeuristic {
+        /** 6.9: {@code page_mapcount(folio_page(folio, 0)) > 1}, the first page alone. */
+        V6_9_FIRST_PAGE,
+        /** 6.10-6.14: exclusive at one mapping, shared if PMD-mapped besides or some page is mapped twice, else the first page's guess. */
+        V6_10_TO_6_14
+    }
+
     /** mm/internal.h ENTIRELY_MAPPED: added to _nr_pages_mapped while the folio is PMD-mapped. */
     static final int ENTIRELY_MAPPED = 0x800000;
     static final int FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1;
 
     private final Memmap memmap;
     private final FolioFields f;
+    private final SharedHeuristic heuristic;
 
     public PageMapcount(final Memmap memmap, final MemdescHeap heap) {
+        this(memmap, heap, SharedHeuristic.V6_10_TO_6_14);
+    }
+
+    public PageMapcount(final Memmap memmap, final MemdescHeap heap, final SharedHeuristic heuristic) {
         if (!memmap.hasPageMapcount()) {
             throw new IllegalArgumentException("page-mapcount needs a per-page _mapcount; layout "
                     + memmap.layout().name() + " has none");
         }
         this.memmap = memmap;
         this.f = new FolioFields(heap);
+        this.heuristic = heuristic;
     }
 
     @Override
@@ -212,9 +230,12 @@ public final class PageMapcount implements MapcountScheme {
         return order == 0 ? own : own + f.getInt(folio, PM_ENTIRE_MAPCOUNT) + 1L;
     }
 
-    /** folio_likely_mapped_shared, 6.10-6.14. */
+    /** folio_likely_mapped_shared, of the revision chosen at construction. */
     @Override
     public boolean mappedShared(final long folio, final long headPfn, final int order) {
+        if (heuristic == SharedHeuristic.V6_9_FIRST_PAGE) {
+            return pageMapcount(folio, headPfn, order, 0) > 1;
+        }
         final long mapcount = mapcount(folio, headPfn, order);
         if (order == 0) {
             return mapcount > 1;

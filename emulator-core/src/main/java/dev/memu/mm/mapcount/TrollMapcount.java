@@ -6,7 +6,8 @@ import dev.memu.memdesc.MemdescHeap;
 import static dev.memu.memdesc.FolioDesc.TROLL_STATE;
 
 /**
- * {@code troll}: Matthew Wilcox, "Folio mapcount" (linux-mm, 2022-01, "a half-baked proposal for
+ * {@code troll}: Matthew Wilcox on linux-mm, 2022 (mail.spinics.net/lists/linux-mm/msg282633.html,
+ * "a half-baked proposal for
  * making folio_mapcount() significantly cheaper at the cost of making it less precise"): count in
  * "a more Discworld Troll manner. Zero, One, Two, Many." The count "would be the number of VMAs
  * which contain at least one page table reference to this folio"; "You can decrement from Two to
@@ -23,7 +24,8 @@ import static dev.memu.memdesc.FolioDesc.TROLL_STATE;
  * Updated with compare-and-set, and only when the count moves: a VMA that already maps the folio
  * changes nothing, which is the point ("limits the total number of refcount increments to 3").
  * Whether the VMA maps the folio otherwise is asked of the {@link MappingProbe} (the kernel would
- * look at the VMA's page tables over the folio's span). The mm ids are memu's reading of "One" and
+ * look at the VMA's page tables over the folio's span); probe and update are one step only under the
+ * caller's page-table lock, as they would be in the kernel. The mm ids are memu's reading of "One" and
  * "Two" for the exclusive question: the proposal counts VMAs, and two VMAs of one mm are not
  * "shared".
  *
@@ -32,7 +34,9 @@ import static dev.memu.memdesc.FolioDesc.TROLL_STATE;
  * cost counted by the mm layer) and, finding fewer than three, sets the state back to the count it
  * found. {@link #mappedShared}: One no, Two when the two mm ids differ, Many by the walk.
  * {@link #pageMapcount}: -1. {@link #partiallyMapped}: the sticky flag set when an unmap leaves the
- * VMA mapping other pages of the folio; cleared at Zero.
+ * VMA mapping other pages of the folio; cleared at Zero. {@link #mapped}: state != Zero, without a
+ * walk, so a folio whose VMAs all went while it was Many still reads mapped (a false positive;
+ * "we can no longer use mapcount to decide to stop walking the rmap").
  */
 public final class TrollMapcount implements MapcountScheme {
 
@@ -99,10 +103,12 @@ public final class TrollMapcount implements MapcountScheme {
         f.setLong(folio, TROLL_STATE, 0);
     }
 
+    /** Zero, or Many: Many never counts down, so a folio can be freed in state Many. */
     @Override
     public void folioFreed(final long folio, final long headPfn, final int order) {
-        if (count(f.getLong(folio, TROLL_STATE)) != 0) {
-            throw EventChecks.stillMapped(name(), headPfn, "state " + count(f.getLong(folio, TROLL_STATE)));
+        final long c = count(f.getLong(folio, TROLL_STATE));
+        if (c != 0 && c != MANY) {
+            throw EventChecks.stillMapped(name(), headPfn, "state " + c);
         }
     }
 

@@ -7,12 +7,13 @@ import static dev.memu.memdesc.FolioDesc.VPT_FLAGS;
 import static dev.memu.memdesc.FolioDesc.VPT_MAPCOUNT;
 
 /**
- * {@code vma-pt-tuples}: Matthew Wilcox's proposal "Folio mapcount" (linux-mm, 2023-01-24): "a
+ * {@code vma-pt-tuples}: Matthew Wilcox's proposal on linux-mm of 2023-01-24
+ * (mail.spinics.net/lists/linux-mm/msg325665.html): "a
  * single mapcount per folio, and its definition is the number of (vma, page table) tuples which
  * have a reference to any pages in this folio". A folio mapped whole by one VMA in one page table
  * counts 1; a folio crossing a page-table boundary counts 2 once both halves are faulted in; a
  * PMD-mapped THP counts 1 and "splitting the PMD into PTEs would not change the mapcount".
- * (Wilcox revised the definition to "how many VMAs" on 2023-02-07 because "I have it mapped, does
+ * (Wilcox revised the definition to "how many VMAs" in a follow-up, msg327447, because "I have it mapped, does
  * anybody else?" is ambiguous at 2; that revision is close to {@link TrollMapcount}'s count.)
  *
  * <h2>State and counting</h2>
@@ -28,7 +29,8 @@ import static dev.memu.memdesc.FolioDesc.VPT_MAPCOUNT;
  * folio, {@link #removePtes} decrements when it maps none after the batch. Whether it does is asked
  * of the {@link MappingProbe} (the kernel would read the PTEs of the folio's span in that table,
  * 2^order entries at most, Wilcox's {@code folio_has_ptes}); the mm layer charges that read to the
- * event. A PMD entry is a tuple of its own. A PMD split, reported as the PTEs added into the new
+ * event; the probe and the count update are one step only under the page-table lock the caller
+ * holds for the event, as in the kernel. A PMD entry is a tuple of its own. A PMD split, reported as the PTEs added into the new
  * table then the PMD removed, nets 0.
  *
  * <h2>Answers</h2>

@@ -82,6 +82,30 @@ class PageMapcountTest {
         }
     }
 
+    /**
+     * The child unmaps only page 0 after fork: 6.9 looks at page 0 alone (mapped once: "exclusive",
+     * wrong); 6.10-6.14 first sees 31 mappings of 16 pages ("shared", right).
+     */
+    @Test
+    void theSixNineGuessLooksOnlyAtTheFirstPage() {
+        assertFalse(sharedAfterChildUnmapsPageZero(PageMapcount.SharedHeuristic.V6_9_FIRST_PAGE), "6.9: page 0 is mapped once");
+        assertTrue(sharedAfterChildUnmapsPageZero(PageMapcount.SharedHeuristic.V6_10_TO_6_14), "6.10+: mapcount 31 > 16 pages");
+    }
+
+    /** One page-mapcount per memmap: the per-page _mapcount words are the memmap's, not the scheme's. */
+    private static boolean sharedAfterChildUnmapsPageZero(final PageMapcount.SharedHeuristic heuristic) {
+        try (World w = new World("linux64")) {
+            final PageMapcount s = w.add(c -> new PageMapcount(c.memmap(), c.heap(), heuristic));
+            final World.Folio f = w.folio(4);
+            w.map(f, 0, 16, MM1, VMA1, PT1, true);
+            w.fork(f, 0, 16, MM2, VMA2, PT2);
+            assertTrue(s.mappedShared(f.folio(), f.headPfn(), 4), heuristic + " right after fork");
+            w.unmap(f, 0, 1, MM2, VMA2, PT2);
+            assertTrue(w.exact.mappedShared(f.folio(), f.headPfn(), 4));
+            return s.mappedShared(f.folio(), f.headPfn(), 4);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"linux64", "memdesc32"})
     void pmdMapThenSplitIntoPtes(final String layout) {

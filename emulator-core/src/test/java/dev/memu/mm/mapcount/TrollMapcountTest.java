@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** troll against Wilcox's "Zero, One, Two, Many" (linux-mm, 2022-01). */
+/** troll against Wilcox's "Zero, One, Two, Many" (linux-mm, 2022, msg282633). */
 class TrollMapcountTest {
 
     private static final long PT = 7000;

@@ -147,6 +147,57 @@ final class World implements MappingProbe, RmapWalker, AutoCloseable {
         map(f, page, nr, childMm, childVma, childPt, false);
     }
 
+    // ---- the model's own answers (for property checks) ----
+
+    boolean mapsPage(final Folio f, final long vma, final int page) {
+        for (final Pte p : ptes.getOrDefault(f.folio, List.of())) {
+            if (p.vma == vma && p.page == page) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long ptOf(final Folio f, final long vma, final int page) {
+        for (final Pte p : ptes.getOrDefault(f.folio, List.of())) {
+            if (p.vma == vma && p.page == page) {
+                return p.pt;
+            }
+        }
+        return -1;
+    }
+
+    boolean hasPmd(final Folio f, final long vma) {
+        return pmds.getOrDefault(f.folio, List.of()).stream().anyMatch(p -> p.vma == vma);
+    }
+
+    boolean hasPtes(final Folio f, final long vma) {
+        return ptes.getOrDefault(f.folio, List.of()).stream().anyMatch(p -> p.vma == vma);
+    }
+
+    /** Distinct (vma, page table) tuples, a PMD entry being a tuple of its own. */
+    long tuples(final Folio f) {
+        final Set<List<Long>> set = new HashSet<>();
+        ptes.getOrDefault(f.folio, List.of()).forEach(p -> set.add(List.of(p.vma, p.pt)));
+        return set.size() + pmds.getOrDefault(f.folio, List.of()).size();
+    }
+
+    /** Distinct VMAs that map the folio. */
+    long vmas(final Folio f) {
+        final Set<Long> set = new HashSet<>();
+        ptes.getOrDefault(f.folio, List.of()).forEach(p -> set.add(p.vma));
+        pmds.getOrDefault(f.folio, List.of()).forEach(p -> set.add(p.vma));
+        return set.size();
+    }
+
+    /** Distinct mms that map the folio. */
+    long mms(final Folio f) {
+        final Set<Integer> set = new HashSet<>();
+        ptes.getOrDefault(f.folio, List.of()).forEach(p -> set.add(p.mm));
+        pmds.getOrDefault(f.folio, List.of()).forEach(p -> set.add(p.mm));
+        return set.size();
+    }
+
     // ---- the mm layer's side ----
 
     @Override
