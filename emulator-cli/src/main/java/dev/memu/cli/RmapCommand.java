@@ -2,11 +2,13 @@ package dev.memu.cli;
 
 import dev.memu.mm.mapcount.MapcountSchemes;
 import dev.memu.mm.run.Accuracy;
+import dev.memu.mm.run.ConsumerResult;
 import dev.memu.mm.run.RmapResult;
 import dev.memu.mm.run.RmapRun;
 import dev.memu.mm.run.RmapSpec;
 import dev.memu.mm.run.RmapWorkload;
 import dev.memu.mm.run.SchemeResult;
+import dev.memu.mm.run.StatResult;
 import dev.memu.util.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -220,6 +222,38 @@ final class RmapCommand implements Callable<Integer> {
         sb.append("accuracy against exact (mapcount: PTE + PMD mappings; exclusive: mapped by one mm, scored on mapped "
                 + "folios; FP = says yes, exact says no)\n");
         sb.append(acc.render());
+        sb.append('\n');
+        final List<String> consumerNames = List.of("madvise", "mlock", "deferredSplit", "compaction");
+        final List<String> statNames = List.of("AnonPages", "Pss", "Uss");
+        final List<String> ch = new ArrayList<>(List.of("scheme"));
+        for (final String c : consumerNames) {
+            ch.add(c + " wrong");
+        }
+        for (final String st : statNames) {
+            ch.add(st + " error");
+        }
+        final boolean[] cn = new boolean[ch.size()];
+        java.util.Arrays.fill(cn, 1, cn.length, true);
+        final TextTable cons = new TextTable(ch, cn);
+        for (final SchemeResult sr : r.results()) {
+            if (!sr.supported()) {
+                continue;
+            }
+            final List<String> row = new ArrayList<>(List.of(sr.scheme()));
+            for (final String c : consumerNames) {
+                final ConsumerResult cr = sr.consumers().stream().filter(x -> x.consumer().equals(c)).findFirst()
+                        .orElse(null);
+                row.add(cr == null ? "-" : pct(cr.wrong(), cr.decisions()) + " of " + cr.decisions());
+            }
+            for (final String st : statNames) {
+                final StatResult x = sr.stats().stream().filter(y -> y.stat().equals(st)).findFirst().orElse(null);
+                row.add(x == null || x.exact() == 0 ? "-" : String.format(Locale.ROOT, "%+.1f%%", 100 * x.relativeError()));
+            }
+            cons.row(row);
+        }
+        sb.append("consumer decisions on each scheme's answers that differ from the decision on exact's; /proc "
+                + "figures from its answers (sum, relative to exact's)\n");
+        sb.append(cons.render());
         for (final SchemeResult sr : r.results()) {
             if (sr.errors() > 0) {
                 sb.append(String.format(Locale.ROOT, "%s rejected %d events; first: %s%n", sr.scheme(), sr.errors(),
@@ -291,6 +325,26 @@ final class RmapCommand implements Callable<Integer> {
                 acc.put(q, e);
             });
             m.put("accuracy", acc);
+            final List<Object> consumers = new ArrayList<>();
+            for (final ConsumerResult c : sr.consumers()) {
+                final Map<String, Object> e = new LinkedHashMap<>();
+                e.put("consumer", c.consumer());
+                e.put("decisions", c.decisions());
+                e.put("wrong", c.wrong());
+                consumers.add(e);
+            }
+            m.put("consumers", consumers);
+            final List<Object> stats = new ArrayList<>();
+            for (final StatResult st : sr.stats()) {
+                final Map<String, Object> e = new LinkedHashMap<>();
+                e.put("stat", st.stat());
+                e.put("scheme", st.scheme());
+                e.put("exact", st.exact());
+                e.put("absoluteError", st.absoluteError());
+                e.put("relativeError", st.relativeError());
+                stats.add(e);
+            }
+            m.put("procStats", stats);
             m.put("errors", sr.errors());
             m.put("firstError", sr.firstError());
             results.add(m);

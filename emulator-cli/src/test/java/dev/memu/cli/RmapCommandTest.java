@@ -32,10 +32,13 @@ class RmapCommandTest {
         assertEquals(0, r.exit(), r.err());
         for (final String s : List.of("page-mapcount", "no-page-mapcount", "vma-pt-tuples", "troll", "mapped-pages",
                 "exact")) {
-            assertEquals(2, r.out().lines().filter(l -> l.startsWith(s + " ")).count(), s + " in both tables\n" + r.out());
+            assertEquals(3, r.out().lines().filter(l -> l.startsWith(s + " ")).count(), s + " in all three tables\n"
+                    + r.out());
         }
         final String exactAccuracy = r.out().lines().filter(l -> l.startsWith("exact ")).toList().get(1);
         assertTrue(exactAccuracy.matches("exact\\s+\\d+(\\s+0\\.0%){8}\\s+0"), exactAccuracy);
+        final String exactConsumers = r.out().lines().filter(l -> l.startsWith("exact ")).toList().get(2);
+        assertTrue(exactConsumers.matches("exact(\\s+0\\.0% of \\d+|\\s+-){4}(\\s+\\+0\\.0%|\\s+-){3}"), exactConsumers);
         assertTrue(r.out().contains("every folio and page-table page returned"), r.out());
     }
 

@@ -22,6 +22,10 @@ final class FolioRegistry implements MapcountScheme {
     long created;
     long createdPages;
 
+    boolean contains(final long folio) {
+        return index.containsKey(folio);
+    }
+
     int size() {
         return n;
     }

@@ -18,6 +18,9 @@ import dev.memu.mm.MmLayer;
 import dev.memu.mm.PageTableProbe;
 import dev.memu.mm.Pte;
 import dev.memu.mm.Vma;
+import dev.memu.mm.consumer.ConsumerScore;
+import dev.memu.mm.consumer.DecisionTally;
+import dev.memu.mm.consumer.ProcStats;
 import dev.memu.mm.mapcount.ExactMapcount;
 import dev.memu.mm.mapcount.MapcountScheme;
 import dev.memu.mm.mapcount.MapcountSchemes;
@@ -57,6 +60,8 @@ public final class RmapRun {
     private int exactIndex;
     private FolioRegistry registry;
     private Accuracy.Tally[][] tallies;          // [scheme][query]
+    private ConsumerScore[] consumers;           // [scheme]
+    private final List<long[]> metFolios = new ArrayList<>();   // {folio, head, order, whole} met by a range op
 
     private static final String[] QUERIES = {"mapcount", "pageMapcount", "exclusive", "partiallyMapped", "mapped"};
 
@@ -103,6 +108,12 @@ public final class RmapRun {
                 layer.attach(metered[i]);
                 if (name.equals(ExactMapcount.NAME)) {
                     exactIndex = i;
+                }
+            }
+            consumers = new ConsumerScore[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                if (metered[i] != null) {
+                    consumers[i] = new ConsumerScore(metered[i].inner(), metered[exactIndex].inner());
                 }
             }
             tallies = new Accuracy.Tally[names.size()][QUERIES.length];
@@ -178,17 +189,28 @@ public final class RmapRun {
         }
         if (dice < (w += workload.unmap)) {
             final long len = Math.min(1 + rnd.nextLong(32), (ANON_BASE + region - va) / PAGE) * PAGE;
+            foliosIn(m, va, len);
             acc.beginOp();
             layer.munmap(m, va, len);
             acc.endOp(OpKind.UNMAP, -1);
+            afterZap();
             layer.mmapAnon(m, va, len, Vma.VM_READ | Vma.VM_WRITE);
             return;
         }
         if (dice < (w += workload.dontneed)) {
             final long len = Math.min(1 + rnd.nextLong(64), (ANON_BASE + region - va) / PAGE) * PAGE;
+            foliosIn(m, va, len);
+            for (final long[] f : metFolios) {                        // the range as MADV_COLD/PAGEOUT would meet it
+                for (final ConsumerScore c : consumers) {
+                    if (c != null) {
+                        c.madvise(f[0], f[1], (int) f[2], f[3] != 0);
+                    }
+                }
+            }
             acc.beginOp();
             layer.madviseDontneed(m, va, len);
             acc.endOp(OpKind.ZAP, -1);
+            afterZap();
             return;
         }
         if (dice < (w += workload.exitFork)) {
@@ -202,6 +224,41 @@ public final class RmapRun {
             return;
         }
         write(m, FILE_BASE + rnd.nextLong(region / PAGE) * PAGE);
+    }
+
+    /** The folios mapped in [va, va + len) of {@code m}, each once, and whether the range covers all its pages. */
+    private void foliosIn(final Mm m, final long va, final long len) {
+        metFolios.clear();
+        long lastFolio = 0;
+        for (long a = va; a < va + len; a += PAGE) {
+            final long pfn = layer.translate(m, a);
+            if (pfn < 0) {
+                continue;
+            }
+            final long folio = layer.memmap().allocatee(pfn);
+            if (folio == lastFolio) {
+                continue;
+            }
+            lastFolio = folio;
+            final long head = layer.descs().pfn(folio);
+            final int order = layer.descs().order(folio);
+            final long start = a - (pfn - head) * PAGE;
+            final boolean whole = start >= va && start + (PAGE << order) <= va + len;
+            metFolios.add(new long[] {folio, head, order, whole ? 1 : 0});
+        }
+    }
+
+    /** deferred_split_folio's question for each large anon folio a zap met that is still alive (partly unmapped?). */
+    private void afterZap() {
+        for (final long[] f : metFolios) {
+            if (f[2] > 0 && f[3] == 0 && registry.contains(f[0])) {
+                for (final ConsumerScore c : consumers) {
+                    if (c != null) {
+                        c.deferredSplit(f[0], f[1], (int) f[2], true, false);
+                    }
+                }
+            }
+        }
     }
 
     private void write(final Mm m, final long va) {
@@ -300,12 +357,55 @@ public final class RmapRun {
                 tallies[s][3].bool(pm, partial);
                 tallies[s][4].bool(mp, mapped);
             }
+            consumersOn(folio, head, order);
+        }
+    }
+
+    /**
+     * The consumers that meet arbitrary folios, asked about a sampled one: mlock of a range
+     * covering it, compaction (folio_ref_count against the mapcount), the AnonPages census, and
+     * smaps of a random process over the pages it maps of the folio (Pss, Uss).
+     */
+    private void consumersOn(final long folio, final long head, final int order) {
+        final boolean anon = (layer.descs().getLong(folio, dev.memu.memdesc.FolioDesc.MAPPING)
+                & dev.memu.memdesc.FolioDesc.PAGE_MAPPING_ANON) != 0;
+        final int refs = layer.refcount(folio) - (anon ? 0 : 1);          // the page cache's reference aside
+        final Mm m = procs.get(rnd.nextInt(procs.size()));
+        final long index = layer.descs().getLong(folio, dev.memu.memdesc.FolioDesc.INDEX);
+        for (final ConsumerScore c : consumers) {
+            if (c == null) {
+                continue;
+            }
+            c.mlock(folio, head, order, true);
+            c.compaction(folio, head, order, anon, refs);
+            if (anon) {
+                c.anonPages(folio, head, order);
+            }
+        }
+        final Vma vma = anon ? m.find(ANON_BASE) : m.find(FILE_BASE);
+        if (vma == null) {
+            return;
+        }
+        int run = -1;
+        for (int p = 0; p <= (1 << order); p++) {
+            final long a = vma.address(index + p);
+            final boolean here = p < (1 << order) && vma.contains(a) && layer.translate(m, a) == head + p;
+            if (here && run < 0) {
+                run = p;
+            } else if (!here && run >= 0) {
+                for (final ConsumerScore c : consumers) {
+                    if (c != null) {
+                        c.smaps(folio, head, order, run, p - run);
+                    }
+                }
+                run = -1;
+            }
         }
     }
 
     private SchemeResult result(final String name, final int i, final boolean supported, final double meanPages) {
         if (!supported) {
-            return new SchemeResult(name, false, 0, 0, 0, Map.of(), Map.of(), Map.of(), 0, null);
+            return new SchemeResult(name, false, 0, 0, 0, Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, null);
         }
         final MeteredScheme m = metered[i];
         final Map<String, Accuracy> accuracy = new LinkedHashMap<>();
@@ -314,7 +414,25 @@ public final class RmapRun {
         }
         return new SchemeResult(name, true, m.folioBytes(), m.pageBytes(),
                 m.folioBytes() + m.pageBytes() * meanPages, perOp(i + 1, false), perOp(i + 1, true), accuracy,
-                m.errors(), m.firstError());
+                consumerResults(consumers[i]), statResults(consumers[i]), m.errors(), m.firstError());
+    }
+
+    private static List<ConsumerResult> consumerResults(final ConsumerScore c) {
+        final List<ConsumerResult> out = new ArrayList<>();
+        for (final DecisionTally<?> t : c.decisions()) {
+            if (t.decisions() > 0) {
+                out.add(new ConsumerResult(t.consumer(), t.decisions(), t.wrong()));
+            }
+        }
+        return out;
+    }
+
+    private static List<StatResult> statResults(final ConsumerScore c) {
+        final List<StatResult> out = new ArrayList<>();
+        for (final ProcStats.Tally t : c.stats()) {
+            out.add(new StatResult(t.stat(), t.scheme(), t.exact(), t.absoluteError(), t.relativeError()));
+        }
+        return out;
     }
 
     private Map<String, Double> perOp(final int scope, final boolean atomics) {

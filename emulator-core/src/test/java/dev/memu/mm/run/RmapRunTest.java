@@ -34,6 +34,9 @@ class RmapRunTest {
             assertTrue(e.getValue().queries() > 0, e.getKey() + " was asked");
             assertEquals(0, e.getValue().wrong(), "exact wrong on " + e.getKey());
         }
+        assertTrue(exact.consumers().stream().allMatch(c -> c.wrong() == 0), "exact's decisions are the reference");
+        assertTrue(exact.stats().stream().allMatch(st -> st.absoluteError() == 0), "and so are its /proc figures");
+        assertTrue(exact.consumers().stream().anyMatch(c -> c.consumer().equals("compaction") && c.decisions() > 0));
         final SchemeResult pm = of(r, "page-mapcount");
         assertEquals(0, pm.accuracy().get("mapcount").wrong(), "page-mapcount's folio_mapcount is precise");
         assertEquals(0, pm.accuracy().get("pageMapcount").wrong(), "and its page_mapcount");
