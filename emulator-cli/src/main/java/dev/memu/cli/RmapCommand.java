@@ -31,9 +31,9 @@ import java.util.concurrent.Callable;
                 + "schemes on the same rmap events: bytes per folio, cachelines and atomics per operation, and how "
                 + "often each query's answer differs from exact (the page-table walk).",
                 "",
-                "  fork-cow       writes after fork: COW of large folios (70% write, 10% read, 20% exit+fork)",
-                "  partial-unmap  munmap of 1..32 pages and remap (45% / 45% write / 10% read)",
-                "  madvise        MADV_DONTNEED of 1..64 pages (45% / 45% write / 10% read)",
+                "  fork-cow       writes after fork: COW of large folios (70%% write, 10%% read, 20%% exit+fork)",
+                "  partial-unmap  munmap of 1..32 pages and remap (45%% / 45%% write / 10%% read)",
+                "  madvise        MADV_DONTNEED of 1..64 pages (45%% / 45%% write / 10%% read)",
                 "  mixed          all of the above plus writes to a shared file mapping",
                 "",
                 "Each process maps mem/(8 procs) of anon memory (2 MiB granules); process 0 writes all of it, "
