@@ -13,7 +13,7 @@ import dev.memu.memdesc.MemdescType;
 import dev.memu.migrate.CompactionProbe;
 import dev.memu.migrate.CompactionResult;
 import dev.memu.workload.FragmentWorkload;
-import dev.memu.workload.SplitMix64;
+import dev.memu.util.SplitMix64;
 import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;

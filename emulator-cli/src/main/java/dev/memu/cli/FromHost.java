@@ -5,10 +5,13 @@ import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunConfigException;
 import dev.memu.host.HostSnapshot;
 import dev.memu.host.PageClass;
+import dev.memu.host.SnapshotFormatException;
 import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,14 +43,28 @@ final class FromHost {
         this.blankIsFree = blankIsFree;
     }
 
-    /** @throws UsageException naming the file when it is not a readable snapshot */
+    /**
+     * @throws UsageException naming the file when it is missing, not a file, or not a whole, valid
+     *                        snapshot (exit 2)
+     * @throws UncheckedIOException when reading it fails (exit 1)
+     */
     static FromHost load(final String file, final boolean blankIsFree) {
         try {
-            return new FromHost(file, HostSnapshot.load(Path.of(file)), blankIsFree);
+            final Path path = Path.of(file);
+            if (Files.isDirectory(path)) {
+                throw new UsageException("--from-host '" + file + "': is a directory, not a snapshot file");
+            }
+            return new FromHost(file, HostSnapshot.load(path), blankIsFree);
         } catch (final java.nio.file.NoSuchFileException e) {
             throw new UsageException("--from-host '" + file + "': no such file (write one with 'memu host --save FILE')");
-        } catch (final IOException | java.nio.file.InvalidPathException e) {
-            throw new UsageException("--from-host '" + file + "': " + e.getMessage());
+        } catch (final java.nio.file.InvalidPathException e) {
+            throw new UsageException("--from-host '" + file + "': not a valid path");
+        } catch (final SnapshotFormatException e) {
+            throw new UsageException("--from-host '" + file + "': " + e.detail());
+        } catch (final java.nio.file.AccessDeniedException e) {
+            throw new UsageException("--from-host '" + file + "': permission denied");
+        } catch (final IOException e) {
+            throw new UncheckedIOException("--from-host '" + file + "': " + e.getMessage(), e);
         }
     }
 

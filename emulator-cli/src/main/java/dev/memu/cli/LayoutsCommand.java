@@ -4,6 +4,8 @@ import dev.memu.layout.Layout;
 import dev.memu.layout.LayoutField;
 import dev.memu.layout.Layouts;
 import dev.memu.machine.Machine;
+import dev.memu.memdesc.Allocatee;
+import dev.memu.memdesc.MemdescType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,7 +70,13 @@ final class LayoutsCommand implements Callable<Integer> {
             sb.append("};\n\n");
         }
         sb.append("Offsets are bytes from the start of the entry; bit 0 is the least significant bit of the "
-                + "little-endian 64-bit word at that offset.\n");
+                + "little-endian 64-bit word at that offset.\n\n");
+        sb.append("Memdesc type tags (low 4 bits of a tagged allocatee word), after ").append(MemdescType.REVISION).append(":\n");
+        sb.append(String.format(Locale.ROOT, "\t%-4s %-8s %-12s %s%n", "tag", "subtype", "type", "word"));
+        for (final MemdescType t : MemdescType.values()) {
+            sb.append(String.format(Locale.ROOT, "\t%-4d %-8s %-12s %s%n", t.tag(),
+                    t.isMisc() ? Integer.toString(t.miscSubtype()) : "-", t.key(), tagWord(t)));
+        }
         return sb.toString();
     }
 
@@ -110,7 +118,34 @@ final class LayoutsCommand implements Callable<Integer> {
         final Map<String, Object> root = new LinkedHashMap<>();
         root.put("pageSize", 1 << Machine.DEFAULT_PAGE_SHIFT);
         root.put("layouts", layouts);
+        final List<Object> tags = new ArrayList<>();
+        for (final MemdescType t : MemdescType.values()) {
+            final Map<String, Object> tm = new LinkedHashMap<>();
+            tm.put("type", t.key());
+            tm.put("tag", t.tag());
+            tm.put("miscSubtype", t.miscSubtype());
+            tm.put("word", tagWord(t));
+            tags.add(tm);
+        }
+        root.put("revision", MemdescType.REVISION);
+        root.put("typeTags", tags);
         return Json.write(root);
+    }
+
+    private static String tagWord(final MemdescType t) {
+        if (t == MemdescType.NONE) {
+            return "0 (no owner)";
+        }
+        if (t == MemdescType.VMALLOC) {
+            return "0x" + Long.toHexString(Allocatee.of(t, 0)) + " bare, or its descriptor address (memu's vmalloc area)";
+        }
+        if (t == MemdescType.FREE) {
+            return "free block: 1, the layout keeps its order and links (see each layout's fields)";
+        }
+        if (t.isMisc()) {
+            return "0x" + Long.toHexString(Allocatee.of(t, 0)) + " (Misc subtype word)";
+        }
+        return "descriptor address | " + t.tag();
     }
 
     private static String pad(final String s, final int width) {

@@ -18,13 +18,15 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
         subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, ReplayCommand.class,
-                HostCommand.class, TraceCommand.class, BenchCommand.class, RmapCommand.class, CommandLine.HelpCommand.class},
+                HostCommand.class, TraceCommand.class, BenchCommand.class, ExplainCommand.class, RmapCommand.class,
+                CommandLine.HelpCommand.class},
         description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
                 + "cachelines per op, bytes per page, latency and scaling.",
                 "",
                 "  memu compare                     every layout x allocator, side by side (~1 min)",
                 "  memu run --mem 1T --layout memdesc8",
-                "  memu layouts                     the descriptor layouts, field by field"})
+                "  memu layouts                     the descriptor layouts, field by field",
+                "  memu explain --allocator potad   every cacheline of one alloc, field by field"})
 public final class Memu implements Callable<Integer> {
 
     public static final String VERSION = "0.1.0-SNAPSHOT";

@@ -8,7 +8,7 @@ import dev.memu.trace.ReplayEngine;
 import dev.memu.trace.ReplayOptions;
 import dev.memu.trace.ReplayReport;
 import dev.memu.trace.TraceFormatException;
-import dev.memu.trace.TraceLog;
+import dev.memu.trace.TraceInputs;
 import dev.memu.trace.TraceStats;
 import dev.memu.util.Sizes;
 import picocli.CommandLine.Command;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,23 +48,26 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "layout(s), comma-separated, or 'all' (default: ${DEFAULT-VALUE})")
     List<String> layouts;
 
-    @Option(names = "--allocator", defaultValue = "buddy", description = "allocator for --placement allocator (default: ${DEFAULT-VALUE})")
+    @Option(names = "--allocator", defaultValue = "buddy",
+            description = "allocator for --placement allocator, refused with the trace placement (default: ${DEFAULT-VALUE})")
     String allocator;
 
     @Option(names = "--placement", defaultValue = "trace",
             description = "trace: keep the kernel's pfns; allocator: let the allocator place each request (default: ${DEFAULT-VALUE})")
     String placement;
 
-    @Option(names = "--mem", description = "emulated RAM (e.g. 8G); default: sized from the trace's highest pfn")
+    @Option(names = "--mem", description = {"emulated RAM (e.g. 8G); default: sized from the trace's highest pfn (at most 1 TiB).",
+            "Refused when RAM + memmap would exceed 64 TiB of address space or the memmap this host's memory."})
     String mem;
 
-    @Option(names = "--vcpus", defaultValue = "0", description = "vcpus; [CPU#] maps to cpu %% vcpus (default: highest cpu + 1)")
+    @Option(names = "--vcpus", defaultValue = "0",
+            description = "vcpus, 1..1024; [CPU#] maps to cpu %% vcpus (default: highest cpu + 1, at most 1024)")
     int vcpus;
 
     @Option(names = "--strict", description = "any oddity is fatal (exit 2 with its line)")
     boolean strict;
 
-    @Option(names = "--snapshots", defaultValue = "4", description = "free-blocks-by-order snapshots over the replay (default: ${DEFAULT-VALUE})")
+    @Option(names = "--snapshots", defaultValue = "4", description = "free-blocks-by-order snapshots over the replay, 0..1000 (default: ${DEFAULT-VALUE})")
     int snapshots;
 
     @Option(names = "--no-count", description = "do not count cachelines (plain access)")
@@ -75,6 +78,10 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "write the report here (atomically) instead of stdout")
     Path out;
+
+    @Option(names = "--progress", paramLabel = "auto|tty|lines|off", defaultValue = "auto",
+            description = "progress of replay passes longer than ~1.5 s on stderr (default: ${DEFAULT-VALUE}: tty when the console is one)")
+    String progress;
 
     /** Standard input for '-'; tests replace it. */
     InputStream stdin = System.in;
@@ -87,22 +94,42 @@ public final class ReplayCommand implements Callable<Integer> {
             if (!format.equals("text") && !format.equals("json")) {
                 throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
             }
+            final String progressMode = Inputs.choice("--progress", progress, ConsoleProgress.MODES);
             final List<String> layoutNames = layouts.size() == 1 && layouts.get(0).equals("all")
                     ? Layouts.all().stream().map(l -> l.name()).toList() : layouts;
-            final long ram = mem == null ? 0 : Sizes.parse(mem);
+            if (vcpus < 0 || vcpus > ReplayEngine.MAX_VCPUS) {
+                throw new UsageException("--vcpus " + vcpus + ": must be 1.." + ReplayEngine.MAX_VCPUS
+                        + " (or 0: the trace's highest cpu + 1)");
+            }
+            if (snapshots < 0 || snapshots > ReplayOptions.MAX_SNAPSHOTS) {
+                throw new UsageException("--snapshots " + snapshots + ": must be 0.." + ReplayOptions.MAX_SNAPSHOTS);
+            }
             final Placement where = Placement.of(placement);
-            ReplayOptions base = new ReplayOptions(layoutNames.get(0), allocator, where, ram, vcpus, strict,
+            if (where != Placement.ALLOCATOR && spec.commandLine().getParseResult().hasMatchedOption("--allocator")) {
+                throw new UsageException("--allocator applies only with --placement allocator (the trace placement "
+                        + "keeps the kernel's pfns and runs no allocator)");
+            }
+            final long ram = mem == null ? 0 : Inputs.mem(mem);
+            final ReplayOptions base = new ReplayOptions(layoutNames.get(0), allocator, where, ram, vcpus, strict,
                     snapshots, !noCount);
             for (final String l : layoutNames) {
                 base.withLayout(l);                 // validates every name before any work
+                if (ram > 0) {
+                    try {
+                        ReplayEngine.checkFits(ram, l, ReplayEngine.hostMemoryBytes());
+                    } catch (final IllegalArgumentException e) {
+                        throw new UsageException("--mem '" + mem + "': " + e.getMessage());
+                    }
+                }
             }
             // --out is checked (and its temporary file made) before the trace is read and replayed
             final OutputTarget target = OutputTarget.open(out == null ? null : out.toString(), spec.commandLine().getOut());
-            try {
-                final TraceLog log = FtraceParser.read(files, strict, stdin);
+            try (TraceInputs inputs = TraceInputs.open(files, stdin)) {
+                final TraceStats stats = FtraceParser.count(inputs, strict);
+                final var console = ConsoleProgress.of(progressMode, err);
                 final List<ReplayReport> reports = new ArrayList<>();
                 for (final String l : layoutNames) {
-                    reports.add(ReplayEngine.replay(log, base.withLayout(l)));
+                    reports.add(ReplayEngine.replay(inputs, stats, base.withLayout(l), console));
                 }
                 target.commit(format.equals("json") ? json(reports) : text(reports));
             } finally {
@@ -112,8 +139,9 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (final UsageException e) {
             err.println("memu replay: " + e.getMessage());
             return 2;
-        } catch (final NoSuchFileException e) {
-            err.println("memu replay: " + e.getFile() + ": no such trace file");
+        } catch (final FileSystemException e) {
+            // no such trace file, a directory, unreadable: the input named is wrong
+            err.println("memu replay: " + e.getFile() + ": " + (e.getReason() == null ? "cannot be read" : e.getReason()));
             return 2;
         } catch (final TraceFormatException e) {
             err.println("memu replay: " + e.getMessage() + " (--strict)");
@@ -122,7 +150,7 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("memu replay: " + e.getMessage());
             return 2;
         } catch (final IOException e) {
-            err.println("memu replay: " + e.getMessage());
+            err.println("memu replay: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         } finally {
             err.flush();
@@ -141,8 +169,14 @@ public final class ReplayCommand implements Callable<Integer> {
                 t.lines(), t.events(), t.allocs(), t.frees(), t.freesBatched(), t.otherEvents(), t.kernelAllocFailures()));
         sb.append(String.format(Locale.ROOT, "ring      %d LOST markers (%d events lost), %d events overwritten (trace header)%n",
                 t.lostMarkers(), t.lostEvents(), t.overwrittenEvents()));
-        sb.append(String.format(Locale.ROOT, "text      %d unparsable lines (%d truncated, %d garbage)%n",
-                t.unparsable(), t.truncated(), t.garbage()));
+        sb.append(String.format(Locale.ROOT, "text      %d unparsable lines (%d truncated, %d garbage, %d pfn out of range, "
+                        + "%d bad order, %d longer than %d characters)%n",
+                t.unparsable(), t.truncated(), t.garbage(), t.pfnOutOfRange(), t.badOrder(), t.tooLong(),
+                ReplayReport.MAX_LINE_CHARS));
+        if (t.events() == 0) {
+            sb.append("no events: the input holds no kmem:mm_page_alloc, mm_page_free or mm_page_free_batched line; "
+                    + "nothing was replayed\n");
+        }
         sb.append(String.format(Locale.ROOT, "sequence  %d unmatched frees (%d pages, allocated before tracing began), "
                         + "%d duplicate frees (%d free_batched after free), %d partial frees, %d allocs over live pages, "
                         + "%d/%d allocs/frees out of range, %d misaligned, %d orders too high%n",
@@ -173,22 +207,42 @@ public final class ReplayCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10s%n", "layout",
                 "alloc.ln", "memmap", "alloc.md", "pageData", "p99", "free.ln", "memmap", "p99", "metadata", "B/page"));
         for (final ReplayReport r : reports) {
-            sb.append(String.format(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9d %9.2f %9.2f %9d %12s %10.2f%n",
-                    r.options().layout(), r.allocLinesPerOp(), r.allocLinesPerOp(Region.MEMMAP),
-                    r.allocLinesPerOp(Region.ALLOCATOR), r.allocLinesPerOp(Region.PAGE_DATA), r.allocLinesPercentile(99),
-                    r.freeLinesPerOp(), r.freeLinesPerOp(Region.MEMMAP), r.freeLinesPercentile(99),
-                    Sizes.format(metadata(r)), r.bytesPerPage()));
+            sb.append(String.format(Locale.ROOT, "%-10s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10.2f%n",
+                    r.options().layout(), lines(r.allocLinesPerOp()), lines(r.allocLinesPerOp(Region.MEMMAP)),
+                    lines(r.allocLinesPerOp(Region.ALLOCATOR)), lines(r.allocLinesPerOp(Region.PAGE_DATA)),
+                    count(r.allocLinesPercentile(99)), lines(r.freeLinesPerOp()), lines(r.freeLinesPerOp(Region.MEMMAP)),
+                    count(r.freeLinesPercentile(99)), Sizes.format(metadata(r)), r.bytesPerPage()));
+        }
+        if (first.allocOps() == 0 || first.freeOps() == 0) {
+            sb.append("  (-: no op of that kind was replayed)\n");
         }
         sb.append("  (distinct 64-byte lines per op: all regions, memmap, allocator metadata, page data; metadata = memmap + allocator + memdesc + lookup)\n\n");
         sb.append("free blocks by order over the replay (").append(first.options().layout()).append(")\n");
         for (final ReplayReport.Snapshot s : first.snapshots()) {
-            sb.append(String.format(Locale.ROOT, "  after event %8d  t=%14.6f s ", s.eventIndex() + 1, s.timestampNanos() / 1e9));
+            sb.append(s.timestampNanos() < 0
+                    ? String.format(Locale.ROOT, "  after event %8d  t=%14s   ", s.eventIndex() + 1, "-")
+                    : String.format(Locale.ROOT, "  after event %8d  t=%14.6f s ", s.eventIndex() + 1, s.timestampNanos() / 1e9));
             for (final long v : s.freeBlocksByOrder()) {
                 sb.append(String.format(Locale.ROOT, " %7d", v));
             }
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Mean lines per op, "-" when there was no op (never NaN). */
+    private static String lines(final double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /** A percentile of lines, "-" when there was no op. */
+    private static String count(final long v) {
+        return v < 0 ? "-" : Long.toString(v);
+    }
+
+    /** A percentile for JSON: null when there was no op. */
+    private static Object jsonCount(final long v) {
+        return v < 0 ? null : v;
     }
 
     private static long metadata(final ReplayReport r) {
@@ -213,6 +267,9 @@ public final class ReplayCommand implements Callable<Integer> {
         trace.put("kernelAllocFailures", t.kernelAllocFailures());
         trace.put("truncated", t.truncated());
         trace.put("garbage", t.garbage());
+        trace.put("pfnOutOfRange", t.pfnOutOfRange());
+        trace.put("badOrder", t.badOrder());
+        trace.put("tooLong", t.tooLong());
         trace.put("lostMarkers", t.lostMarkers());
         trace.put("lostEvents", t.lostEvents());
         trace.put("overwrittenEvents", t.overwrittenEvents());
@@ -262,15 +319,15 @@ public final class ReplayCommand implements Callable<Integer> {
             m.put("failuresByOrder", fails);
             final Map<String, Object> alloc = new LinkedHashMap<>();
             alloc.put("all", r.allocLinesPerOp());
-            alloc.put("p50", r.allocLinesPercentile(50));
-            alloc.put("p99", r.allocLinesPercentile(99));
+            alloc.put("p50", jsonCount(r.allocLinesPercentile(50)));
+            alloc.put("p99", jsonCount(r.allocLinesPercentile(99)));
             for (final Region g : Region.values()) {
                 alloc.put(g.key(), r.allocLinesPerOp(g));
             }
             final Map<String, Object> free = new LinkedHashMap<>();
             free.put("all", r.freeLinesPerOp());
-            free.put("p50", r.freeLinesPercentile(50));
-            free.put("p99", r.freeLinesPercentile(99));
+            free.put("p50", jsonCount(r.freeLinesPercentile(50)));
+            free.put("p99", jsonCount(r.freeLinesPercentile(99)));
             for (final Region g : Region.values()) {
                 free.put(g.key(), r.freeLinesPerOp(g));
             }

@@ -120,14 +120,28 @@ class FromHostRunTest {
     void badSnapshotsAndStrayOptionsAreOneLineExitTwo() throws IOException {
         final Path junk = tmp.resolve("junk.snap");
         Files.writeString(junk, "not a snapshot");
+        final byte[] valid = Files.readAllBytes(snap);
+        final Path cut = tmp.resolve("cut.snap");
+        Files.write(cut, java.util.Arrays.copyOf(valid, valid.length - 4));
+        final Path garbage = tmp.resolve("garbage.snap");
+        Files.write(garbage, java.util.Arrays.copyOf(valid, valid.length + 7));
+        final Path flipped = tmp.resolve("flipped.snap");
+        final byte[] f = valid.clone();
+        f[f.length / 2] ^= 0x20;
+        Files.write(flipped, f);
         for (final String[] args : List.of(
                 new String[]{"run", "--from-host", tmp.resolve("missing.snap").toString()},
                 new String[]{"run", "--from-host", junk.toString()},
+                new String[]{"run", "--from-host", cut.toString()},
+                new String[]{"run", "--from-host", garbage.toString()},
+                new String[]{"run", "--from-host", flipped.toString()},
+                new String[]{"run", "--from-host", tmp.toString()},
                 new String[]{"run", "--blank-free", "--mem", "64M"})) {
             final Cli r = Cli.run(args);
             assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("memu: ") && !r.err().contains("\tat "), r.err());
+            assertTrue(args[1].equals("--blank-free") || r.err().contains(args[2]), "names the file: " + r.err());
         }
     }
 }

@@ -73,6 +73,11 @@ class MemuCliTest {
             assertEquals(expected.fields().size(), fields.size());
             assertEquals((long) expected.fields().getLast().bitWidth(), Json.at(fields.getLast(), "bitWidth"));
         }
+        assertEquals(dev.memu.memdesc.MemdescType.REVISION, Json.at(Json.parse(cli.out()), "revision"));
+        final List<?> tags = (List<?>) Json.at(Json.parse(cli.out()), "typeTags");
+        assertEquals(dev.memu.memdesc.MemdescType.values().length, tags.size());
+        assertEquals("free", Json.at(tags.get(1), "type"));
+        assertEquals(1L, Json.at(tags.get(1), "tag"), "the 2025 revision puts Buddy at 1");
     }
 
     @Test

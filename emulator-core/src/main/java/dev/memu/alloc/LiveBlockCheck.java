@@ -24,12 +24,12 @@ public final class LiveBlockCheck {
         allocatee(allocatee);
     }
 
-    /** @throws IllegalArgumentException unless {@code allocatee} is a tagged pointer whose tag is neither none nor free */
+    /** @throws IllegalArgumentException unless {@code allocatee} is a tagged pointer of a known type, neither none nor free */
     public static void allocatee(final long allocatee) {
-        final int tag = Allocatee.tag(allocatee);
-        if (!Allocatee.isValid(allocatee) || tag == MemdescType.NONE.tag() || tag == MemdescType.FREE.tag()) {
+        if (!Allocatee.isValid(allocatee) || allocatee == Allocatee.NONE || Allocatee.type(allocatee) == null
+                || Allocatee.tag(allocatee) == MemdescType.FREE.tag()) {
             throw new IllegalArgumentException("allocatee 0x" + Long.toHexString(allocatee)
-                    + " must be a tagged pointer whose tag is neither none nor free");
+                    + " must be a tagged pointer of a known type that is neither none nor free");
         }
     }
 

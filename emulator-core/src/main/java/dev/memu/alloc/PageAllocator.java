@@ -9,6 +9,9 @@ import dev.memu.layout.Memmap;
  * <p>Contract every implementation passes (the conformance suite checks it):
  * <ul>
  *   <li>no page is handed out twice; free + allocated == managed whenever the allocator is quiet;</li>
+ *   <li>{@link #alloc} returns {@link #NO_PAGE} only when no naturally aligned free block of the
+ *       order exists anywhere, whatever per-CPU state holds it (exact when no other operation is
+ *       in flight);</li>
  *   <li>{@link #free} of anything that is not a live allocation of exactly that order, at that
  *       pfn, throws {@link BadFreeException} and changes nothing;</li>
  *   <li>{@link #verify()} walks the whole state and reports every inconsistency it finds.</li>
@@ -52,6 +55,18 @@ public interface PageAllocator {
      * @throws BadFreeException when it is not a live allocation of that order; nothing changes
      */
     void free(long pfn, int order, int vcpu);
+
+    /**
+     * {@code vcpu} goes offline (Linux {@code page_alloc_cpu_dead}): everything the allocator
+     * keeps for it alone (per-CPU lists, region reservations) goes back to the shared pool, so
+     * that no page stays reachable only through a vcpu no thread runs as. The caller no longer
+     * runs as {@code vcpu}; if it comes back, its per-CPU state rebuilds as at start. Allocators
+     * without per-CPU state do nothing.
+     *
+     * @throws IllegalArgumentException for a vcpu outside 0..vcpus-1 (allocators that check)
+     */
+    default void vcpuOffline(final int vcpu) {
+    }
 
     /** Free blocks per order, index = order, like one row of /proc/buddyinfo (quiescent). */
     long[] freeBlocksByOrder();

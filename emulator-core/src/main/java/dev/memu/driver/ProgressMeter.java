@@ -5,7 +5,7 @@ package dev.memu.driver;
  * then one report per {@link ProgressListener#INTERVAL_NS}. Cheap to call often: one
  * {@code nanoTime} per call.
  */
-final class ProgressMeter {
+public final class ProgressMeter {
 
     private final ProgressListener listener;
     private final String pass;
@@ -16,12 +16,12 @@ final class ProgressMeter {
     private long lastDone;
     private boolean reported;
 
-    ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal) {
+    public ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal) {
         this(listener, pass, estimatedTotal, System::nanoTime);
     }
 
-    ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal,
-                  final java.util.function.LongSupplier clock) {
+    public ProgressMeter(final ProgressListener listener, final String pass, final long estimatedTotal,
+                         final java.util.function.LongSupplier clock) {
         this.listener = listener;
         this.pass = pass;
         this.estimatedTotal = estimatedTotal;
@@ -30,7 +30,7 @@ final class ProgressMeter {
         this.lastNs = startNs;
     }
 
-    void update(final long done) {
+    public void update(final long done) {
         final long now = clock.getAsLong();
         if (now - startNs < ProgressListener.DELAY_NS || now - lastNs < ProgressListener.INTERVAL_NS) {
             return;
@@ -42,7 +42,7 @@ final class ProgressMeter {
         lastDone = done;
     }
 
-    void finish() {
+    public void finish() {
         if (reported) {
             listener.passDone(pass);
         }

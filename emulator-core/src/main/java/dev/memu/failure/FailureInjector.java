@@ -1,6 +1,6 @@
 package dev.memu.failure;
 
-import dev.memu.workload.SplitMix64;
+import dev.memu.util.SplitMix64;
 
 /**
  * Injects a {@link FailurePlan}'s failures into one running stream: the stream calls {@link #at}

@@ -10,7 +10,7 @@ import dev.memu.memdesc.MemdescType;
 public final class FailureStats {
 
     private final long[] byAction = new long[FailureAction.values().length];
-    private final long[] byType = new long[16];
+    private final long[] byType = new long[MemdescType.values().length];
     private long recovered;
     private long lost;
     private long lookups;
@@ -21,7 +21,7 @@ public final class FailureStats {
 
     void record(final FailureOutcome outcome) {
         byAction[outcome.action().ordinal()]++;
-        byType[outcome.owner().type().tag()]++;
+        byType[outcome.owner().type().ordinal()]++;
         if (outcome.action().recovered()) {
             recovered++;
         } else {
@@ -49,7 +49,7 @@ public final class FailureStats {
     }
 
     public long count(final MemdescType type) {
-        return byType[type.tag()];
+        return byType[type.ordinal()];
     }
 
     public long lookups() {

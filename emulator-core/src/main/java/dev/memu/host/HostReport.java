@@ -1,6 +1,12 @@
 package dev.memu.host;
 
+import dev.memu.access.PlainAccess;
+import dev.memu.access.Region;
+import dev.memu.alloc.AllocatorOptions;
+import dev.memu.alloc.Allocators;
 import dev.memu.layout.Layout;
+import dev.memu.layout.Layouts;
+import dev.memu.machine.Machine;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +21,17 @@ import java.util.Map;
  * memmap      = bytes per page x pfns the kernel keeps a memmap for (the kpageflags span)
  * descriptors = sum over allocations of the class's descriptor size (PageClass table), for every
  *               layout below 64 bytes per page; 0 for a 64-byte struct page, which holds them
- * allocator   = the buddy allocator's per-zone free_area outside the memmap
- *               (64 + 16 x (MAX_PAGE_ORDER + 1) bytes per zone, as BuddyAllocator lays it out);
- *               its free lists live in the memmap or the free pages themselves
+ * allocator   = what memu's buddy allocator (the Linux baseline) maps for its own metadata
+ *               ({@code Region.ALLOCATOR}: struct zone's free_area, lock, counters, usemap) over
+ *               one zone of each host zone's spanned pages (one zone of all pfns when zoneinfo
+ *               was not read), measured by building it over a lazily committed emulated machine
+ *               of that size; its free lists live in the memmap or the free pages themselves
  * </pre>
- * These are computed from the host's counts, not measured in an emulated machine: a host snapshot
- * is booted into one with {@link HostSnapshot#applyTo} when measured costs are wanted.
+ * Memmap and descriptors are computed from the host's counts; the allocator's bytes are asked of
+ * the allocator itself (whatever its layout of the day), never copied from its constants. A host
+ * snapshot is booted into an emulated machine with {@link HostSnapshot#applyTo} when measured
+ * costs of everything are wanted. Building each zone's allocator commits about one host page
+ * per 2^MAX_PAGE_ORDER pages (its boot frees one block there), for a moment.
  */
 public final class HostReport {
 
@@ -42,7 +53,8 @@ public final class HostReport {
     }
 
     public static final int STRUCT_PAGE_BYTES = 64;
-    private static final long BUDDY_ZONE_BYTES = 64 + 16 * 11;
+    /** The allocator whose metadata the allocator column costs: the Linux baseline. */
+    public static final String BASELINE_ALLOCATOR = "buddy";
 
     /** Bytes per allocation of a per-allocation layout (peralloc16: pointer + pfn/order). */
     public static final int PER_ALLOCATION_RECORD_BYTES = 16;
@@ -67,20 +79,48 @@ public final class HostReport {
     public static List<LayoutCost> costs(final HostSnapshot s, final List<Layout> layouts) {
         final List<LayoutCost> out = new ArrayList<>();
         final long ramBytes = s.pfns() << s.pageShift();
-        final long zones = Math.max(1, s.zones().size());
-        final long structPageTotal = STRUCT_PAGE_BYTES * s.pfns() + BUDDY_ZONE_BYTES * zones;
+        final long structPageAlloc = allocatorBytes(s, Layouts.byName("linux64"));
+        final long structPageTotal = STRUCT_PAGE_BYTES * s.pfns() + structPageAlloc;
         for (final Layout l : layouts) {
             // A per-allocation layout (no per-page entry) keeps one 16-byte record per allocation and
             // per free block instead of a memmap; its lookup structure is measured by `memu compare`.
             final long memmap = l.bytesPerPage() == 0 ? PER_ALLOCATION_RECORD_BYTES * records(s)
                     : (long) l.bytesPerPage() * s.pfns();
             final long desc = l.bytesPerPage() >= STRUCT_PAGE_BYTES ? 0 : s.descriptorBytes();
-            final long alloc = BUDDY_ZONE_BYTES * zones;
+            final long alloc = l.name().equals("linux64") ? structPageAlloc : allocatorBytes(s, l);
             final long total = memmap + desc + alloc;
             out.add(new LayoutCost(l.name(), l.bytesPerPage(), memmap, desc, alloc, total,
                     (double) total / s.pfns(), 100.0 * total / ramBytes, structPageTotal - total));
         }
         return out;
+    }
+
+    /**
+     * Allocator metadata of the baseline allocator on this host with {@code layout}: one
+     * allocator per host zone (of the zone's spanned pages), or one over all pfns without zones.
+     */
+    static long allocatorBytes(final HostSnapshot s, final Layout layout) {
+        if (s.zones().isEmpty()) {
+            return allocatorBytes(BASELINE_ALLOCATOR, layout, s.pfns(), s.pageShift());
+        }
+        long bytes = 0;
+        for (final ProcFiles.Zone z : s.zones()) {
+            bytes += allocatorBytes(BASELINE_ALLOCATOR, layout, z.spanned(), s.pageShift());
+        }
+        return bytes;
+    }
+
+    /**
+     * The bytes {@code allocator} maps in {@link Region#ALLOCATOR} when built over {@code pages}
+     * pages of {@code layout}: asked of the allocator by building it over a lazily committed
+     * machine of that size, and read from the machine's footprint.
+     */
+    public static long allocatorBytes(final String allocator, final Layout layout, final long pages,
+                                      final int pageShift) {
+        try (Machine m = Machine.create(pages << pageShift, pageShift)) {
+            Allocators.create(allocator, layout.bind(m, PlainAccess.INSTANCE), AllocatorOptions.defaults());
+            return m.footprint().bytes(Region.ALLOCATOR);
+        }
     }
 
     public static BuddyCheck buddyCheck(final HostSnapshot s, final List<ProcFiles.BuddyRow> rows) {

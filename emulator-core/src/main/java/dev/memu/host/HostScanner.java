@@ -162,15 +162,17 @@ public final class HostScanner {
             if (cls == PageClass.BLANK && outsideRam(pfn)) {
                 cls = PageClass.HOLE;       // 6.x reads 0 for a pfn with no memmap, not NOPAGE
             }
-            classPages[cls.ordinal()]++;
             if (KpageFlags.has(f, KpageFlags.THP)) {
                 thp++;
             }
             final boolean tail = KpageFlags.has(f, KpageFlags.COMPOUND_TAIL);
             if (tail && compoundHead >= 0 && cls != PageClass.FREE) {
+                // a tail page belongs to its head's allocation, whatever its own flags say
+                classPages[compoundClass.ordinal()]++;
                 compoundPages++;
                 return;
             }
+            classPages[cls.ordinal()]++;
             closeCompound();
             // a zone boundary ends any free run: the buddy never merges across zones
             while (zoneIdx < zoneStarts.length && zoneStarts[zoneIdx] <= pfn) {
@@ -206,10 +208,14 @@ public final class HostScanner {
                 return;
             }
             final int order = 64 - Long.numberOfLeadingZeros(compoundPages - 1);
-            if (Long.bitCount(compoundPages) != 1) {
+            if (Long.bitCount(compoundPages) != 1 || (compoundHead & ((1L << order) - 1)) != 0) {
                 odd++;
-                // record what is there: the head as a block of the order below, the rest page by page
-                final int low = order - 1;
+                // record what is there: the head as the largest aligned block of the order below
+                // that it starts (none when even that is misaligned), the rest page by page
+                int low = Math.max(0, order - 1);
+                while (low > 0 && (compoundHead & ((1L << low) - 1)) != 0) {
+                    low--;
+                }
                 allocs[compoundClass.ordinal()][low]++;
                 extent(compoundHead, 1, low, compoundClass);
                 for (long p = compoundHead + (1L << low); p < compoundHead + compoundPages; p++) {

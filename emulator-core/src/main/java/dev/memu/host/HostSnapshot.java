@@ -4,22 +4,12 @@ import dev.memu.alloc.PageAllocator;
 import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * A host's physical memory state rebuilt from kpageflags: page counts per {@link PageClass},
@@ -27,26 +17,11 @@ import java.util.zip.GZIPOutputStream;
  * of <i>extents</i> — {@code count} consecutive blocks of 2^order pages of one class — from which
  * the emulator can be booted.
  *
- * <h2>Snapshot file ({@code memu host --save}), gzip-compressed, big-endian</h2>
- * <pre>
- * 8 bytes  "MEMUHOST"
- * int      version (1)
- * int      page shift
- * long     pfns
- * int      classes C, then C longs: pages per class (PageClass order)
- * int      orders O, then C*O longs: allocations per class and order
- * long     THP pages
- * int      free orders F, then F longs: free blocks per order
- * int      odd compounds (tails without a head, or sizes not a power of two)
- * int      zones Z, then Z times: int node, UTF name, long start, spanned, present, managed
- * long     extents E, then E times: long pfn, long count, byte order, byte class
- * </pre>
+ * <p>The snapshot file ({@code memu host --save}) and its rules are in {@link SnapshotFile}.
  */
 public final class HostSnapshot {
 
     public static final int ORDERS = 32;
-    private static final byte[] MAGIC = "MEMUHOST".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
 
     final int pageShift;
     final long pfns;
@@ -211,138 +186,24 @@ public final class HostSnapshot {
 
     // ---- snapshot file ----
 
-    /** Writes the snapshot atomically (temporary file next to {@code out}, then a move). */
+    /**
+     * Writes the snapshot atomically (temporary file next to {@code out}, then a move) in the
+     * format {@link SnapshotFile} describes.
+     *
+     * @throws IllegalStateException when this state breaks the format's rules (a scanner bug)
+     */
     public void save(final Path out) throws IOException {
-        final Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
-        ordinaryPermissions(tmp);
-        try {
-            try (OutputStream os = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16));
-                 DataOutputStream d = new DataOutputStream(os)) {
-                d.write(MAGIC);
-                d.writeInt(VERSION);
-                d.writeInt(pageShift);
-                d.writeLong(pfns);
-                d.writeInt(classPages.length);
-                for (final long v : classPages) {
-                    d.writeLong(v);
-                }
-                d.writeInt(ORDERS);
-                for (final long[] row : allocsByOrder) {
-                    for (final long v : row) {
-                        d.writeLong(v);
-                    }
-                }
-                d.writeLong(thpPages);
-                d.writeInt(freeBlocksByOrder.length);
-                for (final long v : freeBlocksByOrder) {
-                    d.writeLong(v);
-                }
-                d.writeInt(oddCompounds);
-                d.writeInt(zones.size());
-                for (final ProcFiles.Zone z : zones) {
-                    d.writeInt(z.node());
-                    d.writeUTF(z.name());
-                    d.writeLong(z.startPfn());
-                    d.writeLong(z.spanned());
-                    d.writeLong(z.present());
-                    d.writeLong(z.managed());
-                }
-                d.writeLong(extents);
-                for (int i = 0; i < extents; i++) {
-                    d.writeLong(extPfn[i]);
-                    d.writeLong(extCount[i]);
-                    d.writeByte(extOrder[i]);
-                    d.writeByte(extClass[i]);
-                }
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SnapshotFile.save(this, out);
     }
 
     /**
-     * Reads a snapshot written by {@link #save}.
+     * Reads a snapshot written by {@link #save}, to its last byte, checking every field.
      *
-     * @throws IOException naming the file when it is not a memu host snapshot or is cut short
+     * @throws SnapshotFormatException naming the file and what is wrong when it is not a whole,
+     *                                 valid snapshot of the current version
+     * @throws IOException             when the file cannot be read
      */
     public static HostSnapshot load(final Path in) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
-            raw.mark(2);
-            if (raw.read() != 0x1f || raw.read() != 0x8b) {
-                throw new IOException(in + ": not a memu host snapshot (not gzip)");
-            }
-            raw.reset();
-            final DataInputStream d = new DataInputStream(new GZIPInputStream(raw, 1 << 16));
-            final byte[] magic = d.readNBytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new IOException(in + ": not a memu host snapshot (bad magic)");
-            }
-            final int version = d.readInt();
-            if (version != VERSION) {
-                throw new IOException(in + ": snapshot version " + version + ", this memu reads " + VERSION);
-            }
-            final int shift = d.readInt();
-            final long pfns = d.readLong();
-            final int classes = d.readInt();
-            if (classes != PageClass.count()) {
-                throw new IOException(in + ": snapshot has " + classes + " page classes, expected " + PageClass.count());
-            }
-            final long[] classPages = new long[classes];
-            for (int c = 0; c < classes; c++) {
-                classPages[c] = d.readLong();
-            }
-            final int orders = d.readInt();
-            final long[][] allocs = new long[classes][ORDERS];
-            for (int c = 0; c < classes; c++) {
-                for (int o = 0; o < orders; o++) {
-                    final long v = d.readLong();
-                    if (o < ORDERS) {
-                        allocs[c][o] = v;
-                    }
-                }
-            }
-            final long thp = d.readLong();
-            final int freeOrders = d.readInt();
-            final HostSnapshot s = new HostSnapshot(shift, pfns, freeOrders - 1);
-            System.arraycopy(classPages, 0, s.classPages, 0, classes);
-            for (int c = 0; c < classes; c++) {
-                System.arraycopy(allocs[c], 0, s.allocsByOrder[c], 0, ORDERS);
-            }
-            s.thpPages = thp;
-            for (int o = 0; o < freeOrders; o++) {
-                s.freeBlocksByOrder[o] = d.readLong();
-            }
-            s.oddCompounds = d.readInt();
-            final int zones = d.readInt();
-            for (int z = 0; z < zones; z++) {
-                s.zones.add(new ProcFiles.Zone(d.readInt(), d.readUTF(), d.readLong(), d.readLong(), d.readLong(),
-                        d.readLong()));
-            }
-            final long n = d.readLong();
-            for (long i = 0; i < n; i++) {
-                final long pfn = d.readLong();
-                final long count = d.readLong();
-                final int order = d.readByte();
-                final int cls = d.readByte();
-                if (cls < 0 || cls >= classes || order < 0 || order >= ORDERS) {
-                    throw new IOException(in + ": corrupt extent " + i);
-                }
-                s.extent(pfn, count, order, PageClass.of(cls));
-            }
-            return s;
-        } catch (final java.io.EOFException e) {
-            throw new IOException(in + ": snapshot is truncated", e);
-        }
-    }
-    /** Temporary files are created 0600; the result is an ordinary file, 0644 where POSIX. */
-    private static void ordinaryPermissions(final java.nio.file.Path p) throws java.io.IOException {
-        try {
-            java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (final UnsupportedOperationException ignored) {
-            // not a POSIX file system: keep the default
-        }
+        return SnapshotFile.load(in);
     }
 }

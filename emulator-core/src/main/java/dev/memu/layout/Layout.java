@@ -27,6 +27,15 @@ public abstract class Layout {
     public abstract List<LayoutField> fields();
 
     /**
+     * Fields this layout keeps in the page data of a free page rather than in its entry (the
+     * free-list links of memdesc8 and peralloc16), offsets from the page's first byte; empty when
+     * the layout keeps nothing there. Used to name page-data lines in {@code memu explain}.
+     */
+    public List<LayoutField> pageDataFields() {
+        return List.of();
+    }
+
+    /**
      * Largest order a free block can record in this layout (bounded by the bits the layout gives
      * the order of a free block).
      */

@@ -73,6 +73,13 @@ public final class Memdesc8Layout extends Layout {
     }
 
     @Override
+    public List<LayoutField> pageDataFields() {
+        return List.of(
+                LayoutField.word("data.next", (int) LINK_NEXT, "free head: next free pfn"),
+                LayoutField.word("data.prev", (int) LINK_PREV, "free head: previous free pfn"));
+    }
+
+    @Override
     public Memmap bind(final Machine machine, final Access access) {
         return new Map(this, machine, access);
     }

@@ -1,8 +1,12 @@
 package dev.memu.layout;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.machine.Machine;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * A machine's per-page descriptors in one layout: what allocators read and write about a pfn.
@@ -15,8 +19,13 @@ import dev.memu.machine.Machine;
  *
  * <p>Free-list links name pfns; {@link #NIL} ends a list. All methods go through the bound
  * {@link Access}, so the counting layer sees every line.
+ *
+ * <p>As a {@link FieldLabeler} a memmap names its own structures from the layout's field table
+ * ({@link Layout#fields()}, {@link Layout#pageDataFields()}): {@code memmap[pfn 0x1234].memdesc}
+ * for an entry, {@code page[pfn 0x1234].data.next} for a link kept in a free page, {@code
+ * page[pfn 0x1234].data+0x40} for other page contents.
  */
-public abstract class Memmap {
+public abstract class Memmap implements FieldLabeler {
 
     /** End of a free list. */
     public static final long NIL = -1L;
@@ -117,5 +126,49 @@ public abstract class Memmap {
 
     private UnsupportedOperationException noPageMapcount() {
         return new UnsupportedOperationException("layout " + layout.name() + " has no per-page _mapcount");
+    }
+
+    // ---- labels for memu explain (never on a timed path) ----
+
+    /** Names the RAM bytes by page; subclasses add their own structures and call this. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        final MemorySegment ram = machine.ram();
+        if (!same(segment, ram)) {
+            return;
+        }
+        final long pageSize = machine.pageSize();
+        final long end = offset + Math.max(bytes, 1);
+        for (long page = offset & -pageSize; page < end; page += pageSize) {
+            final long pfn = page >>> machine.pageShift();
+            final long from = Math.max(offset, page) - page;
+            final long to = Math.min(end, page + pageSize) - page;
+            final int before = out.size();
+            labelEntry("page[pfn 0x" + Long.toHexString(pfn) + "].", layout.pageDataFields(), from, to, out);
+            if (out.size() == before) {
+                out.add("page[pfn 0x" + Long.toHexString(pfn) + "].data+0x" + Long.toHexString(from));
+            }
+        }
+    }
+
+    /** True when {@code a} and {@code b} are the same mapping. */
+    protected static boolean same(final MemorySegment a, final MemorySegment b) {
+        return a.address() == b.address() && a.byteSize() == b.byteSize();
+    }
+
+    /**
+     * Adds {@code prefix + name} of every field in {@code fields} whose bytes overlap {@code [from,
+     * to)} of one entry (a bit field occupies the bytes its bits fall in).
+     */
+    protected static void labelEntry(final String prefix, final List<LayoutField> fields, final long from,
+                                     final long to, final List<String> out) {
+        for (final LayoutField f : fields) {
+            final long first = f.byteOffset() + f.bitOffset() / 8;
+            final long last = f.byteOffset() + (f.bitOffset() + f.bitWidth() + 7) / 8;
+            if (first < to && from < last) {
+                out.add(prefix + f.name());
+            }
+        }
     }
 }

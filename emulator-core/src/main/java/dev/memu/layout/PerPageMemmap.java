@@ -5,6 +5,7 @@ import dev.memu.access.Region;
 import dev.memu.machine.Machine;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * A memmap with one fixed-size entry per page frame (struct page and its memdesc successors):
@@ -19,5 +20,22 @@ abstract class PerPageMemmap extends Memmap {
     protected PerPageMemmap(final Layout layout, final Machine machine, final Access access) {
         super(layout, machine, access);
         this.memmap = machine.allocate(Region.MEMMAP, machine.pages() * layout.bytesPerPage());
+    }
+
+    /** {@code memmap[pfn 0x1234].field} for each field of each entry the bytes overlap, then page data. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        if (!same(segment, memmap)) {
+            super.labelFields(segment, offset, bytes, out);
+            return;
+        }
+        final int entry = layout().bytesPerPage();
+        final long end = offset + Math.max(bytes, 1);
+        for (long pfn = offset / entry; pfn * entry < end; pfn++) {
+            final long start = pfn * entry;
+            labelEntry("memmap[pfn 0x" + Long.toHexString(pfn) + "].", layout().fields(),
+                    Math.max(offset, start) - start, Math.min(end, start + entry) - start, out);
+        }
     }
 }

@@ -10,7 +10,10 @@ import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescHeap;
 import dev.memu.memdesc.MemdescType;
 
+import dev.memu.access.FieldLabeler;
+
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -62,6 +65,9 @@ public final class Peralloc16Layout extends Layout {
     static final long LINK_NEXT = 0;
     static final long LINK_PREV = 8;
 
+    /** The record's fields of {@link #fields()}, named relative to the record. */
+    private static final List<LayoutField> RECORD_FIELDS = recordFields();
+
     private final Kind kind;
 
     public Peralloc16Layout(final Kind kind) {
@@ -101,6 +107,24 @@ public final class Peralloc16Layout extends Layout {
                 LayoutField.bits("record.order", 8, 52, 6, "per allocation: order (the size)"),
                 LayoutField.bits("lookup.freeTag", 0, 0, 4, "lookup value of a free head: tag 5"),
                 LayoutField.bits("lookup.freeOrder", 0, 4, 6, "lookup value of a free head: order"));
+    }
+
+    @Override
+    public List<LayoutField> pageDataFields() {
+        return List.of(
+                LayoutField.word("data.next", (int) LINK_NEXT, "free head: next free pfn"),
+                LayoutField.word("data.prev", (int) LINK_PREV, "free head: previous free pfn"));
+    }
+
+    private static List<LayoutField> recordFields() {
+        final List<LayoutField> out = new ArrayList<>();
+        for (final LayoutField f : new Peralloc16Layout(Kind.RADIX).fields()) {
+            if (f.name().startsWith("record.")) {
+                out.add(new LayoutField(f.name().substring("record.".length()), f.byteOffset(), f.bitOffset(),
+                        f.bitWidth(), f.meaning()));
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override
@@ -148,6 +172,28 @@ public final class Peralloc16Layout extends Layout {
         @Override
         public Region linkRegion() {
             return Region.PAGE_DATA;
+        }
+
+        /**
+         * {@code record@0x40.allocatee} for the allocation records (offset in the records heap),
+         * then the lookup's and the records heap's own labels, then page data.
+         */
+        @Override
+        public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                                final List<String> out) {
+            if (same(segment, recSeg)) {
+                final long end = offset + Math.max(bytes, 1);
+                for (long rec = offset & -RECORD_BYTES; rec < end; rec += RECORD_BYTES) {
+                    labelEntry("record@0x" + Long.toHexString(rec) + ".", RECORD_FIELDS,
+                            Math.max(offset, rec) - rec, Math.min(end, rec + RECORD_BYTES) - rec, out);
+                }
+                records.labelFields(segment, offset, bytes, out);
+                return;
+            }
+            if (lookup instanceof FieldLabeler labeler) {
+                labeler.labelFields(segment, offset, bytes, out);
+            }
+            super.labelFields(segment, offset, bytes, out);
         }
 
         private static long mark(final int order) {

@@ -1,10 +1,13 @@
 package dev.memu.lookup;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.memdesc.MemdescHeap;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * A B+tree of ranges (maple-tree-like): one entry per stored range, keyed by its first pfn, with
@@ -29,7 +32,7 @@ import java.lang.foreign.MemorySegment;
  * the root, but does not merge under-full nodes (the maple tree rebalances; this costs space,
  * not correctness).
  */
-public final class BTreeLookup implements PfnLookup {
+public final class BTreeLookup implements PfnLookup, FieldLabeler {
 
     public static final int NODE_BYTES = 256;
     static final int LEAF_MAX = 15;
@@ -391,5 +394,40 @@ public final class BTreeLookup implements PfnLookup {
     /** Levels from root to leaves (1 = the root is a leaf). */
     public int depth() {
         return depth;
+    }
+
+    /**
+     * {@code btree.node@0x1000.header}, {@code .key[3]}/{@code .value[3]} in a leaf, {@code
+     * .sep[3]}/{@code .child[3]} in an internal node (the node named by its offset in the node
+     * heap; leaf or internal read from its header directly, not through the access layer), then
+     * the node heap's own words.
+     */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        if (segment.address() != seg.address()) {
+            return;
+        }
+        nodes.labelFields(segment, offset, bytes, out);
+        final long end = offset + Math.max(bytes, 1);
+        for (long word = offset & -8L; word < end; word += 8) {
+            final long node = word & -(long) NODE_BYTES;
+            final long in = word - node;
+            final String name = "btree.node@0x" + Long.toHexString(node);
+            if (in == HEADER) {
+                out.add(name + ".header");
+            } else if ((seg.get(ValueLayout.JAVA_LONG, node + HEADER) & LEAF_BIT) != 0) {
+                if (in < ENTRIES) {
+                    out.add(name + ".unused");
+                    continue;
+                }
+                final long i = (in - ENTRIES) / 16;
+                out.add(name + ((in - ENTRIES) % 16 == 0 ? ".key[" : ".value[") + i + "]");
+            } else if (in < CHILDREN) {
+                out.add(name + ".sep[" + (in - SEPS) / 8 + "]");
+            } else {
+                out.add(name + ".child[" + (in - CHILDREN) / 8 + "]");
+            }
+        }
     }
 }

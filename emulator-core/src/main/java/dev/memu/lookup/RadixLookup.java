@@ -1,11 +1,13 @@
 package dev.memu.lookup;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.MemdescHeap;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * A two-level radix table: a flat directory with one entry per 2^9-page region, and 4 KiB leaves
@@ -26,7 +28,7 @@ import java.lang.foreign.MemorySegment;
  * Values must not have bits 0..1 equal to 0b10 (16-byte aligned pointers and memdesc free tags
  * do not).
  */
-public final class RadixLookup implements PfnLookup {
+public final class RadixLookup implements PfnLookup, FieldLabeler {
 
     public static final int LEAF_SHIFT = 9;
     public static final int LEAF_SLOTS = 1 << LEAF_SHIFT;
@@ -145,5 +147,27 @@ public final class RadixLookup implements PfnLookup {
     @Override
     public long bytes() {
         return regions * 8 + leaves.liveBytes();
+    }
+
+    /**
+     * {@code radix.dir[pfn 0x200..0x3ff]} for a directory entry, {@code radix.leaf@0x1000.slot[0x1f]}
+     * for a leaf slot (the leaf named by its offset in the leaf heap), then the leaf heap's own words.
+     */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        final long end = offset + Math.max(bytes, 1);
+        if (segment.address() == dir.address()) {
+            for (long e = offset & -8L; e < end; e += 8) {
+                final long first = (e / 8) << LEAF_SHIFT;
+                out.add("radix.dir[pfn 0x" + Long.toHexString(first) + "..0x" + Long.toHexString(first + LEAF_SLOTS - 1) + "]");
+            }
+        } else if (segment.address() == leafSeg.address()) {
+            leaves.labelFields(segment, offset, bytes, out);
+            for (long slot = offset & -8L; slot < end; slot += 8) {
+                final long leaf = slot & -(long) LEAF_BYTES;
+                out.add("radix.leaf@0x" + Long.toHexString(leaf) + ".slot[0x" + Long.toHexString((slot - leaf) / 8) + "]");
+            }
+        }
     }
 }

@@ -4,6 +4,8 @@ import dev.memu.access.Region;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One emulated node: its RAM as one off-heap segment, its page size, and every other off-heap
@@ -11,7 +13,9 @@ import java.lang.foreign.MemorySegment;
  * in one shared arena closed once when the machine closes.
  *
  * <p>RAM and metadata are lazily committed mappings ({@link NativeMemory}), so an emulated RAM
- * can be far larger than the host's as long as the workload touches little of it.
+ * can be far larger than the host's as long as the workload touches little of it. Which of them
+ * ask for transparent huge pages is the machine's {@link HugePagePolicy}; {@link #mappings()} lists
+ * every mapping so that {@link HugePageReport} can tell what the kernel really backed.
  */
 public final class Machine implements AutoCloseable {
 
@@ -22,12 +26,18 @@ public final class Machine implements AutoCloseable {
     private final int pageShift;
     private final long pages;
     private final MemorySegment ram;
+    private final HugePagePolicy hugePages;
+    private final List<Mapping> mappings = new ArrayList<>();
 
-    private Machine(final long ramBytes, final int pageShift) {
+    /** One off-heap mapping of this machine: what it is for, where, and whether it was advised huge. */
+    public record Mapping(Region region, long address, long bytes, boolean advisedHuge) {
+    }
+
+    private Machine(final long ramBytes, final int pageShift, final HugePagePolicy hugePages) {
         this.pageShift = pageShift;
         this.pages = ramBytes >>> pageShift;
-        this.ram = NativeMemory.map(ramBytes, arena);
-        footprint.add(Region.PAGE_DATA, ram.byteSize());
+        this.hugePages = hugePages;
+        this.ram = map(Region.PAGE_DATA, ramBytes, hugePages.advises(true, ramBytes));
     }
 
     /**
@@ -36,6 +46,11 @@ public final class Machine implements AutoCloseable {
      * @throws IllegalArgumentException when the size is not a positive multiple of the page size
      */
     public static Machine create(final long ramBytes, final int pageShift) {
+        return create(ramBytes, pageShift, HugePagePolicy.defaults());
+    }
+
+    /** As {@link #create(long, int)}, with an explicit huge-page policy. */
+    public static Machine create(final long ramBytes, final int pageShift, final HugePagePolicy hugePages) {
         if (pageShift < 9 || pageShift > 21) {
             throw new IllegalArgumentException("page shift must be 9..21, got " + pageShift);
         }
@@ -44,7 +59,7 @@ public final class Machine implements AutoCloseable {
             throw new IllegalArgumentException("RAM size must be a positive multiple of the page size ("
                     + pageSize + " bytes), got " + ramBytes);
         }
-        return new Machine(ramBytes, pageShift);
+        return new Machine(ramBytes, pageShift, hugePages);
     }
 
     public static Machine create(final long ramBytes) {
@@ -56,9 +71,27 @@ public final class Machine implements AutoCloseable {
      * The block lives as long as the machine.
      */
     public MemorySegment allocate(final Region region, final long bytes) {
-        final MemorySegment segment = NativeMemory.map(bytes, arena);
+        return map(region, bytes, hugePages.advises(false, bytes));
+    }
+
+    private MemorySegment map(final Region region, final long bytes, final boolean huge) {
+        final MemorySegment segment = huge ? NativeMemory.mapHuge(bytes, arena) : NativeMemory.map(bytes, arena);
         footprint.add(region, segment.byteSize());
+        synchronized (mappings) {
+            mappings.add(new Mapping(region, segment.address(), segment.byteSize(), huge));
+        }
         return segment;
+    }
+
+    /** Every mapping made so far, RAM first. */
+    public List<Mapping> mappings() {
+        synchronized (mappings) {
+            return List.copyOf(mappings);
+        }
+    }
+
+    public HugePagePolicy hugePagePolicy() {
+        return hugePages;
     }
 
     /** The emulated RAM: page {@code pfn} starts at byte {@code pfn << pageShift()}. */

@@ -27,6 +27,10 @@ public final class NativeMemory {
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_NORESERVE = 0x4000;
     private static final long MAP_FAILED = -1L;
+    /** madvise(2) advice: back this range with transparent huge pages where possible. */
+    private static final int MADV_HUGEPAGE = 14;
+    /** x86-64 PMD size: the transparent huge page. */
+    public static final long HUGE_PAGE = 2L << 20;
 
     /** Host page size assumed for rounding; mmap rounds up to it anyway. */
     public static final long HOST_PAGE = 4096;
@@ -42,6 +46,9 @@ public final class NativeMemory {
     private static final MethodHandle MUNMAP = LINKER.downcallHandle(
             LINKER.defaultLookup().find("munmap").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("madvise").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
     private NativeMemory() {
     }
@@ -57,22 +64,75 @@ public final class NativeMemory {
             throw new IllegalArgumentException("mapping size must be positive: " + bytes);
         }
         final long size = roundUp(bytes, HOST_PAGE);
-        final MemorySegment raw;
+        final MemorySegment raw = mmap(size);
+        return raw.reinterpret(size, arena, NativeMemory::unmap);
+    }
+
+    /**
+     * Like {@link #map}, but starting on a 2 MiB boundary and advised {@code MADV_HUGEPAGE}, so that
+     * with THP in {@code madvise} (or {@code always}) mode the kernel backs each touched, aligned
+     * 2 MiB of it with one huge page and one TLB entry. The size stays {@code bytes} rounded up to
+     * the host page (so bytes per page are unchanged); a last partial 2 MiB stays on 4 KiB pages.
+     * The mapping is made 2 MiB larger and the unaligned head and tail are unmapped again, because
+     * THP only covers aligned ranges. Whether the kernel really did back it is for {@link
+     * HugePageReport} to find out: the advice may be refused or ignored.
+     */
+    public static MemorySegment mapHuge(final long bytes, final Arena arena) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("mapping size must be positive: " + bytes);
+        }
+        final long size = roundUp(bytes, HOST_PAGE);
+        final long reserved = size + HUGE_PAGE;
+        final MemorySegment raw = mmap(reserved);
+        final long start = roundUp(raw.address(), HUGE_PAGE);
+        final long head = start - raw.address();
+        final long tail = reserved - head - size;
+        if (head > 0) {
+            munmap(raw.address(), head);
+        }
+        if (tail > 0) {
+            munmap(start + size, tail);
+        }
+        final MemorySegment aligned = MemorySegment.ofAddress(start).reinterpret(size, arena, NativeMemory::unmap);
+        madviseHuge(aligned);
+        return aligned;
+    }
+
+    /** madvise(MADV_HUGEPAGE) over the whole segment; false when the kernel refuses (THP off, old kernel). */
+    public static boolean madviseHuge(final MemorySegment segment) {
+        try {
+            return (int) MADVISE.invokeExact(segment, segment.byteSize(), MADV_HUGEPAGE) == 0;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("madvise downcall failed", t);
+        }
+    }
+
+    private static MemorySegment mmap(final long size) {
         try (Arena call = Arena.ofConfined()) {
             final MemorySegment state = call.allocate(CALL_STATE);
-            raw = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
+            final MemorySegment raw = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size,
                     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
             if (raw.address() == MAP_FAILED) {
                 final int errno = (int) ERRNO.get(state, 0L);
                 throw new OutOfMemoryError("mmap of " + size + " bytes failed, errno " + errno
                         + (errno == 12 ? " (ENOMEM: address space or overcommit limit)" : ""));
             }
+            return raw;
         } catch (final OutOfMemoryError | RuntimeException e) {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("mmap downcall failed", t);
         }
-        return raw.reinterpret(size, arena, NativeMemory::unmap);
+    }
+
+    private static void munmap(final long address, final long bytes) {
+        try {
+            if ((int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), bytes) != 0) {
+                System.err.println("memu: munmap failed at 0x" + Long.toHexString(address));
+            }
+        } catch (final Throwable t) {
+            throw new IllegalStateException("munmap downcall failed", t);
+        }
     }
 
     private static void unmap(final MemorySegment segment) {

@@ -13,6 +13,11 @@ package dev.memu.memdesc;
  * Descriptors are 16-byte aligned, so the low 4 bits of their address are free for the tag, as in
  * the kernel's plan. A descriptor address of 0 means "no descriptor" (a bare tag such as
  * hwpoison, or a workload that does not build descriptors).
+ *
+ * <p>Tag 0 is the plan's Misc memdesc ({@link MemdescType}): the word 0 is no owner; a word with
+ * only bits 4..11 set is a Misc subtype (vmalloc, offline, held on a per-CPU list), which a bare
+ * {@link #of(MemdescType, long) of(type, 0)} of such a type gives; a Misc word with a descriptor
+ * address (always at least 4096) is a vmalloc area with its memu descriptor.
  */
 public final class Allocatee {
 
@@ -29,6 +34,17 @@ public final class Allocatee {
             throw new IllegalArgumentException("descriptor address 0x" + Long.toHexString(descriptorAddress)
                     + " is not 16-byte aligned below 2^52");
         }
+        if (type == MemdescType.NONE && descriptorAddress != 0) {
+            throw new IllegalArgumentException("none carries no descriptor (a Misc word with an address is a vmalloc area)");
+        }
+        if (type.isMisc()) {
+            if (descriptorAddress == 0) {
+                return (long) type.miscSubtype() << MemdescType.MISC_SUBTYPE_SHIFT;
+            }
+            if (type != MemdescType.VMALLOC || (descriptorAddress & ~MemdescType.MISC_WORD_BITS) == 0) {
+                throw new IllegalArgumentException("a " + type.key() + " allocatee carries no descriptor (Misc memdesc)");
+            }
+        }
         return descriptorAddress | type.tag();
     }
 
@@ -37,10 +53,21 @@ public final class Allocatee {
     }
 
     public static MemdescType type(final long allocatee) {
-        return MemdescType.ofTag(tag(allocatee));
+        final int tag = tag(allocatee);
+        if (tag != 0 || allocatee == NONE) {
+            return MemdescType.ofTag(tag);
+        }
+        if ((allocatee & ~MemdescType.MISC_WORD_BITS) != 0) {
+            return MemdescType.VMALLOC;       // a Misc word with a descriptor address: memu's vmalloc area
+        }
+        return MemdescType.ofMiscSubtype((int) (allocatee >>> MemdescType.MISC_SUBTYPE_SHIFT));
     }
 
+    /** The descriptor address, 0 for a bare tag or a Misc subtype word. */
     public static long descriptor(final long allocatee) {
+        if (tag(allocatee) == 0 && (allocatee & ~MemdescType.MISC_WORD_BITS) == 0) {
+            return 0;
+        }
         return allocatee & POINTER_MASK;
     }
 

@@ -7,7 +7,7 @@ package dev.memu.memdesc;
  * <pre>
  * off size field  bits    meaning
  *   0   8  misc   0..3    type tag (the descriptor knows its own type; equals the allocatee tag)
- *                 4..10   subtype (0)
+ *                 4..10   subtype (Misc types: their subtype, see MemdescType; else 0)
  *                 11      user-mappable
  *                 12..17  order of the allocation (vmalloc: 0, its pages are order-0 each)
  *                 18      PG_locked
@@ -53,7 +53,8 @@ public final class MemdescHeader {
     }
 
     public static long misc(final MemdescType type, final int order) {
-        return type.tag() | ((long) order << ORDER_SHIFT) | ZONE_NORMAL;
+        return type.tag() | ((long) type.miscSubtype() << MemdescType.MISC_SUBTYPE_SHIFT)
+                | ((long) order << ORDER_SHIFT) | ZONE_NORMAL;
     }
 
     public static int order(final long misc) {

@@ -1,12 +1,15 @@
 package dev.memu.memdesc;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.machine.Machine;
 import dev.memu.machine.NativeMemory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * An off-heap slab heap for descriptors: size classes of 16-byte multiples, slab-like chunks per
@@ -35,7 +38,7 @@ import java.util.Arrays;
  * One lock per size class (a Java monitor on a per-class object): safe for any number of threads,
  * not lock-free. Chunk carving takes a heap-wide lock. No Java object is allocated per operation.
  */
-public final class MemdescHeap {
+public final class MemdescHeap implements FieldLabeler {
 
     /** Classes for typed descriptors, and for arrays hung off them (vmalloc pfn arrays, lookup nodes). */
     public static final int[] DEFAULT_CLASSES = {16, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
@@ -272,5 +275,33 @@ public final class MemdescHeap {
     /** Address space reserved for chunks (not committed, not in the footprint). */
     public long reservedBytes() {
         return reserve;
+    }
+
+    /**
+     * Labels the heap's own words: the free-list link and poison of a free object, e.g. {@code
+     * lookupHeap[16B]@0x10040.free.next}. Live objects belong to their owners, who label them; a
+     * word is taken as free-list state when its object carries {@link #FREE_POISON} at the time
+     * of the access (read directly, not through the access layer). Only for {@code memu explain}.
+     */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        if (segment.address() != space.address() || bytes > 8 || offset < base || offset >= base + carvedBytes()) {
+            return;
+        }
+        final int c = chunkClassOf(offset);
+        if (c < 0) {
+            return;
+        }
+        final long inChunk = (offset - base) % CHUNK_BYTES;
+        final long object = offset - inChunk % sizes[c];
+        if (object + 16 > space.byteSize() || space.get(ValueLayout.JAVA_LONG, object + 8) != FREE_POISON) {
+            return;
+        }
+        final long word = offset - object;
+        if (word < 16) {
+            out.add(region.key() + "Heap[" + sizes[c] + "B]@0x" + Long.toHexString(object)
+                    + (word < 8 ? ".free.next" : ".free.poison"));
+        }
     }
 }

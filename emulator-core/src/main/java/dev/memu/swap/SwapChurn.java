@@ -4,7 +4,7 @@ import dev.memu.access.CountingAccess;
 import dev.memu.access.PlainAccess;
 import dev.memu.alloc.VerifyReport;
 import dev.memu.alloc.potad.SwapSlots;
-import dev.memu.workload.SplitMix64;
+import dev.memu.util.SplitMix64;
 import org.HdrHistogram.Histogram;
 
 /**

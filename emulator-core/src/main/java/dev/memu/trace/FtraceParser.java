@@ -33,55 +33,86 @@ import java.util.zip.GZIPInputStream;
  * seconds.micros or a raw counter, and pfn is hex with 0x (kernels since 5.x) or decimal (older).
  *
  * <p>Every oddity is counted in {@link TraceStats}; none stops the parse unless strict, where
- * the first one throws {@link TraceFormatException} naming the input and line.
+ * the first one throws {@link TraceFormatException} naming the input and line. Out-of-range
+ * values are told apart from cut lines: a pfn that is negative, overflows or lies above
+ * {@link #MAX_PFN} is "pfn out of range", an order below 0 or above {@link #MAX_ORDER_ACCEPTED}
+ * "bad order". A line longer than {@link BoundedLineReader#MAX_CHARS} is counted as too long and
+ * skipped without being held in memory. Any bytes decode (UTF-8, malformed input replaced), so
+ * random bytes or UTF-16 text are unparsable lines and no events, never an exception.
  */
 public final class FtraceParser {
 
     private static final String EV_ALLOC = "mm_page_alloc";
     private static final String EV_FREE = "mm_page_free";
     private static final String EV_FREE_BATCHED = "mm_page_free_batched";
-    private static final int MAX_ORDER_ACCEPTED = 40;
+    /** Orders above this are not a page allocation at all ("bad order"); the replay bounds them further. */
+    static final int MAX_ORDER_ACCEPTED = 40;
+    /**
+     * The highest pfn a 64-bit physical address space has with 4 KiB pages (2^52 - 1): anything
+     * above, or negative, or more hex digits than a long holds, is "pfn out of range".
+     */
+    static final long MAX_PFN = (1L << 52) - 1;
+    private static final long BAD_NUMBER = Long.MIN_VALUE;
+    private static final long OUT_OF_RANGE = Long.MIN_VALUE + 1;
 
-    private final TraceLog log;
+    /** How an odd line is counted in {@link TraceStats}. */
+    private enum Odd { TRUNCATED, GARBAGE, PFN_RANGE, BAD_ORDER, TOO_LONG }
+
+    private final TraceSink sink;
     private final boolean strict;
+    private final TraceStats total = new TraceStats();
     private long globalLine;
 
-    private FtraceParser(final TraceLog log, final boolean strict) {
-        this.log = log;
+    private FtraceParser(final TraceSink sink, final boolean strict) {
+        this.sink = sink;
         this.strict = strict;
     }
 
     /**
-     * Reads every input in order into one log ({@code "-"} is standard input).
+     * Reads every input in order into one log ({@code "-"} is standard input). Holds 24 bytes per
+     * event: for tests and small traces; a replay streams with {@link #scan}.
      *
      * @throws NoSuchFileException naming an input that does not exist
+     * @throws java.nio.file.FileSystemException naming one that is a directory or unreadable
      * @throws TraceFormatException in strict mode, at the first odd line
      */
     public static TraceLog read(final List<String> inputs, final boolean strict, final InputStream stdin)
             throws IOException {
-        final TraceLog log = new TraceLog();
-        final FtraceParser parser = new FtraceParser(log, strict);
-        for (final String input : inputs) {
-            if ("-".equals(input)) {
-                parser.parse("<stdin>", stdin);
-            } else {
-                final Path path = Path.of(input);
-                if (!Files.isRegularFile(path)) {
-                    throw new NoSuchFileException(input, null, "no such trace file");
-                }
-                try (InputStream in = Files.newInputStream(path)) {
-                    parser.parse(input, in);
-                }
-            }
+        try (TraceInputs in = TraceInputs.open(inputs, stdin)) {
+            final TraceLog log = new TraceLog();
+            log.stats().add(scan(in, strict, log.sink()));
+            return log;
         }
-        return log;
     }
 
     /** Reads one stream (plain or gzip) into a fresh log. */
     public static TraceLog read(final String name, final InputStream in, final boolean strict) throws IOException {
         final TraceLog log = new TraceLog();
-        new FtraceParser(log, strict).parse(name, in);
+        final FtraceParser parser = new FtraceParser(log.sink(), strict);
+        parser.parse(name, in);
+        log.stats().add(parser.total);
         return log;
+    }
+
+    /**
+     * Parses every input in order, handing each event to {@code sink} as it is read (nothing is
+     * kept per event), and returns what the text held.
+     *
+     * @throws TraceFormatException in strict mode, at the first odd line
+     */
+    static TraceStats scan(final TraceInputs inputs, final boolean strict, final TraceSink sink) throws IOException {
+        final FtraceParser parser = new FtraceParser(sink, strict);
+        for (int i = 0; i < inputs.size(); i++) {
+            try (InputStream in = inputs.open(i)) {
+                parser.parse(inputs.name(i), in);
+            }
+        }
+        return parser.total;
+    }
+
+    /** The counting pass of a replay: what the inputs hold, nothing kept per event. */
+    public static TraceStats count(final TraceInputs inputs, final boolean strict) throws IOException {
+        return scan(inputs, strict, TraceSink.NONE);
     }
 
     private void parse(final String name, final InputStream raw) throws IOException {
@@ -90,28 +121,34 @@ public final class FtraceParser {
         final int b0 = in.read();
         final int b1 = in.read();
         in.reset();
-        final InputStream text = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
         final TraceStats stats = new TraceStats();
-        log.beginInput(name, globalLine + 1);
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8), 1 << 16);
+        sink.beginInput(name, globalLine + 1);
         long lineNumber = 0;
         try {
+            final InputStream text = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+            final BoundedLineReader reader = new BoundedLineReader(new InputStreamReader(text, StandardCharsets.UTF_8));
             String line;
-            while ((line = reader.readLine()) != null) {
+            while ((line = reader.next()) != null) {
                 lineNumber++;
                 globalLine++;
                 stats.lines++;
-                parseLine(name, lineNumber, line, stats);
+                if (reader.lastWasCut()) {
+                    odd(name, lineNumber, line, stats, Odd.TOO_LONG,
+                            "line longer than " + BoundedLineReader.MAX_CHARS + " characters");
+                } else {
+                    parseLine(name, lineNumber, line, stats);
+                }
             }
         } catch (final java.io.EOFException | java.util.zip.ZipException e) {
             // A gzip stream cut short: what was read so far counts, the cut is one truncated line.
+            final String why = e.getMessage() == null ? "unexpected end of the compressed data" : e.getMessage();
             stats.truncated++;
-            stats.example("truncated gzip stream", lineNumber + 1, String.valueOf(e.getMessage()));
+            stats.example("truncated gzip stream", lineNumber + 1, why);
             if (strict) {
-                throw new TraceFormatException(name, lineNumber + 1, "compressed stream is truncated: " + e.getMessage());
+                throw new TraceFormatException(name, lineNumber + 1, "compressed stream is truncated or damaged: " + why);
             }
         }
-        log.stats().add(stats);
+        total.add(stats);
     }
 
     private void parseLine(final String name, final long lineNumber, final String line, final TraceStats stats) {
@@ -135,7 +172,7 @@ public final class FtraceParser {
         }
         final int open = cpuColumn(line);
         if (open < 0) {
-            odd(name, lineNumber, line, stats, false, "no [CPU#] column");
+            odd(name, lineNumber, line, stats, Odd.GARBAGE, "no [CPU#] column");
             return;
         }
         final int close = line.indexOf(']', open);
@@ -169,7 +206,7 @@ public final class FtraceParser {
             p = e;
         }
         if (event == null) {
-            odd(name, lineNumber, line, stats, true, "no 'TIMESTAMP: EVENT:' after the CPU column");
+            odd(name, lineNumber, line, stats, Odd.TRUNCATED, "no 'TIMESTAMP: EVENT:' after the CPU column");
             return;
         }
         final int kind;
@@ -182,31 +219,44 @@ public final class FtraceParser {
                     stats.otherEvents++;
                     return;
                 }
-                odd(name, lineNumber, line, stats, true, "unexpected event name '" + event + "'");
+                odd(name, lineNumber, line, stats, Odd.TRUNCATED, "unexpected event name '" + event + "'");
                 return;
             }
         }
         final long pfn = hexOrDecimal(arg(line, argsAt, "pfn="));
-        int order = (int) decimal(arg(line, argsAt, "order="));
-        if (kind == TraceLog.FREE_BATCHED && order == Integer.MIN_VALUE) {
-            order = 0;                      // older kernels printed no order for free_batched
-        }
-        if (pfn < 0 || order < 0 || order > MAX_ORDER_ACCEPTED) {
-            odd(name, lineNumber, line, stats, true, pfn < 0 ? "missing or bad pfn" : "missing or bad order");
+        final String orderText = arg(line, argsAt, "order=");
+        // older kernels printed no order for free_batched: order 0
+        final long orderValue = orderText == null && kind == TraceLog.FREE_BATCHED ? 0 : integer(orderText);
+        if (pfn == BAD_NUMBER) {
+            odd(name, lineNumber, line, stats, Odd.TRUNCATED, "missing or bad pfn");
             return;
         }
+        if (pfn == OUT_OF_RANGE || pfn < 0 || pfn > MAX_PFN) {
+            odd(name, lineNumber, line, stats, Odd.PFN_RANGE, "pfn out of range 0..0x" + Long.toHexString(MAX_PFN));
+            return;
+        }
+        if (orderValue == BAD_NUMBER) {
+            odd(name, lineNumber, line, stats, Odd.TRUNCATED, "missing or bad order");
+            return;
+        }
+        if (orderValue < 0 || orderValue > MAX_ORDER_ACCEPTED) {
+            odd(name, lineNumber, line, stats, Odd.BAD_ORDER, "bad order " + orderText + " (0.." + MAX_ORDER_ACCEPTED + ")");
+            return;
+        }
+        final int order = (int) orderValue;
         int migratetype = -1;
         MemdescType type = null;
         if (kind == TraceLog.ALLOC) {
             final String mt = arg(line, argsAt, "migratetype=");
             final String gfp = arg(line, argsAt, "gfp_flags=");
             if (mt == null || gfp == null) {
-                odd(name, lineNumber, line, stats, true, "mm_page_alloc without migratetype or gfp_flags");
+                odd(name, lineNumber, line, stats, Odd.TRUNCATED, "mm_page_alloc without migratetype or gfp_flags");
                 return;
             }
-            migratetype = (int) decimal(mt);
-            if (migratetype == Integer.MIN_VALUE) {
-                odd(name, lineNumber, line, stats, true, "bad migratetype");
+            final long mtValue = integer(mt);
+            migratetype = (int) mtValue;
+            if (mtValue == BAD_NUMBER || mtValue == OUT_OF_RANGE || mtValue < 0) {
+                odd(name, lineNumber, line, stats, Odd.TRUNCATED, "bad migratetype");
                 return;
             }
             final String page = arg(line, argsAt, "page=");
@@ -222,8 +272,12 @@ public final class FtraceParser {
             stats.freesBatched++;
         }
         stats.maxCpu = Math.max(stats.maxCpu, cpu);
-        stats.maxPfn = Math.max(stats.maxPfn, pfn + (1L << order) - 1);
-        log.add(kind, pfn, order, migratetype, type, cpu, tsNanos, globalLine);
+        final long end = pfn + (1L << order);
+        stats.maxPfn = Math.max(stats.maxPfn, end - 1);
+        if (end <= ReplayEngine.AUTO_MAX_PAGES && order <= PfnStates.MAX_ORDER) {
+            stats.spanPages = Math.max(stats.spanPages, end);
+        }
+        sink.add(kind, pfn, order, migratetype, type, cpu, tsNanos, globalLine);
     }
 
     private void header(final String line, final TraceStats stats) {
@@ -260,35 +314,45 @@ public final class FtraceParser {
         final int lostAt = line.indexOf("[LOST ", colon);
         final int eventsAt = line.indexOf(" EVENTS]", colon);
         if (space < 0 || lostAt < 0 || eventsAt < 0) {
-            odd(name, lineNumber, line, stats, false, "CPU: line that is not a LOST marker");
+            odd(name, lineNumber, line, stats, Odd.GARBAGE, "CPU: line that is not a LOST marker");
             return;
         }
         try {
             final int cpu = Integer.parseInt(line, colon + 1, space, 10);
             final long count = Long.parseLong(line, lostAt + 6, eventsAt, 10);
+            if (count < 0) {
+                throw new NumberFormatException("negative");
+            }
             stats.lostMarkers++;
             stats.lostEvents += count;
             stats.example("lost", lineNumber, line);
             if (strict) {
-                throw new TraceFormatException(name, lineNumber, "ring buffer overrun: " + line.strip());
+                throw new TraceFormatException(name, lineNumber, "ring buffer overrun: " + TraceStats.shown(line));
             }
-            log.add(TraceLog.LOST, count, 0, -1, null, cpu, -1, globalLine);
-        } catch (final NumberFormatException e) {
-            odd(name, lineNumber, line, stats, false, "bad LOST marker");
+            sink.add(TraceLog.LOST, count, 0, -1, null, cpu, -1, globalLine);
+        } catch (final NumberFormatException | IndexOutOfBoundsException e) {
+            odd(name, lineNumber, line, stats, Odd.GARBAGE, "bad LOST marker");
         }
     }
 
     private void odd(final String name, final long lineNumber, final String line, final TraceStats stats,
-                     final boolean truncated, final String why) {
-        if (truncated) {
-            stats.truncated++;
-            stats.example("truncated", lineNumber, line);
-        } else {
-            stats.garbage++;
-            stats.example("unparsable", lineNumber, line);
+                     final Odd kind, final String why) {
+        switch (kind) {
+            case TRUNCATED -> stats.truncated++;
+            case GARBAGE -> stats.garbage++;
+            case PFN_RANGE -> stats.pfnOutOfRange++;
+            case BAD_ORDER -> stats.badOrder++;
+            case TOO_LONG -> stats.tooLong++;
         }
+        stats.example(switch (kind) {
+            case TRUNCATED -> "truncated";
+            case GARBAGE -> "unparsable";
+            case PFN_RANGE -> "pfn out of range";
+            case BAD_ORDER -> "bad order";
+            case TOO_LONG -> "line too long";
+        }, lineNumber, line);
         if (strict) {
-            throw new TraceFormatException(name, lineNumber, why + ": '" + line.strip() + "'");
+            throw new TraceFormatException(name, lineNumber, why + ": '" + TraceStats.shown(line) + "'");
         }
     }
 
@@ -364,29 +428,56 @@ public final class FtraceParser {
         return e > v ? line.substring(v, e) : null;
     }
 
+    /**
+     * A pfn as printed: hex with 0x, or decimal. {@link #BAD_NUMBER} when it is not a number,
+     * {@link #OUT_OF_RANGE} when it is one that no long holds (or a negative hex value).
+     */
     private static long hexOrDecimal(final String v) {
         if (v == null) {
-            return -1;
+            return BAD_NUMBER;
+        }
+        if (v.startsWith("0x") || v.startsWith("0X")) {
+            if (v.length() == 2 || !isHex(v, 2)) {
+                return BAD_NUMBER;
+            }
+            try {
+                final long x = Long.parseUnsignedLong(v, 2, v.length(), 16);
+                return x < 0 ? OUT_OF_RANGE : x;
+            } catch (final NumberFormatException e) {
+                return OUT_OF_RANGE;             // hex digits, but more than 64 bits of them
+            }
+        }
+        return integer(v);
+    }
+
+    /** A decimal integer; {@link #BAD_NUMBER} when not one, {@link #OUT_OF_RANGE} when it overflows a long. */
+    private static long integer(final String v) {
+        if (v == null || v.isEmpty()) {
+            return BAD_NUMBER;
+        }
+        final int from = v.charAt(0) == '-' || v.charAt(0) == '+' ? 1 : 0;
+        if (from == v.length()) {
+            return BAD_NUMBER;
+        }
+        for (int i = from; i < v.length(); i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return BAD_NUMBER;
+            }
         }
         try {
-            if (v.startsWith("0x") || v.startsWith("0X")) {
-                return v.length() > 2 ? Long.parseUnsignedLong(v, 2, v.length(), 16) : -1;
-            }
             return Long.parseLong(v);
         } catch (final NumberFormatException e) {
-            return -1;
+            return OUT_OF_RANGE;
         }
     }
 
-    private static long decimal(final String v) {
-        if (v == null) {
-            return Integer.MIN_VALUE;
+    private static boolean isHex(final String v, final int from) {
+        for (int i = from; i < v.length(); i++) {
+            if (Character.digit(v.charAt(i), 16) < 0) {
+                return false;
+            }
         }
-        try {
-            return Integer.parseInt(v);
-        } catch (final NumberFormatException e) {
-            return Integer.MIN_VALUE;
-        }
+        return true;
     }
 
     private static boolean isAllZeros(final String s) {

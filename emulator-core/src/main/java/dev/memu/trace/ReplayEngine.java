@@ -14,9 +14,20 @@ import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
+import dev.memu.driver.ProgressListener;
+import dev.memu.driver.ProgressMeter;
+import dev.memu.util.Sizes;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * Replays a {@link TraceLog} against one layout and, for the allocator placement, one allocator.
+ * Replays a trace against one layout and, for the allocator placement, one allocator: from a
+ * {@link TraceLog} in memory, or streamed from its text ({@link TraceInputs}) with memory per pfn
+ * and per live block only.
  *
  * <h2>What each event does</h2>
  * <ul>
@@ -50,19 +61,36 @@ import dev.memu.memdesc.MemdescType;
  * <p>Every applied alloc and free is one measured operation of the access layer; with
  * {@link ReplayOptions#countLines()} the distinct cachelines each one touches are recorded per region.
  */
-public final class ReplayEngine {
+public final class ReplayEngine implements TraceSink {
 
     /** The order free blocks are reported up to in the trace placement: Linux's MAX_PAGE_ORDER. */
     public static final int TRACE_MAX_ORDER = BuddyAllocator.DEFAULT_MAX_ORDER;
     /** Auto-sized RAM never exceeds 2^28 pages (1 TiB of 4 KiB pages); pass a size for more. */
     public static final long AUTO_MAX_PAGES = 1L << 28;
+    /** Most emulated CPUs a replay runs (per-vcpu state is allocated for each); more cpus fold modulo. */
+    public static final int MAX_VCPUS = 1024;
+    /**
+     * Virtual address space one replay may map (RAM + memmap + metadata, all lazily committed):
+     * half of x86-64's 47-bit user space, so a typo like {@code --mem 1P} is refused, not an OOM.
+     */
+    public static final long MAX_MAPPED_BYTES = 1L << 46;
     private static final long AUTO_ROUND_PAGES = 1L << 10;
     private static final long RELEASED = -2;
     private static final long FAILED = -1;
+    /** Events between two looks at the clock for progress. */
+    private static final int PROGRESS_EVERY = 1 << 12;
 
-    private final TraceLog log;
+    /** Pushes a trace's events, in order, into a sink: a log in memory, or the text read again. */
+    @FunctionalInterface
+    private interface Feed {
+        void into(TraceSink sink) throws IOException;
+    }
+
+    private final TraceStats stats;
     private final ReplayOptions options;
     private final ReplayReport report;
+    private final long events;
+    private final ProgressMeter progress;
 
     private Machine machine;
     private Memmap memmap;
@@ -72,51 +100,131 @@ public final class ReplayEngine {
     private PfnStates states;
     private PfnMap emulated;
     private int vcpus;
+
+    // the event being replayed
+    private int index = -1;
+    private int kind;
+    private long pfn;
+    private int order;
+    private MemdescType type;
+    private long tsNanos;
+    private long line;
     /** vcpu of the event being replayed. */
     private int vcpu;
     /** What a page freed by the current event reads as: FREED, plus FREED_BY_FREE for mm_page_free. */
     private int freedMark = PfnStates.FREED;
+    private int nextSnap = 1;
+    private long nextSnapAt;
 
-    private ReplayEngine(final TraceLog log, final ReplayOptions options) {
-        this.log = log;
+    private final List<String> inputNames = new ArrayList<>();
+    private final List<Long> inputFirstLine = new ArrayList<>();
+
+    private ReplayEngine(final TraceStats stats, final List<String> inputs, final ReplayOptions options,
+                         final ProgressListener listener, final LongSupplier clock) {
+        this.stats = stats;
         this.options = options;
-        this.report = new ReplayReport(options, log.stats(), log.inputs());
+        this.report = new ReplayReport(options, stats, inputs);
+        this.events = stats.replayEvents();
+        this.progress = new ProgressMeter(listener, "replay " + options.layout()
+                + (options.placement() == Placement.ALLOCATOR ? "/" + options.allocator() : ""), events, clock);
     }
 
     /**
      * Replays {@code log} as {@code options} say.
      *
-     * @throws TraceFormatException in strict mode, at the first odd event (or odd text already counted)
+     * @throws TraceFormatException in strict mode, at the first odd event (or odd text already
+     *                              counted), or when the log has no event
+     * @throws IllegalArgumentException when the RAM asked for does not fit (see {@link #checkFits})
      */
     public static ReplayReport replay(final TraceLog log, final ReplayOptions options) {
-        return new ReplayEngine(log, options).run();
+        try {
+            return new ReplayEngine(log.stats(), log.inputs(), options, ProgressListener.NONE, System::nanoTime)
+                    .run(log::replayInto);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);        // a log in memory does no I/O
+        }
+    }
+
+    /**
+     * Replays the trace in {@code inputs}, reading its text again as it goes: memory is per pfn the
+     * trace names and per live block, never per event. {@code stats} is what
+     * {@link FtraceParser#count} found in the same inputs (it sizes the RAM and the vcpus).
+     * Reports progress to {@code listener} on passes longer than a second or two.
+     *
+     * @throws TraceFormatException in strict mode, at the first odd event, or when there is no event
+     * @throws IllegalArgumentException when the RAM asked for does not fit (see {@link #checkFits})
+     * @throws IOException when an input cannot be read again
+     */
+    public static ReplayReport replay(final TraceInputs inputs, final TraceStats stats, final ReplayOptions options,
+                                      final ProgressListener listener) throws IOException {
+        return replay(inputs, stats, options, listener, System::nanoTime);
+    }
+
+    /** {@link #replay(TraceInputs, TraceStats, ReplayOptions, ProgressListener)} on a given clock (tests). */
+    static ReplayReport replay(final TraceInputs inputs, final TraceStats stats, final ReplayOptions options,
+                               final ProgressListener listener, final LongSupplier clock) throws IOException {
+        return new ReplayEngine(stats, inputs.names(), options, listener, clock)
+                .run(sink -> FtraceParser.scan(inputs, false, sink));
     }
 
     /** Pages an auto-sized RAM gets for this log: highest pfn + 1, rounded up to 4 MiB. */
     public static long autoPages(final TraceLog log) {
-        long end = 0;
-        for (int i = 0; i < log.size(); i++) {
-            if (log.kind(i) == TraceLog.LOST || log.order(i) > PfnStates.MAX_ORDER) {
-                continue;
-            }
-            final long last = log.pfn(i) + (1L << log.order(i));
-            if (last <= AUTO_MAX_PAGES) {
-                end = Math.max(end, last);
-            }
-        }
+        return autoPages(log.stats());
+    }
+
+    /** Pages an auto-sized RAM gets for a trace with these stats: highest block end, rounded up to 4 MiB. */
+    public static long autoPages(final TraceStats stats) {
+        final long end = stats.spanPages();
         return Math.max(AUTO_ROUND_PAGES, (end + AUTO_ROUND_PAGES - 1) & -AUTO_ROUND_PAGES);
     }
 
-    private ReplayReport run() {
-        final TraceStats t = log.stats();
+    /**
+     * Refuses a RAM size whose replay cannot run here, before anything is mapped: its RAM plus
+     * the layout's memmap must fit in {@link #MAX_MAPPED_BYTES} of address space, and the memmap
+     * (which the replay may commit wherever the trace writes, and the allocator's boot touches
+     * throughout) must fit in the host's physical memory.
+     *
+     * @throws IllegalArgumentException saying what would be needed against what there is
+     */
+    public static void checkFits(final long ramBytes, final String layoutName, final long hostMemoryBytes) {
+        final Layout layout = Layouts.byName(layoutName);
+        final long pages = ramBytes >>> Machine.DEFAULT_PAGE_SHIFT;
+        final long memmap = Math.multiplyHigh(pages, layout.bytesPerPage()) != 0 ? Long.MAX_VALUE
+                : pages * layout.bytesPerPage();
+        if (ramBytes > MAX_MAPPED_BYTES || memmap > MAX_MAPPED_BYTES - ramBytes) {
+            throw new IllegalArgumentException("RAM " + Sizes.format(ramBytes) + " and its " + layoutName + " memmap ("
+                    + Sizes.format(memmap) + ") are more than a replay maps (" + Sizes.format(MAX_MAPPED_BYTES) + ")");
+        }
+        if (hostMemoryBytes > 0 && memmap > hostMemoryBytes) {
+            throw new IllegalArgumentException("RAM " + Sizes.format(ramBytes) + " needs " + Sizes.format(memmap)
+                    + " of " + layoutName + " memmap, more than this host's " + Sizes.format(hostMemoryBytes)
+                    + " of memory");
+        }
+    }
+
+    /** This host's physical memory, 0 when the JVM cannot tell. */
+    public static long hostMemoryBytes() {
+        final var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : 0;
+    }
+
+    private ReplayReport run(final Feed feed) throws IOException {
+        final TraceStats t = stats;
         if (options.strict() && (t.unparsable() > 0 || t.lostMarkers() > 0)) {
             // the parser throws first when it was strict too; this covers a log read leniently
-            throw new TraceFormatException(String.join(",", log.inputs()), 0,
+            throw new TraceFormatException(String.join(",", report.inputs()),
                     t.unparsable() + " unparsable lines and " + t.lostMarkers() + " LOST markers");
         }
+        if (options.strict() && t.events() == 0) {
+            throw new TraceFormatException(String.join(",", report.inputs()),
+                    "no kmem:mm_page_alloc, mm_page_free or mm_page_free_batched events");
+        }
         final Layout layout = Layouts.byName(options.layout());
-        final long pages = options.ramBytes() > 0 ? options.ramBytes() >>> Machine.DEFAULT_PAGE_SHIFT : autoPages(log);
-        vcpus = options.vcpus() > 0 ? options.vcpus() : Math.max(1, t.maxCpu() + 1);
+        final long pages = options.ramBytes() > 0 ? options.ramBytes() >>> Machine.DEFAULT_PAGE_SHIFT : autoPages(t);
+        if (options.ramBytes() > 0) {
+            checkFits(options.ramBytes(), options.layout(), hostMemoryBytes());
+        }
+        vcpus = options.vcpus() > 0 ? options.vcpus() : Math.min(MAX_VCPUS, Math.max(1, t.maxCpu() + 1));
         report.pages = pages;
         report.ramBytes = pages << Machine.DEFAULT_PAGE_SHIFT;
         report.vcpus = vcpus;
@@ -131,7 +239,7 @@ public final class ReplayEngine {
             memmap = layout.bind(machine, access);
             // trace pfns live in the trace's pfn space: the emulated RAM for the trace placement,
             // the auto-sized span of the trace for the allocator placement (whatever RAM it gets)
-            states = new PfnStates(options.placement() == Placement.TRACE ? pages : autoPages(log));
+            states = new PfnStates(options.placement() == Placement.TRACE ? pages : autoPages(t));
             if (options.placement() == Placement.ALLOCATOR) {
                 allocator = Allocators.create(options.allocator(), memmap,
                         AllocatorOptions.defaults().withVcpus(vcpus));
@@ -140,7 +248,17 @@ public final class ReplayEngine {
             } else {
                 report.allocatorName = "none (trace placement)";
             }
-            replayAll();
+            final int snaps = options.snapshots();
+            nextSnapAt = snaps == 0 ? Long.MAX_VALUE : Math.max(1, events * nextSnap / snaps);
+            feed.into(this);
+            progress.finish();
+            if (index + 1 != events) {
+                throw new IllegalStateException("the trace changed while it was replayed: " + (index + 1)
+                        + " events read, " + events + " counted before");
+            }
+            if (snaps > 0 && events == 0) {
+                snapshot();
+            }
             for (final Region r : Region.values()) {
                 report.regionBytes[r.ordinal()] = machine.footprint().bytes(r);
             }
@@ -148,61 +266,73 @@ public final class ReplayEngine {
         return report;
     }
 
-    private void replayAll() {
-        final int n = log.size();
-        final int snaps = options.snapshots();
-        int nextSnap = 1;
-        long nextSnapAt = snaps == 0 ? Long.MAX_VALUE : Math.max(1, (long) n * nextSnap / snaps);
-        for (int i = 0; i < n; i++) {
-            vcpu = log.cpu(i) % vcpus;
-            freedMark = log.kind(i) == TraceLog.FREE ? PfnStates.FREED | PfnStates.FREED_BY_FREE : PfnStates.FREED;
-            switch (log.kind(i)) {
-                case TraceLog.ALLOC -> alloc(i);
-                case TraceLog.FREE, TraceLog.FREE_BATCHED -> free(i);
-                default -> {
-                    report.lostMarkers++;
-                    report.lostEvents += log.lostCount(i);
-                }
-            }
-            if (i + 1 >= nextSnapAt) {
-                snapshot(i);
-                nextSnap++;
-                nextSnapAt = nextSnap > snaps ? Long.MAX_VALUE : Math.max(i + 2, (long) n * nextSnap / snaps);
+    @Override
+    public void beginInput(final String name, final long firstGlobalLine) {
+        inputNames.add(name);
+        inputFirstLine.add(firstGlobalLine);
+    }
+
+    @Override
+    public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
+                    final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+        index++;
+        if (index >= events) {
+            throw new IllegalStateException("the trace changed while it was replayed: more than the " + events
+                    + " events counted before");
+        }
+        this.kind = kind;
+        this.pfn = pfnOrCount;
+        this.order = order;
+        this.type = type;
+        this.tsNanos = tsNanos;
+        this.line = globalLine;
+        vcpu = cpu % vcpus;
+        freedMark = kind == TraceLog.FREE ? PfnStates.FREED | PfnStates.FREED_BY_FREE : PfnStates.FREED;
+        switch (kind) {
+            case TraceLog.ALLOC -> alloc();
+            case TraceLog.FREE, TraceLog.FREE_BATCHED -> free();
+            default -> {
+                report.lostMarkers++;
+                report.lostEvents += pfnOrCount;
             }
         }
-        if (snaps > 0 && n == 0) {
-            snapshot(-1);
+        if (index + 1 >= nextSnapAt) {
+            snapshot();
+            nextSnap++;
+            final int snaps = options.snapshots();
+            nextSnapAt = nextSnap > snaps ? Long.MAX_VALUE : Math.max(index + 2, events * nextSnap / snaps);
+        }
+        if ((index & (PROGRESS_EVERY - 1)) == 0) {
+            progress.update(index);
         }
     }
 
-    private void snapshot(final int i) {
+    private void snapshot() {
         final long[] blocks = allocator != null ? allocator.freeBlocksByOrder() : states.freeBlocksByOrder(TRACE_MAX_ORDER);
-        report.snapshots.add(new ReplayReport.Snapshot(i, i < 0 ? -1 : log.timestampNanos(i), blocks));
+        report.snapshots.add(new ReplayReport.Snapshot(index, index < 0 ? -1 : tsNanos, blocks));
     }
 
     // ---- alloc ----
 
-    private void alloc(final int i) {
-        final long pfn = log.pfn(i);
-        final int order = log.order(i);
+    private void alloc() {
         if (order > PfnStates.MAX_ORDER || (allocator != null && order > allocator.maxOrder())) {
             report.orderTooHigh++;
-            odd(i, "order too high", "order " + order + " is above what the replay can place");
+            odd("order too high", "order " + order + " is above what the replay can place");
             return;
         }
         final long pages = 1L << order;
-        if (pfn + pages > states.pages()) {
+        if (pfn > states.pages() - pages) {
             report.outOfRangeAllocs++;
-            odd(i, "out of range", "alloc of pfn 0x" + Long.toHexString(pfn) + " order " + order + " is beyond the "
+            odd("out of range", "alloc of pfn 0x" + Long.toHexString(pfn) + " order " + order + " is beyond the "
                     + states.pages() + " pages replayed");
             return;
         }
         if ((pfn & (pages - 1)) != 0) {
             report.misaligned++;
-            odd(i, "misaligned", "alloc of pfn 0x" + Long.toHexString(pfn) + " is not aligned to order " + order);
+            odd("misaligned", "alloc of pfn 0x" + Long.toHexString(pfn) + " is not aligned to order " + order);
             // placed anyway: the memmap does not care, and its free must still match
         }
-        final long tag = Allocatee.of(log.type(i) == null ? MemdescType.SLAB : log.type(i), 0);
+        final long tag = Allocatee.of(type == null ? MemdescType.SLAB : type, 0);
         boolean overLive = false;
         for (long p = pfn; p < pfn + pages; p++) {
             if ((states.get(p) & PfnStates.LIVE) != 0) {
@@ -213,7 +343,7 @@ public final class ReplayEngine {
         beginOp();
         if (overLive) {
             report.allocOverLive++;
-            odd(i, "alloc over live", "alloc of pfn 0x" + Long.toHexString(pfn) + " over pages still live: their free was not traced");
+            odd("alloc over live", "alloc of pfn 0x" + Long.toHexString(pfn) + " over pages still live: their free was not traced");
             for (long p = pfn; p < pfn + pages; p++) {
                 if ((states.get(p) & PfnStates.LIVE) != 0) {
                     dropBlock(head(p));
@@ -241,18 +371,16 @@ public final class ReplayEngine {
 
     // ---- free ----
 
-    private void free(final int i) {
-        final long pfn = log.pfn(i);
-        final int order = log.order(i);
+    private void free() {
         if (order > PfnStates.MAX_ORDER) {
             report.orderTooHigh++;
-            odd(i, "order too high", "free of order " + order + " is above what the replay can hold");
+            odd("order too high", "free of order " + order + " is above what the replay can hold");
             return;
         }
         final long pages = 1L << order;
-        if (pfn + pages > states.pages()) {
+        if (pfn > states.pages() - pages) {
             report.outOfRangeFrees++;
-            odd(i, "out of range", "free of pfn 0x" + Long.toHexString(pfn) + " is beyond the " + states.pages() + " pages replayed");
+            odd("out of range", "free of pfn 0x" + Long.toHexString(pfn) + " is beyond the " + states.pages() + " pages replayed");
             return;
         }
         final int s = states.get(pfn);
@@ -273,14 +401,14 @@ public final class ReplayEngine {
         if (!anyLive) {
             if ((s & PfnStates.FREED) != 0) {
                 report.duplicateFrees++;
-                if (log.kind(i) == TraceLog.FREE_BATCHED && (s & PfnStates.FREED_BY_FREE) != 0) {
+                if (kind == TraceLog.FREE_BATCHED && (s & PfnStates.FREED_BY_FREE) != 0) {
                     report.duplicateBatchedAfterFree++;
                 }
-                odd(i, "duplicate free", "free of pfn 0x" + Long.toHexString(pfn) + " that the trace already freed");
+                odd("duplicate free", "free of pfn 0x" + Long.toHexString(pfn) + " that the trace already freed");
             } else {
                 report.unmatchedFrees++;
                 report.unmatchedFreePages += pages;
-                odd(i, "unmatched free", "free of pfn 0x" + Long.toHexString(pfn) + " that the trace never allocated");
+                odd("unmatched free", "free of pfn 0x" + Long.toHexString(pfn) + " that the trace never allocated");
             }
             for (long p = pfn; p < pfn + pages; p++) {
                 states.set(p, freedMark);
@@ -288,7 +416,7 @@ public final class ReplayEngine {
             return;
         }
         report.partialFrees++;
-        odd(i, "partial free", "free of pfn 0x" + Long.toHexString(pfn) + " order " + order + " covers part of a live block");
+        odd("partial free", "free of pfn 0x" + Long.toHexString(pfn) + " order " + order + " covers part of a live block");
         beginOp();
         for (long p = pfn; p < pfn + pages; ) {
             if ((states.get(p) & PfnStates.LIVE) == 0) {
@@ -407,11 +535,34 @@ public final class ReplayEngine {
         }
     }
 
-    private void odd(final int i, final String kind, final String what) {
-        final long line = log.globalLine(i);
-        report.sequenceExample(kind, log.where(line) + ": " + what);
+    private void odd(final String kind, final String what) {
+        report.sequenceExample(kind, where(line) + ": " + what);
         if (options.strict()) {
-            throw new TraceFormatException(log.inputOf(line), log.lineIn(line), what);
+            throw new TraceFormatException(inputOf(line), lineIn(line), what);
         }
+    }
+
+    /** The input holding global line {@code globalLine}, by index into the inputs begun so far. */
+    private int inputIndex(final long globalLine) {
+        for (int k = inputNames.size() - 1; k >= 0; k--) {
+            if (globalLine >= inputFirstLine.get(k)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private String where(final long globalLine) {
+        return inputOf(globalLine) + ":" + lineIn(globalLine);
+    }
+
+    private String inputOf(final long globalLine) {
+        final int k = inputIndex(globalLine);
+        return k < 0 ? "?" : inputNames.get(k);
+    }
+
+    private long lineIn(final long globalLine) {
+        final int k = inputIndex(globalLine);
+        return k < 0 ? globalLine : globalLine - inputFirstLine.get(k) + 1;
     }
 }

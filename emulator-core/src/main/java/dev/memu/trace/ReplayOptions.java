@@ -12,19 +12,31 @@ import dev.memu.layout.Layouts;
  * @param ramBytes    emulated RAM; 0 sizes it from the trace's highest pfn, rounded up to 4 MiB.
  *                    Trace placement: blocks beyond it are counted and skipped. Allocator
  *                    placement: the memory the allocator manages (small sizes provoke failures)
- * @param vcpus       emulated CPUs; the trace's [CPU#] maps to cpu % vcpus; 0 = highest cpu + 1
+ * @param vcpus       emulated CPUs, 1..{@link ReplayEngine#MAX_VCPUS}; the trace's [CPU#] maps to
+ *                    cpu % vcpus; 0 = highest cpu + 1, at most {@link ReplayEngine#MAX_VCPUS}
  * @param strict      any oddity (of the text or of the sequence) is fatal
  * @param snapshots   how many times, evenly spread over the events, to record free blocks by order
+ *                    (0..{@link #MAX_SNAPSHOTS})
  * @param countLines  run through CountingAccess and report distinct cachelines per op
  */
 public record ReplayOptions(String layout, String allocator, Placement placement, long ramBytes, int vcpus,
                             boolean strict, int snapshots, boolean countLines) {
 
+    /** More snapshots than this is a typo: each one scans the whole pfn space. */
+    public static final int MAX_SNAPSHOTS = 1000;
+
     public ReplayOptions {
         Layouts.byName(layout);
         Allocators.check(allocator);
-        if (ramBytes < 0 || vcpus < 0 || snapshots < 0) {
-            throw new IllegalArgumentException("RAM, vcpus and snapshots must be >= 0");
+        if (ramBytes < 0) {
+            throw new IllegalArgumentException("RAM must be >= 0 (0: sized from the trace), got " + ramBytes);
+        }
+        if (vcpus < 0 || vcpus > ReplayEngine.MAX_VCPUS) {
+            throw new IllegalArgumentException("vcpus must be 1.." + ReplayEngine.MAX_VCPUS
+                    + " (or 0: highest cpu + 1), got " + vcpus);
+        }
+        if (snapshots < 0 || snapshots > MAX_SNAPSHOTS) {
+            throw new IllegalArgumentException("snapshots must be 0.." + MAX_SNAPSHOTS + ", got " + snapshots);
         }
     }
 

@@ -15,6 +15,8 @@ public final class ReplayReport {
 
     /** Orders tracked in the per-order arrays (0..31, see {@link PfnStates}). */
     public static final int ORDERS = PfnStates.MAX_ORDER + 1;
+    /** Longest trace line read; longer ones are counted as too long ({@link TraceStats#tooLong()}). */
+    public static final int MAX_LINE_CHARS = BoundedLineReader.MAX_CHARS;
     /** Histogram buckets of distinct lines per op; the last bucket holds everything above. */
     static final int LINE_BUCKETS = 4097;
 
@@ -148,7 +150,7 @@ public final class ReplayReport {
         return freeOps == 0 ? Double.NaN : (double) sum(freeLines) / freeOps;
     }
 
-    /** Percentile (0..100) of distinct lines per alloc, all regions together. */
+    /** Percentile (0..100) of distinct lines per alloc, all regions together; -1 when no alloc was replayed. */
     public long allocLinesPercentile(final double p) {
         return percentile(allocLineHist, allocOps, p);
     }

@@ -10,9 +10,16 @@ public final class TraceFormatException extends RuntimeException {
     private final long lineNumber;
 
     public TraceFormatException(final String input, final long lineNumber, final String detail) {
-        super(input + ":" + lineNumber + ": " + detail);
+        super(oneLine(input + ":" + lineNumber + ": " + detail));
         this.input = input;
         this.lineNumber = lineNumber;
+    }
+
+    /** A whole input refused (no line of its own): "input: detail", line number 0. */
+    public TraceFormatException(final String input, final String detail) {
+        super(oneLine(input + ": " + detail));
+        this.input = input;
+        this.lineNumber = 0;
     }
 
     public String input() {
@@ -21,5 +28,15 @@ public final class TraceFormatException extends RuntimeException {
 
     public long lineNumber() {
         return lineNumber;
+    }
+
+    /** Control characters from the input (a stray carriage return...) are shown as '?': the message stays one line. */
+    private static String oneLine(final String message) {
+        final StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            final char c = message.charAt(i);
+            sb.append(c < 0x20 && c != '\t' || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085' ? '?' : c);
+        }
+        return sb.toString();
     }
 }

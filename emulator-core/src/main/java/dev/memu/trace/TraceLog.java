@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A parsed trace held in memory as packed primitive arrays, 24 bytes per event, so that a replay
- * can size its RAM from the trace's highest pfn before it starts and replay the same sequence
- * against several layouts and allocators without reading the text again.
+ * A parsed trace held in memory as packed primitive arrays, 24 bytes per event: for tests and
+ * small traces that are replayed several times from memory. {@code memu replay} does not hold
+ * one: it streams the text ({@link TraceInputs}) once per pass.
  *
  * <pre>
  * per event i
@@ -49,6 +49,33 @@ public final class TraceLog {
     private final List<String> inputs = new ArrayList<>();
     private final List<Long> inputFirstLine = new ArrayList<>();
 
+    /** Fills this log. */
+    TraceSink sink() {
+        return new TraceSink() {
+            @Override
+            public void beginInput(final String name, final long firstGlobalLine) {
+                TraceLog.this.beginInput(name, firstGlobalLine);
+            }
+
+            @Override
+            public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
+                            final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+                TraceLog.this.add(kind, pfnOrCount, order, migratetype, type, cpu, tsNanos, globalLine);
+            }
+        };
+    }
+
+    /** Hands every event, in order, to {@code sink} (a replay of this log). */
+    void replayInto(final TraceSink sink) {
+        for (int k = 0; k < inputs.size(); k++) {
+            sink.beginInput(inputs.get(k), inputFirstLine.get(k));
+        }
+        for (int i = 0; i < size; i++) {
+            sink.add(kind(i), pfn[i], order(i), migratetype(i), kind(i) == ALLOC ? type(i) : null, cpu(i), ts[i],
+                    globalLine(i));
+        }
+    }
+
     void beginInput(final String name, final long firstGlobalLine) {
         inputs.add(name);
         inputFirstLine.add(firstGlobalLine);
@@ -67,7 +94,7 @@ public final class TraceLog {
         info[size] = kind
                 | (long) (order & ORDER_MASK) << ORDER_SHIFT
                 | (long) (migratetype < 0 ? MT_MASK : Math.min(migratetype, MT_MASK)) << MT_SHIFT
-                | (long) (type == null ? 0 : type.tag()) << TAG_SHIFT
+                | (long) (type == null ? 0 : type.ordinal()) << TAG_SHIFT
                 | (long) (cpu & CPU_MASK) << CPU_SHIFT
                 | globalLine << LINE_SHIFT;
         size++;
@@ -93,7 +120,7 @@ public final class TraceLog {
 
     /** Memdesc type guessed from the alloc's gfp_flags. */
     public MemdescType type(final int i) {
-        return MemdescType.ofTag((int) (info[i] >>> TAG_SHIFT) & 0xf);
+        return MemdescType.values()[(int) (info[i] >>> TAG_SHIFT) & 0xf];   // ordinal: Misc types share tag 0
     }
 
     public int cpu(final int i) { return (int) (info[i] >>> CPU_SHIFT) & CPU_MASK; }

@@ -1,5 +1,6 @@
 package dev.memu.workload;
 
+import dev.memu.util.SplitMix64;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;

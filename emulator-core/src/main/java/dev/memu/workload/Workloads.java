@@ -1,5 +1,6 @@
 package dev.memu.workload;
 
+import dev.memu.util.SplitMix64;
 import dev.memu.workload.kernelmix.KernelMixConfig;
 import dev.memu.workload.kernelmix.KernelMixWorkload;
 

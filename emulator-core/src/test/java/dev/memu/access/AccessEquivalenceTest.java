@@ -89,4 +89,17 @@ class AccessEquivalenceTest {
             }
         }
     }
+
+    @Test
+    void plainAndExplainingGiveTheSameValuesForEveryOpKind() {
+        try (Machine machine = Machine.create(1 << 20)) {
+            final MemorySegment a = machine.allocate(Region.MEMMAP, BYTES);
+            final MemorySegment b = machine.allocate(Region.MEMMAP, BYTES);
+            final ExplainingAccess explaining = new ExplainingAccess();
+            assertEquals(run(PlainAccess.INSTANCE, a, 4), run(explaining, b, 4));
+            assertArrayEquals(a.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                    b.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "final memory");
+            assertTrue(explaining.lastOpLines().size() >= 1, "the last op touched at least one line");
+        }
+    }
 }

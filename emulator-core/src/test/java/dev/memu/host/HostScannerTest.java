@@ -9,6 +9,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,20 +156,60 @@ class HostScannerTest {
     }
 
     @Test
-    void missingOrUnreadableFilesAreNamed() throws URISyntaxException, IOException {
+    void missingFilesAreNamed() throws URISyntaxException {
         final Path noroot = Path.of(HostScannerTest.class.getResource("/host/noroot/meminfo").toURI()).getParent();
         final NoSuchFileException e = assertThrows(NoSuchFileException.class,
                 () -> new HostScanner(new ProcFiles(noroot), 10).scan());
         assertTrue(e.getMessage().contains("kpageflags"), e.getMessage());
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return;                       // root reads a mode-000 file anyway
-        }
+    }
+
+    @Test
+    void filesThatDisagreeInLengthAreRefused() throws IOException {
+        final Path short1 = tmp.resolve("short");
+        Files.createDirectories(short1);
+        Files.write(short1.resolve("kpageflags"), new byte[8]);
+        Files.write(short1.resolve("kpagecount"), new byte[16]);
+        final IOException mismatch = assertThrows(IOException.class, () -> new HostScanner(new ProcFiles(short1), 10).scan());
+        assertTrue(mismatch.getMessage().contains("disagree"), mismatch.getMessage());
+    }
+
+    @Test
+    void anUnreadableFileIsNamed() throws IOException {
         final Path locked = tmp.resolve("locked");
         Files.createDirectories(locked);
         Files.write(locked.resolve("kpageflags"), new byte[8]);
-        Files.write(locked.resolve("kpagecount"), new byte[16]);
-        final IOException mismatch = assertThrows(IOException.class, () -> new HostScanner(new ProcFiles(locked), 10).scan());
-        assertTrue(mismatch.getMessage().contains("disagree"), mismatch.getMessage());
+        Files.write(locked.resolve("kpagecount"), new byte[8]);
+        try {
+            Files.setPosixFilePermissions(locked.resolve("kpageflags"), java.util.Set.of());
+        } catch (final UnsupportedOperationException e) {
+            Assumptions.abort("no POSIX permissions on this file system");
+        }
+        Assumptions.assumeFalse(Files.isReadable(locked.resolve("kpageflags")),
+                "root (or a capability) reads a mode-000 file anyway");
+        final AccessDeniedException e = assertThrows(AccessDeniedException.class,
+                () -> new HostScanner(new ProcFiles(locked), 10).scan());
+        assertTrue(e.getMessage().contains("kpageflags") && e.getMessage().contains("root"), e.getMessage());
+    }
+
+    @Test
+    void allocatorColumnIsWhatTheBuddyMapsPerZone() {
+        // the fake host has two zones with pages, DMA (1..1535) and DMA32 (1536..4095): one buddy each
+        long expected = 0;
+        for (final ProcFiles.Zone z : snap.zones()) {
+            try (Machine m = Machine.create(z.spanned() << 12)) {
+                new BuddyAllocator(Layouts.byName("memdesc8").bind(m, PlainAccess.INSTANCE), AllocatorOptions.defaults());
+                expected += m.footprint().bytes(dev.memu.access.Region.ALLOCATOR);
+            }
+        }
+        assertEquals(2, snap.zones().size());
+        assertTrue(expected > 0);
+        final HostReport.LayoutCost md8 = HostReport.costs(snap, List.of(Layouts.byName("memdesc8"))).get(0);
+        assertEquals(expected, md8.allocatorBytes());
+        assertEquals(md8.memmapBytes() + md8.descriptorBytes() + expected, md8.totalBytes());
+        // a bigger host costs more allocator metadata (usemap per 128 MiB section): nothing is a constant
+        final long small = HostReport.allocatorBytes("buddy", Layouts.byName("memdesc8"), 1L << 15, 12);
+        final long large = HostReport.allocatorBytes("buddy", Layouts.byName("memdesc8"), 1L << 22, 12);
+        assertTrue(large > small, small + " vs " + large);
     }
 
     @Test

@@ -97,7 +97,7 @@ class LayoutRoundTripTest {
     void allocationRoundTripsForHeadAndEveryTail(final Layout layout) {
         final Memmap memmap = bind(layout, PAGES);
         final MemdescType[] types = {MemdescType.FILE_FOLIO, MemdescType.ANON_FOLIO, MemdescType.SLAB,
-                MemdescType.PAGE_TABLE, MemdescType.HWPOISON, MemdescType.OFFLINE};
+                MemdescType.PAGE_TABLE, MemdescType.HWPOISON, MemdescType.MOVABLE};
         int t = 0;
         for (final int order : new int[] {0, 1, 2, 3, 9, 10, 11, 12}) {
             final long size = 1L << order;

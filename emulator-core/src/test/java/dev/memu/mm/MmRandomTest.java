@@ -2,7 +2,7 @@ package dev.memu.mm;
 
 import dev.memu.memdesc.FolioDesc;
 import dev.memu.memdesc.Memdescs;
-import dev.memu.workload.SplitMix64;
+import dev.memu.util.SplitMix64;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -1,5 +1,6 @@
 package dev.memu.workload;
 
+import dev.memu.util.SplitMix64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,6 +1,7 @@
 package dev.memu.alloc.pcp;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.alloc.AllocatorFactory;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
@@ -11,6 +12,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -33,8 +35,9 @@ import java.util.List;
  *       with the one just freed to, coldest block first.</li>
  *   <li>{@code drain_all_pages}: when the backend has nothing for an allocation, every vcpu's
  *       lists go back to it and the allocation is retried once, as {@code
- *       __alloc_pages_direct_reclaim} does. {@link #vcpuOffline} drains one vcpu
- *       ({@code page_alloc_cpu_dead}).</li>
+ *       __alloc_pages_direct_reclaim} does (the backend, POTAD, takes every vcpu's region
+ *       reservation back before it fails, so the retry finds the drained pages). {@link
+ *       #vcpuOffline} drains one vcpu and tells the backend ({@code page_alloc_cpu_dead}).</li>
  *   <li>{@code batch} and {@code high} default to Linux's boot values ({@link PcpSizing});
  *       {@link AllocatorOptions#pcpBatch()} and {@link AllocatorOptions#pcpHigh()} override them.
  *       Not modelled: migratetype lists (one list per order instead of three), the 6.7+
@@ -51,8 +54,8 @@ import java.util.List;
  * free clears it ({@code memmap.clearAllocated}): for order 0 one write each, to the memmap line
  * the free check reads anyway.
  * <p>Towards the backend the PCP is an ordinary caller with its own allocatee, {@link #pcpOwner()}
- * (tag {@link #OWNER_TYPE}, descriptor address = this PCP's off-heap area, so no user allocatee
- * equals it). A refill allocates with it and clears it; a bulk free writes it back just before
+ * (the Misc subtype {@link #OWNER_TYPE}, which no user allocatee
+ * carries). A refill allocates with it and clears it; a bulk free writes it back just before
  * handing the block to the backend's {@code free}, which checks and clears it. Both are extra
  * stores to lines those paths touch anyway. {@link #verify()} marks the held blocks the same way
  * for the duration of the backend's own walk, then clears them again.
@@ -98,18 +101,18 @@ import java.util.List;
  * marked as the PCP's, and reports the user's view: free = backend free + PCP-held, allocated =
  * backend allocated - PCP-held.
  */
-public final class PcpAllocator implements PageAllocator {
+public final class PcpAllocator implements PageAllocator, FieldLabeler {
 
     /** Linux's PAGE_ALLOC_COSTLY_ORDER: orders up to it have PCP lists. */
     public static final int PAGE_ALLOC_COSTLY_ORDER = 3;
     /** HPAGE_PMD_ORDER with 4 KiB pages: the THP order, the one PCP list above the costly order. */
     public static final int THP_ORDER = 9;
     /**
-     * Type tag of {@link #pcpOwner()}. No tag of the memdesc plan means "held on a per-CPU list";
-     * memu borrows {@code offline} (pages taken out of the buddy allocator's circulation) and
-     * makes the allocatee unique through its descriptor address.
+     * Type of {@link #pcpOwner()}. No type of the memdesc plan means "held on a per-CPU list"; memu
+     * gives it a Misc subtype of its own ({@link MemdescType#PCP_HELD}), which no user allocation
+     * carries.
      */
-    public static final MemdescType OWNER_TYPE = MemdescType.OFFLINE;
+    public static final MemdescType OWNER_TYPE = MemdescType.PCP_HELD;
 
     private final PageAllocator backend;
     private final Memmap memmap;
@@ -166,7 +169,7 @@ public final class PcpAllocator implements PageAllocator {
             }
             this.lists = new ArrayPerCpuPages(memmap.machine(), access, vcpus, capacity);
         }
-        this.pcpOwner = Allocatee.of(OWNER_TYPE, lists.area().address());
+        this.pcpOwner = Allocatee.of(OWNER_TYPE, 0);
     }
 
     /** Wraps any backend factory: {@code ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new))}. */
@@ -363,13 +366,17 @@ public final class PcpAllocator implements PageAllocator {
     }
 
     /**
-     * {@code page_alloc_cpu_dead}: returns every block on {@code vcpu}'s lists to the backend.
-     * Meant for a vcpu no thread runs as any more (the backend sees the frees as that vcpu's); if
-     * it comes back, its lists refill as they did at start.
+     * {@code page_alloc_cpu_dead}: returns every block on {@code vcpu}'s lists to the backend,
+     * then tells the backend the vcpu is gone ({@link PageAllocator#vcpuOffline}: POTAD gives up
+     * the vcpu's region reservation), so nothing stays reachable only through it. Meant for a
+     * vcpu no thread runs as any more (the backend sees the frees as that vcpu's); if it comes
+     * back, its lists refill as they did at start.
      */
+    @Override
     public void vcpuOffline(final int vcpu) {
         checkVcpu(vcpu);
         drainPages(vcpu, vcpu);
+        backend.vcpuOffline(vcpu);
     }
 
     /** {@code drain_pages}: D1..D5 of the protocol in the class comment. */
@@ -626,4 +633,10 @@ public final class PcpAllocator implements PageAllocator {
         return true;
     }
 
+    /** The per-vcpu areas' words ({@link PcpLabels}); the backend and the memmap label their own. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        PcpLabels.label(lists, segment, offset, bytes, out);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.memu.alloc.potad;
 
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
@@ -10,6 +11,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +35,11 @@ import java.util.List;
  *
  * Order-0 cost, by construction: alloc touches the vcpu's slot line, one bitfield line and the
  * page's memmap line; free touches the memmap line, one bitfield line and the region's entry line.
+ * An allocation returns {@link #NO_PAGE} only after taking every vcpu's region reservation back
+ * and looking again ({@link PotadCore}: "No stranded frames"), so at quiescence it fails only
+ * when no free block of its order exists.
  */
-public final class PotadAllocator implements PageAllocator {
+public final class PotadAllocator implements PageAllocator, FieldLabeler {
 
     private final Memmap memmap;
     private final Machine machine;
@@ -103,8 +108,18 @@ public final class PotadAllocator implements PageAllocator {
         }
     }
 
-    /** Gives up the vcpu's region reservation (vcpu going offline; before quiescent checks). */
+    /** Gives up the vcpu's region reservation (before quiescent checks); any thread may call it. */
     public void releaseReservation(final int vcpu) {
+        core.releaseReservation(vcpu);
+    }
+
+    /**
+     * The vcpu's region reservation goes back to the shared entries ({@link
+     * PotadCore#releaseReservation}): its tokens become visible to every vcpu and its region can
+     * be reserved by another vcpu or claimed whole.
+     */
+    @Override
+    public void vcpuOffline(final int vcpu) {
         core.releaseReservation(vcpu);
     }
 
@@ -123,8 +138,9 @@ public final class PotadAllocator implements PageAllocator {
      *
      * <p>Each block is recorded in the memmap as its own allocation of its order, all with the
      * same allocatee; {@link #freeRange} frees them together. The caller's own region reservation
-     * is released first so its tokens count; tokens that another vcpu holds in its reservation
-     * make that region's frames unavailable here (as they are to every other vcpu's allocations).
+     * is released first so its tokens count; when no candidate works, every other vcpu's
+     * reservation is taken back ({@link PotadCore#reclaimReservations}) and the search runs once
+     * more, so that frames held as tokens in another vcpu's reservation are found too.
      *
      * @return the first pfn, or {@link #NO_PAGE} when no aligned free range of that size exists
      * @throws IllegalArgumentException when {@code pages} is not a positive multiple of 2^alignOrder
@@ -143,6 +159,15 @@ public final class PotadAllocator implements PageAllocator {
             return NO_PAGE;
         }
         core.releaseReservation(vcpu);
+        long start = findRange(pages, alignOrder, allocatee);
+        if (start == NO_PAGE && core.reclaimReservations(vcpu)) {
+            start = findRange(pages, alignOrder, allocatee);
+        }
+        return start;
+    }
+
+    /** One search of {@link #allocRange}: claims and records the first range that works. */
+    private long findRange(final long pages, final int alignOrder, final long allocatee) {
         final int top = Math.min(core.maxOrder(), Long.numberOfTrailingZeros(pages));
         for (int order = top; order >= alignOrder; order--) {
             final long block = 1L << order;
@@ -276,5 +301,12 @@ public final class PotadAllocator implements PageAllocator {
             VerifyReport.addProblem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
         }
         return new VerifyReport(freeFound, allocatedPages, pages, problems);
+    }
+
+    /** The core's words ({@link PotadCore#labelFields}); the memmap labels itself. */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        core.labelFields(segment, offset, bytes, out);
     }
 }

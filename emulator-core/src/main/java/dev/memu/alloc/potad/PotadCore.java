@@ -1,6 +1,7 @@
 package dev.memu.alloc.potad;
 
 import dev.memu.access.Access;
+import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.BadFreeException;
 import dev.memu.alloc.VerifyReport;
@@ -32,16 +33,19 @@ import java.util.function.LongFunction;
  *
  * entry: one 64-bit word per region r, at r * 8 (8 entries per line).
  *   bits  0..15  TAKEN: frames not available from this entry: allocated frames, plus the
- *                tokens a reserving vcpu holds in its slot; 512 - TAKEN = tokens left here
- *   bit  16      RESERVED: a vcpu's slot names this region
+ *                tokens a reserving vcpu holds in its slot and tokens an operation holds
+ *                in flight; 512 - TAKEN = tokens left here
+ *   bit  16      RESERVED: a vcpu's reservation word names this region
  *   bit  17      HUGE: the region is (part of) one allocation of order >= 9; TAKEN = 512
  *   bits 18..23  the order of that allocation (HUGE only)
  *
- * vcpu slot: 64 bytes per vcpu v at v * 64, written only by vcpu v (plain accesses).
- *   +0   reserved region + 1 (0: none)
- *   +8   LOCAL tokens: free frames of the reserved region this vcpu may claim without asking
- *   +16  cursor: where the next reservation or small-order scan starts
- *   +24  huge cursor: where the next search for whole regions starts
+ * vcpu slot: 64 bytes per vcpu v at v * 64 (one line each, so vcpus never share one).
+ *   +0   RESERVATION: 0 = none, else bits 0..9 LOCAL tokens (free frames of the reserved
+ *        region this vcpu may claim without asking the entry, 0..512) and bits 10..63 the
+ *        reserved region + 1. Set non-zero only by vcpu v; CASed to 0 by any vcpu.
+ *   +8   cursor: where the next reservation or small-order scan starts   (vcpu v only)
+ *   +16  huge cursor: where the next search for whole regions starts     (vcpu v only)
+ *   +24  steals: reservations vcpu v took back from other vcpus          (vcpu v only)
  * </pre>
  * Zeroed memory means "every frame free, nothing reserved", so a 1 TiB RAM (2^19 regions, 32 MiB
  * of bits) costs nothing to set up but the partial last region.
@@ -53,8 +57,58 @@ import java.util.function.LongFunction;
  * to the reserving vcpu's slot) so that it touches the memmap, the bitfield and the entry and
  * nothing else; the reserving vcpu collects them from the entry when its local tokens run out.
  * At quiescence, for every region: zero bits == (512 - TAKEN) + LOCAL of the vcpu reserving it.
+ *
+ * <h2>No stranded frames: reservations can be taken back</h2>
+ * LLFree drains the other cores' reservations before it reports memory exhausted; POTAD does the
+ * same, so that an allocation fails only when, at quiescence, no free block of its order exists
+ * anywhere. The reservation word is the one word a vcpu's tokens live in, and every move of
+ * tokens into or out of it is a single CAS on it:
+ * <pre>
+ * owner v (alloc on vcpu v)                       anyone (a failing alloc, vcpuOffline)
+ *   T  take:    CAS W (r, l) -> (r, l - need)       S1 w = W; if w == 0: nothing to take
+ *      refill:  c = collect from entry r (CAS),     S2 CAS W w -> 0 (retry S1 on a witness)
+ *               CAS W (r, l) -> (r, l + c - need)   S3 entry r: clear RESERVED, give back
+ *   G  give up: CAS W (r, l) -> 0, then entry r:       w's l tokens, less the need tokens a
+ *               clear RESERVED, give back l            failing alloc keeps to claim in r at
+ *   P  publish: W == 0; entry r: CAS set RESERVED,     once (one CAS on the entry)
+ *               take its tokens l; release-store W = (r, l)
+ * </pre>
+ * A failing order-0..8 allocation ends its own reservation, then runs S1..S3 on every other
+ * vcpu, claiming from the first stolen reservation that has its tokens (an order-0 claim with a
+ * token in hand cannot fail, so a victim that reserves again at once cannot starve the thief),
+ * and when that finds nothing scans every entry once more; huge and range allocations end every
+ * reservation and search again. At quiescence every free frame's token is then in an entry, so
+ * the final scan finds any free block of the order: NO_FRAME is exact.
+ * <b>No token is used twice.</b> A token is held by exactly one of: an entry, a reservation word,
+ * an operation in flight. Each move out of a word is a CAS that succeeds for one party only, so
+ * of an owner's T and a thief's S2 racing on the same value of W, one wins and the other sees a
+ * witness and starts over with it (a losing owner first puts back the tokens it collected for
+ * the refill). <b>No ABA on the owner's side:</b> only vcpu v writes a non-zero W and one thread
+ * runs as v at a time, so between the owner's read of W and its CAS, W can only have become 0.
+ * A thief may read (r, l), lose W to another thief, and then CAS a new reservation that happens
+ * to be (r, l) again: it then releases exactly that reservation, which is what it set out to do.
+ * <b>RESERVED</b> is set by the reserving CAS on the entry (P) and cleared by whoever moved W from
+ * that reservation to 0 (G or S3); in between W names the region, so at quiescence RESERVED is
+ * set exactly when some W names the region. Between S2 and S3 no W names the region and its
+ * flag is still set: nobody can reserve it or claim it whole yet, its entry tokens stay
+ * available to every vcpu's scan, and the thief's S3 ends the window.
+ * <br><b>Ordering.</b> Every access to W other than the owner's plain read is a CAS (volatile) or
+ * the release store of P; the owner's plain read is only a guess that its CAS validates. Tokens
+ * travel from a free's entry update (after its bit CAS) through CASes on entries and on W to the
+ * taker's CAS on the bit word, a chain of volatile read-modify-writes, so the freed bit is
+ * visible to whoever ends up holding its token (bit words are changed only by CAS, which always
+ * acts on the word's latest value in any case).
+ * <br><b>Progress.</b> Every loop retries only after another party's CAS on the same word
+ * succeeded; nobody waits for anybody (lock-free). A thief takes only what sits in W; an
+ * operation of v already holding its tokens finishes untouched. Not quiescent, an allocation
+ * can still fail while frames are free: when it scans between some thief's S2 and S3 (those
+ * tokens are in the thief's hands, the region still RESERVED), or when another vcpu reserves the
+ * tokens a rescan was about to find. The contract (exact NO_FRAME) is stated for quiescence.
+ * <br><b>Cost.</b> The owner's fast path is one CAS on its own slot line instead of a plain store
+ * there: still the slot line, the bitfield line and the memmap line (3 lines per order-0 alloc).
+ * Thieves read and write that line only on the failure path and at vcpu offline.
  */
-public final class PotadCore {
+public final class PotadCore implements FieldLabeler {
 
     /** Frames per region: one 64-byte line of bits. */
     public static final int REGION_ORDER = 9;
@@ -70,10 +124,13 @@ public final class PotadCore {
     static final long HUGE_ORDER_MASK = 0x3f;
 
     static final long SLOT_BYTES = 64;
-    static final long SLOT_REGION = 0;
-    static final long SLOT_LOCAL = 8;
-    static final long SLOT_CURSOR = 16;
-    static final long SLOT_HUGE_CURSOR = 24;
+    static final long SLOT_RESERVATION = 0;
+    static final long SLOT_CURSOR = 8;
+    static final long SLOT_HUGE_CURSOR = 16;
+    static final long SLOT_STEALS = 24;
+    /** Reservation word: LOCAL tokens in the low bits (0..512 needs 10), region + 1 above. */
+    static final int LOCAL_BITS = 10;
+    static final long LOCAL_MASK = (1L << LOCAL_BITS) - 1;
 
     /** Returned by {@link #alloc} when nothing of the order is available. */
     public static final long NO_FRAME = -1L;
@@ -182,6 +239,20 @@ public final class PotadCore {
         return entry & TAKEN_MASK;
     }
 
+    /** The reservation word for {@code local} tokens of {@code region}. */
+    private static long reservation(final long region, final long local) {
+        return ((region + 1) << LOCAL_BITS) | local;
+    }
+
+    /** The region a non-zero reservation word names. */
+    private static long reservedRegion(final long word) {
+        return (word >>> LOCAL_BITS) - 1;
+    }
+
+    private static long localTokens(final long word) {
+        return word & LOCAL_MASK;
+    }
+
     private static long hugeEntry(final int order) {
         return HUGE | ((long) order << HUGE_ORDER_SHIFT) | REGION_FRAMES;
     }
@@ -193,7 +264,8 @@ public final class PotadCore {
     /**
      * Claims a naturally aligned block of 2^order frames.
      *
-     * @return its first frame, or {@link #NO_FRAME}
+     * @return its first frame, or {@link #NO_FRAME}: after every vcpu's reservation has been taken
+     *         back, so when nothing else runs, only if no free aligned block of the order exists
      * @throws IllegalArgumentException for an order outside 0..maxOrder or a bad vcpu
      */
     public long alloc(final int order, final int vcpu) {
@@ -208,36 +280,110 @@ public final class PotadCore {
 
     /**
      * Orders 0..8: from the vcpu's reserved region when its tokens allow (the fast path: the slot
-     * line and the bitfield line), else a fresh reservation, else any region with tokens.
+     * line and the bitfield line), else a fresh reservation, else any region with tokens, else,
+     * after taking every vcpu's reservation back, any region with tokens again.
      */
     private long allocSmall(final int order, final int vcpu) {
         final long need = 1L << order;
-        final long slot = slot(vcpu);
+        final long off = slot(vcpu) + SLOT_RESERVATION;
         for (int attempt = 0; attempt < 2; attempt++) {
-            final long reserved = access.getLong(R, slots, slot + SLOT_REGION);
-            if (reserved != 0) {
-                final long region = reserved - 1;
-                long local = access.getLong(R, slots, slot + SLOT_LOCAL);
-                if (local < need) {
-                    local += collectTokens(region);
+            final long region = takeReserved(off, need);
+            if (region >= 0) {
+                final long frame = claimInRegion(region, order);
+                if (frame != NO_FRAME) {
+                    return frame;
                 }
-                if (local >= need) {
-                    final long frame = claimInRegion(region, order);
-                    if (frame != NO_FRAME) {
-                        access.setLong(R, slots, slot + SLOT_LOCAL, local - need);
-                        return frame;
-                    }
-                    // Enough tokens, no aligned block (orders >= 1 only): fragmented. Keep the reservation.
-                    access.setLong(R, slots, slot + SLOT_LOCAL, local);
-                    break;
-                }
-                unreserve(vcpu, region, local);
+                // Enough tokens, no aligned block (orders >= 1 only): fragmented. Keep the
+                // reservation; the tokens go to the entry, where the owner collects them later.
+                returnTokens(region, need);
+                break;
             }
             if (!reserve(vcpu, need)) {
                 break;
             }
         }
-        return scanAndClaim(order, vcpu);
+        final long frame = scanAndClaim(order, vcpu);
+        return frame != NO_FRAME ? frame : stealAndClaim(order, vcpu);
+    }
+
+    /**
+     * The last resort for orders 0..8 before NO_FRAME: ends the vcpu's own reservation and takes
+     * every other vcpu's back. From a stolen reservation with enough tokens the thief keeps
+     * {@code need} of them and claims in that region at once (for order 0 that cannot fail), so
+     * a victim that reserves again right away cannot take the frame from under it; otherwise,
+     * with every reservation's tokens back in the entries, one more scan.
+     */
+    private long stealAndClaim(final int order, final int vcpu) {
+        final long need = 1L << order;
+        boolean any = releaseReservation(vcpu);
+        long stolen = 0;
+        long frame = NO_FRAME;
+        for (int v = 0; v < vcpus && frame == NO_FRAME; v++) {
+            if (v == vcpu) {
+                continue;
+            }
+            final long word = takeReservation(v);
+            if (word == 0) {
+                continue;
+            }
+            stolen++;
+            final long region = reservedRegion(word);
+            final long local = localTokens(word);
+            final long keep = local >= need ? need : 0;
+            releaseEntry(region, local - keep);                 // S3, less what we keep
+            if (keep != 0) {
+                frame = claimInRegion(region, order);
+                if (frame == NO_FRAME) {
+                    returnTokens(region, keep);                 // fragmented for this order
+                }
+            }
+        }
+        countSteals(vcpu, stolen);
+        if (frame == NO_FRAME && (any || stolen != 0)) {
+            frame = scanAndClaim(order, vcpu);
+        }
+        return frame;
+    }
+
+    /**
+     * Takes {@code need} tokens from the vcpu's reservation (step T of the class comment),
+     * collecting the freed ones from the entry when the local ones do not suffice.
+     *
+     * @return the reserved region, whose {@code need} tokens the caller now holds; or -1 when the
+     *         vcpu has no reservation any more (none, taken back by another vcpu, or given up here
+     *         because its region has fewer than {@code need} tokens left)
+     */
+    private long takeReserved(final long off, final long need) {
+        long word = access.getLong(R, slots, off);
+        while (word != 0) {
+            final long region = reservedRegion(word);
+            long local = localTokens(word);
+            long collected = 0;
+            if (local < need) {
+                collected = collectTokens(region);
+                local += collected;
+            }
+            final long witness;
+            if (local >= need) {
+                witness = access.compareAndExchangeLong(R, slots, off, word, reservation(region, local - need));
+                if (witness == word) {
+                    return region;
+                }
+            } else {
+                witness = access.compareAndExchangeLong(R, slots, off, word, 0);
+                if (witness == word) {
+                    releaseEntry(region, local);        // G: too few tokens here, give it up
+                    return -1;
+                }
+            }
+            // Taken back since we read it (only this vcpu writes anything but 0, so the witness
+            // is 0): what we collected for it goes back to the entry.
+            if (collected != 0) {
+                returnTokens(region, collected);
+            }
+            word = witness;
+        }
+        return -1;
     }
 
     /** Moves every token left in a region's entry to the caller; returns how many. */
@@ -257,35 +403,98 @@ public final class PotadCore {
         }
     }
 
-    /** Gives a reservation up: the local tokens go back to the entry, the RESERVED bit goes. */
-    private void unreserve(final int vcpu, final long region, final long local) {
+    /** The entry's half of ending a reservation: RESERVED goes, its {@code local} tokens come back. */
+    private void releaseEntry(final long region, final long local) {
         final long off = entry(region);
         long e = access.getLongVolatile(R, entries, off);
         while (true) {
             final long next = (e & ~RESERVED) - local;
             final long witness = access.compareAndExchangeLong(R, entries, off, e, next);
             if (witness == e) {
-                break;
+                return;
             }
             e = witness;
         }
-        access.setLong(R, slots, slot(vcpu) + SLOT_REGION, 0);
-        access.setLong(R, slots, slot(vcpu) + SLOT_LOCAL, 0);
     }
 
     /**
-     * Gives up the vcpu's reservation, if it has one, so that its tokens are visible to every vcpu
-     * again (before a huge or range allocation, when a vcpu goes offline, before a quiescent
-     * check that wants all free frames countable from the entries).
+     * Ends {@code vcpu}'s reservation, if it has one, so that its tokens are visible to every vcpu
+     * again (steps S1..S3 of the class comment). Any thread may call it for any vcpu at any time,
+     * also while that vcpu allocates: an allocation of that vcpu that already holds its tokens
+     * finishes normally, a later one reserves afresh. Used before a huge or range allocation, by a
+     * failing allocation for every vcpu, when a vcpu goes offline, and before a quiescent check that
+     * wants all free frames countable from the entries.
+     *
+     * @return true when a reservation was ended here
      */
-    public void releaseReservation(final int vcpu) {
-        final long reserved = access.getLong(R, slots, slot(vcpu) + SLOT_REGION);
-        if (reserved != 0) {
-            unreserve(vcpu, reserved - 1, access.getLong(R, slots, slot(vcpu) + SLOT_LOCAL));
+    public boolean releaseReservation(final int vcpu) {
+        if (vcpu < 0 || vcpu >= vcpus) {
+            throw new IllegalArgumentException("vcpu " + vcpu + " is outside 0.." + (vcpus - 1));
+        }
+        final long word = takeReservation(vcpu);
+        if (word == 0) {
+            return false;
+        }
+        releaseEntry(reservedRegion(word), localTokens(word));
+        return true;
+    }
+
+    /** S1 and S2: moves {@code vcpu}'s reservation word to 0; returns what it held (0: nothing). */
+    private long takeReservation(final int vcpu) {
+        final long off = slot(vcpu) + SLOT_RESERVATION;
+        long word = access.getLongVolatile(R, slots, off);
+        while (word != 0) {
+            final long witness = access.compareAndExchangeLong(R, slots, off, word, 0);
+            if (witness == word) {
+                return word;
+            }
+            word = witness;
+        }
+        return 0;
+    }
+
+    /**
+     * What a huge or range allocation does before it fails: ends every vcpu's reservation, its own
+     * included, so that a rescan sees every free frame in the entries (LLFree's drain of the other
+     * cores; orders 0..8 do the same in {@code stealAndClaim}, claiming from what they steal).
+     * Counts the reservations taken from other vcpus in the caller's slot.
+     *
+     * @return true when any reservation was ended (a rescan may find something)
+     */
+    public boolean reclaimReservations(final int callerVcpu) {
+        final boolean any = releaseReservation(callerVcpu);
+        long stolen = 0;
+        for (int v = 0; v < vcpus; v++) {
+            if (v != callerVcpu && releaseReservation(v)) {
+                stolen++;
+            }
+        }
+        countSteals(callerVcpu, stolen);
+        return any || stolen != 0;
+    }
+
+    private void countSteals(final int vcpu, final long stolen) {
+        if (stolen != 0) {
+            final long off = slot(vcpu) + SLOT_STEALS;
+            access.setLong(R, slots, off, access.getLong(R, slots, off) + stolen);
         }
     }
 
-    /** Reserves the first unreserved region from the vcpu's cursor with at least {@code need} tokens. */
+    /** Reservations {@code vcpu} has taken back from other vcpus so far (a statistic; racy while it runs). */
+    public long steals(final int vcpu) {
+        return access.getLong(R, slots, slot(vcpu) + SLOT_STEALS);
+    }
+
+    /** The region {@code vcpu} reserves, or -1 (racy while that vcpu runs). */
+    public long reservedRegionOf(final int vcpu) {
+        final long word = access.getLongVolatile(R, slots, slot(vcpu) + SLOT_RESERVATION);
+        return word == 0 ? -1 : reservedRegion(word);
+    }
+
+    /**
+     * Reserves the first unreserved region from the vcpu's cursor with at least {@code need}
+     * tokens (step P); the vcpu's reservation word is 0 when this is called.
+     */
     private boolean reserve(final int vcpu, final long need) {
         final long slot = slot(vcpu);
         final long cursor = access.getLong(R, slots, slot + SLOT_CURSOR);
@@ -300,8 +509,7 @@ public final class PotadCore {
                 final long witness = access.compareAndExchangeLong(R, entries, off, e,
                         (e & ~TAKEN_MASK) | RESERVED | REGION_FRAMES);
                 if (witness == e) {
-                    access.setLong(R, slots, slot + SLOT_REGION, region + 1);
-                    access.setLong(R, slots, slot + SLOT_LOCAL, REGION_FRAMES - taken(e));
+                    access.setLongRelease(R, slots, slot + SLOT_RESERVATION, reservation(region, REGION_FRAMES - taken(e)));
                     access.setLong(R, slots, slot + SLOT_CURSOR, region);
                     return true;
                 }
@@ -428,9 +636,12 @@ public final class PotadCore {
      */
     private long allocHuge(final int order, final int vcpu) {
         long frame = claimHugeFromCursor(order, vcpu);
-        if (frame == NO_FRAME && access.getLong(R, slots, slot(vcpu) + SLOT_REGION) != 0) {
+        if (frame == NO_FRAME && releaseReservation(vcpu)) {
             // Our own reservation may sit on the only free region: give it up and look again.
-            releaseReservation(vcpu);
+            frame = claimHugeFromCursor(order, vcpu);
+        }
+        if (frame == NO_FRAME && reclaimReservations(vcpu)) {
+            // Other vcpus' reservations may: take them back and look once more.
             frame = claimHugeFromCursor(order, vcpu);
         }
         return frame;
@@ -482,7 +693,8 @@ public final class PotadCore {
      * which wants a given place, not any place). The block must be naturally aligned.
      *
      * @return true when claimed; false, with nothing changed, when any frame of it is not free
-     *         or its tokens are held by another vcpu's reservation
+     *         or its tokens are held by a vcpu's reservation (take those back first with
+     *         {@link #reclaimReservations} to count them)
      */
     public boolean claimAt(final long frame, final int order) {
         if (order < 0 || order > maxOrder || frame < 0 || frame >= frames || (1L << order) > frames - frame
@@ -621,6 +833,33 @@ public final class PotadCore {
     // quiescent views
     // ------------------------------------------------------------------------------------------
 
+    // Raw words, for tests in this package that corrupt the state on purpose to prove verify().
+
+    long rawBitWord(final long region, final int word) {
+        return access.getLong(R, bits, bitWord(region, word));
+    }
+
+    void setRawBitWord(final long region, final int word, final long value) {
+        access.setLong(R, bits, bitWord(region, word), value);
+    }
+
+    long rawEntry(final long region) {
+        return access.getLong(R, entries, entry(region));
+    }
+
+    void setRawEntry(final long region, final long value) {
+        access.setLong(R, entries, entry(region), value);
+    }
+
+    /** {@code field} is one of the SLOT_* offsets. */
+    long rawSlot(final int vcpu, final long field) {
+        return access.getLong(R, slots, slot(vcpu) + field);
+    }
+
+    void setRawSlot(final int vcpu, final long field, final long value) {
+        access.setLong(R, slots, slot(vcpu) + field, value);
+    }
+
     /** True when {@code frame} is allocated (its bit is set or its region is huge). Quiescent. */
     public boolean isAllocated(final long frame) {
         final long region = frame >>> REGION_ORDER;
@@ -647,9 +886,7 @@ public final class PotadCore {
             free += REGION_FRAMES - taken(access.getLongVolatile(R, entries, entry(r)));
         }
         for (int v = 0; v < vcpus; v++) {
-            if (access.getLongVolatile(R, slots, slot(v) + SLOT_REGION) != 0) {
-                free += access.getLongVolatile(R, slots, slot(v) + SLOT_LOCAL);
-            }
+            free += localTokens(access.getLongVolatile(R, slots, slot(v) + SLOT_RESERVATION));
         }
         return free;
     }
@@ -737,24 +974,31 @@ public final class PotadCore {
         final int[] reservedBy = new int[(int) regions];
         java.util.Arrays.fill(reservedBy, -1);
         for (int v = 0; v < vcpus; v++) {
-            final long reserved = access.getLong(R, slots, slot(v) + SLOT_REGION);
-            final long local = access.getLong(R, slots, slot(v) + SLOT_LOCAL);
-            if (reserved == 0) {
-                if (local != 0) {
-                    VerifyReport.addProblem(problems, "vcpu " + v + " holds " + local + " tokens but no reservation");
+            for (final long cursorOff : new long[] {SLOT_CURSOR, SLOT_HUGE_CURSOR}) {
+                final long cursor = access.getLong(R, slots, slot(v) + cursorOff);
+                if (cursor < 0 || cursor > regions) {
+                    VerifyReport.addProblem(problems, "vcpu " + v + " has a cursor at region " + cursor + " of " + regions);
                 }
+            }
+            final long word = access.getLong(R, slots, slot(v) + SLOT_RESERVATION);
+            if (word == 0) {
                 continue;
             }
-            final long region = reserved - 1;
+            final long region = reservedRegion(word);
+            final long local = localTokens(word);
             if (region < 0 || region >= regions) {
                 VerifyReport.addProblem(problems, "vcpu " + v + " reserves region " + region + " of " + regions);
                 continue;
+            }
+            if (local > REGION_FRAMES) {
+                VerifyReport.addProblem(problems, "vcpu " + v + " holds " + local + " tokens of region " + region
+                        + ", more than its " + REGION_FRAMES + " frames");
             }
             if (reservedBy[(int) region] >= 0) {
                 VerifyReport.addProblem(problems, "region " + region + " is reserved by vcpus " + reservedBy[(int) region] + " and " + v);
             }
             reservedBy[(int) region] = v;
-            localOf[(int) region] = local;
+            localOf[(int) region] += local;
         }
         final long tail = frames & (REGION_FRAMES - 1);
         long freeFound = 0;
@@ -805,4 +1049,36 @@ public final class PotadCore {
         return freeFound;
     }
 
+
+    /**
+     * Names the words of the off-heap layout above: {@code potad.bits[region 0x3].word[2]}, {@code
+     * potad.entry[region 0x3].taken} (and {@code .reserved}, {@code .huge}, {@code .hugeOrder}: one
+     * word), {@code potad.slot[vcpu 0].reservation}. For {@code memu explain} only.
+     */
+    @Override
+    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
+                            final List<String> out) {
+        final long end = offset + Math.max(bytes, 1);
+        if (segment.address() == bits.address()) {
+            for (long w = offset & -8L; w < end; w += 8) {
+                out.add("potad.bits[region 0x" + Long.toHexString(w / BITS_BYTES_PER_REGION) + "].word["
+                        + (w % BITS_BYTES_PER_REGION) / 8 + "]");
+            }
+        } else if (segment.address() == entries.address()) {
+            for (long e = offset & -8L; e < end; e += 8) {
+                final String entry = "potad.entry[region 0x" + Long.toHexString(e / ENTRY_BYTES) + "].";
+                out.add(entry + "taken");
+                out.add(entry + "reserved");
+                out.add(entry + "huge");
+                out.add(entry + "hugeOrder");
+            }
+        } else if (segment.address() == slots.address()) {
+            for (long w = offset & -8L; w < end; w += 8) {
+                final long field = w % SLOT_BYTES;
+                final String name = field == SLOT_RESERVATION ? "reservation" : field == SLOT_CURSOR ? "cursor"
+                        : field == SLOT_HUGE_CURSOR ? "hugeCursor" : field == SLOT_STEALS ? "steals" : "unused";
+                out.add("potad.slot[vcpu " + w / SLOT_BYTES + "]." + name);
+            }
+        }
+    }
 }

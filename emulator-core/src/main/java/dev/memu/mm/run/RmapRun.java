@@ -25,7 +25,7 @@ import dev.memu.mm.mapcount.ExactMapcount;
 import dev.memu.mm.mapcount.MapcountScheme;
 import dev.memu.mm.mapcount.MapcountSchemes;
 import dev.memu.mm.mapcount.SchemeContext;
-import dev.memu.workload.SplitMix64;
+import dev.memu.util.SplitMix64;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

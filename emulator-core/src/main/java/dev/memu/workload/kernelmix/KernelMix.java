@@ -33,7 +33,7 @@ public final class KernelMix {
     private long frees;
     private long allocFailures;
     private long nextIndex;
-    private final long[] allocsByType = new long[16];
+    private final long[] allocsByType = new long[MemdescType.values().length];
 
     public KernelMix(final KernelObjects objects, final KernelMixConfig config) {
         this.objects = objects;
@@ -113,7 +113,7 @@ public final class KernelMix {
         live[liveCount++] = allocatee;
         livePages += objects.pages(allocatee);
         allocs++;
-        allocsByType[Allocatee.tag(allocatee)]++;
+        allocsByType[Allocatee.type(allocatee).ordinal()]++;
         return true;
     }
 
@@ -182,6 +182,6 @@ public final class KernelMix {
     }
 
     public long allocs(final MemdescType type) {
-        return allocsByType[type.tag()];
+        return allocsByType[type.ordinal()];
     }
 }

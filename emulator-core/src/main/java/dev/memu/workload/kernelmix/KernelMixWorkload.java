@@ -93,7 +93,7 @@ public final class KernelMixWorkload extends Workload {
     private long deferredFree;     // descriptor whose pages were all freed by the previous op
     private long nextMapping = 0x10000;
     private long nextIndex;
-    private final long[] allocsByType = new long[16];
+    private final long[] allocsByType = new long[MemdescType.values().length];
 
     /**
      * @param seed        this stream's seed (the decisions; the config's own seed is not used)
@@ -359,7 +359,7 @@ public final class KernelMixWorkload extends Workload {
         }
         allocs[count++] = allocatee;
         held += pages;
-        allocsByType[Allocatee.tag(allocatee)]++;
+        allocsByType[Allocatee.type(allocatee).ordinal()]++;
     }
 
     private int pick(final int[] weights, final int total) {
@@ -410,7 +410,7 @@ public final class KernelMixWorkload extends Workload {
 
     /** Allocations made so far of {@code type} (a netpool burst counts each page). */
     public long allocations(final MemdescType type) {
-        return allocsByType[type.tag()];
+        return allocsByType[type.ordinal()];
     }
 
     /** True when this stream ran in the driver's counting pass. */

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -103,9 +104,11 @@ class PcpProtocolStressTest {
                 t.start();
             }
             go.countDown();
-            owner.join(60_000);
+            owner.join(120_000);
+            assertFalse(owner.isAlive(), "the owner did not finish");
             for (final Thread t : drainers) {
-                t.join(60_000);
+                t.join(120_000);
+                assertFalse(t.isAlive(), t.getName() + " did not finish");
             }
             assertNull(failure.get(), () -> "failed: " + failure.get());
             lists.enter(base);                                   // this thread now acts as the owner

@@ -2,9 +2,9 @@ package dev.memu.alloc.pcp;
 
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +19,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import static dev.memu.alloc.pcp.PcpFixture.options;
 import static dev.memu.alloc.pcp.PcpFixture.owner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Owners on their fast paths racing remote drains of their lists. Every block handed out is
- * claimed in a test-side bitmap with CAS, so a block handed out twice (two vcpus, or a drainer and
- * an owner, working one list at once) fails at once; at quiescence the verifier must agree with
- * the bitmap and free + allocated == managed.
+ * Owners on their fast paths racing remote drains of their lists, over the buddy and over POTAD
+ * (whose failing allocations also take other vcpus' region reservations back while those vcpus
+ * refill and bulk-free through them). Every block handed out is claimed in a test-side bitmap with
+ * CAS, so a block handed out twice (two vcpus, or a drainer and an owner, working one list at
+ * once) fails at once; at quiescence the verifier must agree with the bitmap and free + allocated
+ * == managed. No time is measured or asserted: the loops count operations.
  */
 class PcpStressTest {
 
@@ -76,9 +79,10 @@ class PcpStressTest {
      * The smallest race: vcpu 0 alloc/free pairs (its hot line, its refills and bulk frees) while
      * another thread drains vcpu 0 over and over.
      */
-    @Test
-    void ownerFastPathVersusRemoteDrainOfTheSameVcpu() throws Exception {
-        try (PcpFixture f = new PcpFixture("memdesc8", 4 << 20, options(2, 32, 7))) {
+    @ParameterizedTest(name = "{0}+pcp")
+    @ValueSource(strings = {"buddy", "potad"})
+    void ownerFastPathVersusRemoteDrainOfTheSameVcpu(final String backend) throws Exception {
+        try (PcpFixture f = PcpFixture.over(backend, "memdesc8", 4 << 20, options(2, 32, 7), PcpAllocator.Lists.ARRAY)) {
             final PcpAllocator a = f.pcp;
             final Pages pages = new Pages(f.machine.pages());
             final AtomicBoolean done = new AtomicBoolean();
@@ -132,8 +136,10 @@ class PcpStressTest {
             }, "pcp-drainer");
             owner.start();
             drainer.start();
-            owner.join(60_000);
-            drainer.join(60_000);
+            owner.join(120_000);
+            assertFalse(owner.isAlive(), "the owner did not finish");
+            drainer.join(120_000);
+            assertFalse(drainer.isAlive(), "the drainer did not stop");
             assertNull(failure.get(), () -> "failed: " + failure.get());
             assertTrue(a.drains(0) > 100, "the drainer ran " + a.drains(0) + " times");
             assertTrue(drainsSeeingBlocks.get() > 10, "drains found blocks " + drainsSeeingBlocks.get() + " times");
@@ -149,12 +155,13 @@ class PcpStressTest {
      * frees), memory tight enough that allocations drain every list, and a fourth thread draining
      * lists remotely all the while.
      */
-    @ParameterizedTest
-    @EnumSource(PcpAllocator.Lists.class)
-    void workersWithCrossVcpuFreesPressureAndConcurrentDrains(final PcpAllocator.Lists scheme) throws Exception {
+    @ParameterizedTest(name = "{0}+pcp, {1} lists")
+    @CsvSource({"buddy, ARRAY", "buddy, LINKED", "potad, ARRAY", "potad, LINKED"})
+    void workersWithCrossVcpuFreesPressureAndConcurrentDrains(final String backend, final PcpAllocator.Lists scheme)
+            throws Exception {
         final int workers = 3;
         final int drainerVcpu = workers;
-        try (PcpFixture f = new PcpFixture("memdesc8", 8 << 20, options(workers + 1, 64, 7), scheme)) {
+        try (PcpFixture f = PcpFixture.over(backend, "memdesc8", 8 << 20, options(workers + 1, 64, 7), scheme)) {
             final PcpAllocator a = f.pcp;
             final long managed = f.machine.pages();
             final Pages pages = new Pages(managed);
@@ -201,10 +208,12 @@ class PcpStressTest {
             drainer.start();
             go.countDown();
             for (final Thread t : threads) {
-                t.join(60_000);
+                t.join(120_000);
+                assertFalse(t.isAlive(), t.getName() + " did not finish");
             }
             done.set(true);
-            drainer.join(60_000);
+            drainer.join(120_000);
+            assertFalse(drainer.isAlive(), "the drainer did not stop");
             assertNull(failure.get(), () -> "failed: " + failure.get());
             assertTrue(noPage.get() > 0, "memory was never tight: no allocation failed");
 

@@ -5,9 +5,10 @@ import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.potad.PotadAllocator;
 
 /**
- * potad+pcp under the shared conformance suite, three vcpus. Pages sitting in another vcpu's
- * POTAD reservation are invisible to an allocation (as in LLFree), so an allocation may fail
- * before the model says memory is exhausted; PCP-held blocks are not coalesced.
+ * potad+pcp under the shared conformance suite, three vcpus. NO_PAGE is exact: a failing
+ * allocation drains every vcpu's lists and retries, and POTAD takes every vcpu's region
+ * reservation back before it fails. PCP-held blocks are not coalesced, so free blocks per order
+ * are not the buddy decomposition (they still add up to the free pages exactly).
  */
 class PotadPcpConformanceTest extends AllocatorConformanceSuite {
 
@@ -17,7 +18,6 @@ class PotadPcpConformanceTest extends AllocatorConformanceSuite {
                 .options(AllocatorOptions.defaults().withVcpus(3))
                 .maxOrderUnbounded()
                 .freeStateOutsideMemmap()
-                .freeBlocksApproximate()
-                .mayFailEarly();
+                .freeBlocksApproximate();
     }
 }

@@ -154,6 +154,28 @@ class PotadLargeAndRangeTest {
         assertTrue(a.verify().ok(), a.verify()::toString);
     }
 
+    /**
+     * 8 MiB of RAM, all of it asked for as one CMA range while vcpu 1 holds a reservation (it
+     * allocated and freed a page, so its region is wholly free but RESERVED): the range takes the
+     * reservation back and succeeds, and vcpu 1 allocates again afterwards once it is freed.
+     */
+    @Test
+    void cmaTakesAnotherVcpusReservationBack() {
+        machine = Machine.create(MIB_8_PAGES << 12);
+        final PotadAllocator a = new PotadAllocator(Layouts.byName("memdesc8").bind(machine, PlainAccess.INSTANCE),
+                AllocatorOptions.defaults().withVcpus(2));
+        a.free(a.alloc(0, OWNER, 1), 0, 1);
+        assertTrue(a.core().reservedRegionOf(1) >= 0, "vcpu 1 reserves a region");
+        final long pfn = a.allocRange(MIB_8_PAGES, MIB_1, OWNER, 0);
+        assertEquals(0, pfn, "all of RAM as one range");
+        assertEquals(-1, a.core().reservedRegionOf(1), "vcpu 1's reservation was taken back");
+        assertEquals(0, a.freePages());
+        assertEquals(PageAllocator.NO_PAGE, a.alloc(0, OWNER, 1));
+        a.freeRange(pfn, MIB_8_PAGES, 0);
+        assertNotEquals(PageAllocator.NO_PAGE, a.alloc(0, OWNER, 1));
+        assertTrue(a.verify().ok());
+    }
+
     @Test
     void freeRangeChecksTheWholeRangeFirst() {
         final PotadAllocator a = build(16L << 20);

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,6 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no page handed out twice (every page of every block is claimed in a shared bitmap with CAS),
  * every page of a live block names its owner in the memmap, and at quiescence free + allocated
  * == managed, verify() ok.
+ *
+ * <p>The 4 MiB cases (1024 pages, two regions) keep memory so tight that allocations fail all the
+ * time, so failing allocations take other vcpus' reservations back while those vcpus allocate and
+ * free in them (the count is asserted); one of them also runs a thief thread that ends random
+ * vcpus' reservations all the while, as {@code vcpuOffline} may from any thread. {@link
+ * #ownersAllocateInReservationsAThiefKeepsEnding} is the same race with plenty of free memory,
+ * so that the owners almost always hold a reservation the thief can take.
  *
  * <p>{@code -Dmemu.stress.ops=N} sets operations per thread (default 150 000, ~1-3 s per case).
  * The issue's "2-thread, 10-million-op run":
@@ -40,10 +48,12 @@ class PotadStressTest {
     private static final int HANDOFF = 256;
     private static final int KEEP = 600;
 
-    @ParameterizedTest(name = "{0} threads, {1}")
-    @CsvSource({"2, memdesc8", "3, memdesc16", "2, linux64"})
-    void concurrentMixedOrdersKeepEveryInvariant(final int threads, final String layout) throws Exception {
-        try (Machine machine = Machine.create(64L << 20)) {       // 16384 pages
+    @ParameterizedTest(name = "{0} threads, {1}, {2} MiB, thief {3}")
+    @CsvSource({"2, memdesc8, 64, false", "3, memdesc16, 64, false", "2, linux64, 64, false",
+                "3, memdesc8, 4, false", "2, linux64, 4, true"})
+    void concurrentMixedOrdersKeepEveryInvariant(final int threads, final String layout, final long mib,
+                                                 final boolean thief) throws Exception {
+        try (Machine machine = Machine.create(mib << 20)) {
             final PotadAllocator a = new PotadAllocator(Layouts.byName(layout).bind(machine, PlainAccess.INSTANCE),
                     AllocatorOptions.defaults().withVcpus(threads));
             final long pages = a.managedPages();
@@ -68,9 +78,34 @@ class PotadStressTest {
                     }
                 }, "vcpu-" + t));
             }
+            final AtomicLong thefts = new AtomicLong();
+            final AtomicLong thiefRounds = new AtomicLong();
+            final Thread thiefThread = new Thread(() -> {
+                final SplittableRandom random = new SplittableRandom(77);
+                try {
+                    // until every worker is done, and at least a few rounds however they were scheduled
+                    for (int round = 0; round < 64 || opsDone.get() < threads * OPS; round++) {
+                        if (a.core().releaseReservation(random.nextInt(threads))) {
+                            thefts.incrementAndGet();
+                        }
+                        thiefRounds.incrementAndGet();
+                        Thread.onSpinWait();
+                    }
+                } catch (final Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "thief");
             workers.forEach(Thread::start);
+            if (thief) {
+                thiefThread.start();
+            }
             for (final Thread w : workers) {
-                w.join();
+                w.join(120_000);
+                assertFalse(w.isAlive(), w.getName() + " did not finish");
+            }
+            if (thief) {
+                thiefThread.join(120_000);
+                assertFalse(thiefThread.isAlive(), "the thief did not finish");
             }
             if (failure.get() != null) {
                 throw new AssertionError("worker failed after " + opsDone.get() + " ops", failure.get());
@@ -101,8 +136,114 @@ class PotadStressTest {
             assertTrue(end.ok(), end::toString);
             assertEquals(pages, a.freePages());
             assertEquals(threads * OPS, opsDone.get());
-            System.out.printf("potad stress %s %d threads: %d ops, %d failed allocs, verify %s%n",
-                    layout, threads, opsDone.get(), failedAllocs.get(), end);
+            long steals = 0;
+            for (int v = 0; v < threads; v++) {
+                steals += a.core().steals(v);
+            }
+            if (pages <= 1024) {
+                assertTrue(failedAllocs.get() > 0 && steals > 0, "tight memory: " + failedAllocs.get()
+                        + " failed allocations, " + steals + " reservations taken back");
+            }
+            if (thief) {
+                assertTrue(thefts.get() > 0, "the thief never ended a reservation");
+            }
+            System.out.printf("potad stress %s %d threads %d MiB: %d ops, %d failed allocs, %d steals, %d thefts in %d rounds, verify %s%n",
+                    layout, threads, mib, opsDone.get(), failedAllocs.get(), steals, thefts.get(), thiefRounds.get(), end);
+        }
+    }
+
+    /**
+     * Two owners allocate and free orders 0-2 in their reservations (memory mostly free, so they
+     * nearly always hold one) while a third thread ends their reservations over and over: the
+     * owner's token CAS races the thief's CAS of the same word. No page twice, nothing lost.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"memdesc8", "linux64"})
+    void ownersAllocateInReservationsAThiefKeepsEnding(final String layout) throws Exception {
+        final int threads = 2;
+        try (Machine machine = Machine.create(16L << 20)) {
+            final PotadAllocator a = new PotadAllocator(Layouts.byName(layout).bind(machine, PlainAccess.INSTANCE),
+                    AllocatorOptions.defaults().withVcpus(threads));
+            final long pages = a.managedPages();
+            final AtomicLongArray claimed = new AtomicLongArray((int) (pages / 64));
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final AtomicLong ownersDone = new AtomicLong();
+            final AtomicLong thefts = new AtomicLong();
+            final long[][] leftovers = new long[threads][];
+            final List<Thread> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final int vcpu = t;
+                all.add(new Thread(() -> {
+                    try {
+                        final SplittableRandom random = new SplittableRandom(55 + vcpu);
+                        final long[] live = new long[256];
+                        int n = 0;
+                        for (long op = 0; op < OPS; op++) {
+                            if (n < live.length && (n == 0 || random.nextBoolean())) {
+                                final int order = random.nextInt(4) == 0 ? random.nextInt(3) : 0;
+                                final long pfn = a.alloc(order, owner(vcpu, 0), vcpu);
+                                if (pfn == PageAllocator.NO_PAGE) {
+                                    throw new AssertionError("vcpu " + vcpu + ": NO_PAGE with at most 1024 of "
+                                            + pages + " pages live");
+                                }
+                                claim(claimed, pfn, order);
+                                live[n++] = block(pfn, order);
+                            } else {
+                                final int i = random.nextInt(n);
+                                release(a, claimed, live[i], vcpu);
+                                live[i] = live[--n];
+                            }
+                        }
+                        leftovers[vcpu] = java.util.Arrays.copyOf(live, n);
+                    } catch (final Throwable e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        ownersDone.incrementAndGet();
+                    }
+                }, "owner-" + t));
+            }
+            final Thread thief = new Thread(() -> {
+                final SplittableRandom random = new SplittableRandom(9);
+                try {
+                    for (int round = 0; round < 64 || ownersDone.get() < threads; round++) {
+                        if (a.core().releaseReservation(random.nextInt(threads))) {
+                            thefts.incrementAndGet();
+                        }
+                    }
+                } catch (final Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "thief");
+            all.add(thief);
+            all.forEach(Thread::start);
+            for (final Thread t : all) {
+                t.join(120_000);
+                assertFalse(t.isAlive(), t.getName() + " did not finish");
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("a thread failed", failure.get());
+            }
+            long held = 0;
+            for (final long[] blocks : leftovers) {
+                for (final long b : blocks) {
+                    held += 1L << order(b);
+                }
+            }
+            VerifyReport report = a.verify();
+            assertTrue(report.ok(), report::toString);
+            assertEquals(held, report.allocatedPages());
+            assertEquals(pages, a.freePages() + held);
+            assertTrue(thefts.get() > 0, "the thief never ended a reservation");
+            for (int v = 0; v < threads; v++) {
+                for (final long b : leftovers[v]) {
+                    release(a, claimed, b, v);
+                }
+            }
+            report = a.verify();
+            assertTrue(report.ok(), report::toString);
+            assertEquals(pages, a.freePages());
+            System.out.printf("potad thief %s: %d ops per owner, %d reservations ended by the thief, verify %s%n",
+                    layout, OPS, thefts.get(), report);
         }
     }
 
@@ -122,7 +263,7 @@ class PotadStressTest {
         return Allocatee.of(MemdescType.ANON_FOLIO, ((pfn << 3) | vcpu) << 4);
     }
 
-    private static int pickOrder(final SplittableRandom random) {
+    private static int pickOrder(final SplittableRandom random, final int maxOrder) {
         final int r = random.nextInt(1000);
         if (r < 700) {
             return 0;
@@ -133,7 +274,7 @@ class PotadStressTest {
         if (r < 990) {
             return 9;
         }
-        return 10 + random.nextInt(2);      // 10, 11
+        return Math.min(maxOrder, 10 + random.nextInt(2));      // 10, 11
     }
 
     private static void run(final PotadAllocator a, final int vcpu, final AtomicLongArray claimed,
@@ -143,7 +284,7 @@ class PotadStressTest {
         for (long op = 0; op < OPS; op++) {
             final int r = random.nextInt(100);
             if (r < 50 && mine.size() < KEEP) {
-                final int order = pickOrder(random);
+                final int order = pickOrder(random, a.maxOrder());
                 final long pfn = a.alloc(order, owner(vcpu, 0), vcpu);
                 if (pfn == PageAllocator.NO_PAGE) {
                     failedAllocs.incrementAndGet();

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,7 +78,8 @@ class PotadSubpageStressTest {
                 workers[t].start();
             }
             for (final Thread w : workers) {
-                w.join();
+                w.join(120_000);
+                assertFalse(w.isAlive(), w.getName() + " did not finish");
             }
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());

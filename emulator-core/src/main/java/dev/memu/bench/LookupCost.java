@@ -1,4 +1,4 @@
-package dev.memu.lookup;
+package dev.memu.bench;
 
 import dev.memu.access.Access;
 import dev.memu.access.CountingAccess;

@@ -1,4 +1,4 @@
-package dev.memu.workload;
+package dev.memu.util;
 
 /**
  * The SplitMix64 generator (Steele, Lea, Flood 2014): one long of state, a fixed published

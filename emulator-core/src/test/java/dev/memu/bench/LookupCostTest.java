@@ -1,4 +1,4 @@
-package dev.memu.lookup;
+package dev.memu.bench;
 
 import dev.memu.layout.Layouts;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,104 @@
+package dev.memu.explain;
+
+import dev.memu.alloc.BuddyAllocator;
+import dev.memu.alloc.PageAllocator;
+import dev.memu.alloc.pcp.PcpAllocator;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The prepared states an operation is explained on. Every state starts from {@link #STEADY};
+ * the others then force one path through the allocator, so that its lines can be read one case
+ * at a time.
+ */
+public enum ExplainState {
+
+    /** Half of RAM filled with the churn workload's order mix, then a warm-up of churn ops (fixed seed). */
+    STEADY("steady", "half full (churn order mix), then warm-up churn ops; alloc or free"),
+    /** A PCP allocator whose list of the order holds a block: the alloc pops it. */
+    PCP_HIT("pcp-hit", "PCP allocators, alloc: the order's list holds a block (a hit)"),
+    /** A PCP allocator whose lists were just drained: the alloc refills the list first. */
+    PCP_MISS("pcp-miss", "PCP allocators, alloc: the lists are empty (rmqueue_bulk refill)"),
+    /** A PCP allocator one free below its high watermark: the free returns a batch to the backend. */
+    BULK_FREE("bulk-free", "PCP allocators, free: pcp->count reaches high (free_pcppages_bulk)"),
+    /** The buddy with an empty free list of the order and a larger free block: the alloc splits it. */
+    SPLIT("split", "buddy, alloc: no free block of the order, a larger one splits"),
+    /** The buddy with the freed block's buddy free: the free merges them. */
+    MERGE("merge", "buddy, free: the block's buddy is free (__free_one_page merges)");
+
+    private final String key;
+    private final String description;
+
+    ExplainState(final String key, final String description) {
+        this.key = key;
+        this.description = description;
+    }
+
+    /** Name on the command line and in output. */
+    public String key() {
+        return key;
+    }
+
+    /** One line for {@code --help}. */
+    public String description() {
+        return description;
+    }
+
+    public static List<String> keys() {
+        return Arrays.stream(values()).map(ExplainState::key).toList();
+    }
+
+    /** @throws ExplainConfigException naming the known states */
+    public static ExplainState of(final String key) {
+        for (final ExplainState s : values()) {
+            if (s.key.equals(key)) {
+                return s;
+            }
+        }
+        throw new ExplainConfigException(ExplainConfigException.Input.STATE, "'" + key + "': unknown state (known: "
+                + String.join(", ", keys()) + ")");
+    }
+
+    /**
+     * Checks that this state can be prepared for {@code op} of {@code order} on {@code allocator}.
+     *
+     * @throws ExplainConfigException saying why not
+     */
+    void check(final PageAllocator allocator, final ExplainOp op, final int order) {
+        switch (this) {
+            case STEADY -> { }
+            case PCP_HIT, PCP_MISS, BULK_FREE -> {
+                if (!(allocator instanceof PcpAllocator pcp)) {
+                    throw notApplicable("needs an allocator with per-CPU page lists, not " + allocator.name());
+                }
+                requireOp(this == BULK_FREE ? ExplainOp.FREE : ExplainOp.ALLOC, op);
+                if (!pcp.hasList(order)) {
+                    throw notApplicable("order " + order + " has no PCP list on " + allocator.name()
+                            + " (orders 0.." + PcpAllocator.PAGE_ALLOC_COSTLY_ORDER + " and the THP order have one)");
+                }
+            }
+            case SPLIT, MERGE -> {
+                if (!(allocator instanceof BuddyAllocator)) {
+                    throw notApplicable("needs the buddy allocator itself, not " + allocator.name());
+                }
+                requireOp(this == SPLIT ? ExplainOp.ALLOC : ExplainOp.FREE, op);
+                if (order >= allocator.maxOrder()) {
+                    throw notApplicable("order " + order + " is the buddy's max order: there is no larger block to "
+                            + (this == SPLIT ? "split" : "merge into"));
+                }
+            }
+            default -> throw new IllegalStateException("unhandled state " + this);
+        }
+    }
+
+    private void requireOp(final ExplainOp wanted, final ExplainOp op) {
+        if (op != wanted) {
+            throw notApplicable("applies to --op " + wanted.key() + " only");
+        }
+    }
+
+    private ExplainConfigException notApplicable(final String why) {
+        return new ExplainConfigException(ExplainConfigException.Input.STATE, "'" + key + "': " + why);
+    }
+}

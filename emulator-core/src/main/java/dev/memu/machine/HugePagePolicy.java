@@ -1,0 +1,38 @@
+package dev.memu.machine;
+
+/**
+ * Which of a machine's mappings ask the host kernel for transparent huge pages
+ * ({@code madvise(MADV_HUGEPAGE)}, see {@link NativeMemory#mapHuge}).
+ *
+ * <p>Why: a random free misses on its memmap entry, its bitfield line and its region entry, and on
+ * 4 KiB host pages each of those is also a TLB miss; on 2 MiB pages the whole memmap of a few GiB
+ * of emulated RAM fits in a handful of TLB entries, as the kernel's own vmemmap does (it is mapped
+ * with PMDs). RAM is off by default: a sparse workload on a huge emulated RAM would commit 2 MiB for
+ * every page it touches.
+ *
+ * @param metadata    advise metadata mappings (memmap, allocator, memdesc heap, lookup)
+ * @param ram         advise the emulated RAM
+ * @param maxMapping  largest single mapping that is advised; larger ones stay on 4 KiB pages, so
+ *                    that a sparse touch pattern over, say, the 16 GiB memmap of 1 TiB cannot
+ *                    commit more than the host has
+ */
+public record HugePagePolicy(boolean metadata, boolean ram, long maxMapping) {
+
+    /** Mappings below one huge page gain nothing from the advice. */
+    public static final long MIN_MAPPING = NativeMemory.HUGE_PAGE;
+
+    public static final HugePagePolicy OFF = new HugePagePolicy(false, false, 0);
+
+    /** Metadata on huge pages up to an eighth of the host's available memory per mapping; RAM not. */
+    public static HugePagePolicy defaults() {
+        return new HugePagePolicy(true, false, HostMemory.availableBytes() / 8);
+    }
+
+    public HugePagePolicy withRam(final boolean advise) {
+        return new HugePagePolicy(metadata, advise, maxMapping);
+    }
+
+    boolean advises(final boolean isRam, final long bytes) {
+        return (isRam ? ram : metadata) && bytes >= MIN_MAPPING && bytes <= maxMapping;
+    }
+}

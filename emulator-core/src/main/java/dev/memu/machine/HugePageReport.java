@@ -1,0 +1,121 @@
+package dev.memu.machine;
+
+import dev.memu.access.Region;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the host kernel really backed with transparent huge pages, per region: the machine's
+ * mappings matched against {@code /proc/self/smaps} ({@code AnonHugePages} and {@code Rss} of each
+ * VMA that overlaps them). A run on a host with THP off, or whose advice the kernel ignored, says
+ * so here instead of silently measuring on 4 KiB pages.
+ *
+ * <p>Attribution: the kernel may merge adjacent anonymous mappings with equal flags into one VMA;
+ * such a VMA's counts are split over the machine's mappings in proportion to their overlap, which
+ * is exact when no foreign mapping shares the VMA and an estimate otherwise.
+ *
+ * @param thpMode    the host's THP mode (always, madvise, never, unknown)
+ * @param regions    per region: mapped and advised bytes, resident and huge-backed bytes
+ */
+public record HugePageReport(String thpMode, List<RegionBacking> regions) {
+
+    /** Bytes of one region's mappings: mapped, advised huge, resident (Rss), backed by huge pages. */
+    public record RegionBacking(Region region, long mappedBytes, long advisedBytes, long residentBytes,
+                                long hugeBytes) {
+    }
+
+    /** Reads this process's smaps now. */
+    public static HugePageReport of(final Machine machine) {
+        List<Vma> vmas;
+        try {
+            vmas = parseSmaps(Files.readAllLines(Path.of("/proc/self/smaps")));
+        } catch (final IOException | RuntimeException e) {
+            vmas = List.of();
+        }
+        return of(machine.mappings(), vmas, HostMemory.thpMode());
+    }
+
+    static HugePageReport of(final List<Machine.Mapping> mappings, final List<Vma> vmas, final String thpMode) {
+        final long[] mapped = new long[Region.count()];
+        final long[] advised = new long[Region.count()];
+        final double[] resident = new double[Region.count()];
+        final double[] huge = new double[Region.count()];
+        for (final Machine.Mapping m : mappings) {
+            final int r = m.region().ordinal();
+            mapped[r] += m.bytes();
+            if (m.advisedHuge()) {
+                advised[r] += m.bytes();
+            }
+            for (final Vma v : vmas) {
+                final long overlap = Math.min(v.end, m.address() + m.bytes()) - Math.max(v.start, m.address());
+                if (overlap > 0) {
+                    final double share = (double) overlap / (v.end - v.start);
+                    resident[r] += share * v.rssBytes;
+                    huge[r] += share * v.anonHugeBytes;
+                }
+            }
+        }
+        final List<RegionBacking> out = new ArrayList<>();
+        for (int r = 0; r < Region.count(); r++) {
+            if (mapped[r] > 0) {
+                out.add(new RegionBacking(Region.of(r), mapped[r], advised[r], Math.round(resident[r]), Math.round(huge[r])));
+            }
+        }
+        return new HugePageReport(thpMode, List.copyOf(out));
+    }
+
+    /** One VMA of smaps: its range and the two counters read here. */
+    record Vma(long start, long end, long rssBytes, long anonHugeBytes) {
+    }
+
+    /** Parses smaps text: a header line {@code start-end perms ...} then {@code Key: N kB} lines. */
+    static List<Vma> parseSmaps(final List<String> lines) {
+        final List<Vma> vmas = new ArrayList<>();
+        long start = -1;
+        long end = -1;
+        long rss = 0;
+        long anonHuge = 0;
+        for (final String line : lines) {
+            final int dash = line.indexOf('-');
+            final int space = line.indexOf(' ');
+            if (dash > 0 && space > dash && isHex(line, 0, dash) && isHex(line, dash + 1, space)) {
+                if (start >= 0) {
+                    vmas.add(new Vma(start, end, rss, anonHuge));
+                }
+                start = Long.parseUnsignedLong(line, 0, dash, 16);
+                end = Long.parseUnsignedLong(line, dash + 1, space, 16);
+                rss = 0;
+                anonHuge = 0;
+            } else if (line.startsWith("Rss:")) {
+                rss = kiloBytes(line);
+            } else if (line.startsWith("AnonHugePages:")) {
+                anonHuge = kiloBytes(line);
+            }
+        }
+        if (start >= 0) {
+            vmas.add(new Vma(start, end, rss, anonHuge));
+        }
+        return vmas;
+    }
+
+    private static boolean isHex(final String s, final int from, final int to) {
+        if (to <= from) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (Character.digit(s.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long kiloBytes(final String line) {
+        final String[] f = line.trim().split("\\s+");
+        return Long.parseLong(f[1]) * 1024;
+    }
+}
