@@ -218,6 +218,11 @@ public final class Memdescs {
         return access.getInt(region, seg, off(allocatee) + fieldOffset);
     }
 
+    /** Writes a 32-bit field at byte {@code fieldOffset} of the descriptor (folio _refcount...). */
+    public void setInt(final long allocatee, final long fieldOffset, final int value) {
+        access.setInt(region, seg, off(allocatee) + fieldOffset, value);
+    }
+
     // ---- vmalloc ----
 
     public int nrPages(final long allocatee) {
