@@ -41,7 +41,7 @@ package dev.memu.memdesc;
  * 160   8  troll.state             troll: bits 0..1 Zero/One/Two/Many, bit 2 partially mapped,
  *                                  bits 4..33 mm id of mapping 1, bits 34..63 mm id of mapping 2
  * 168   4  vpt.flags               vma-pt-tuples: bit 0 "partially mapped" (sticky until unmapped)
- * size 172, heap class 192 (was 88 / 96 before the mapcount slots)
+ * size 172, heap class 192 with the slots ({@link #BYTES_WITH_MAPCOUNT_SLOTS}); 88 / 96 without ({@link #BYTES})
  *
  * Class-192 objects start 64-byte aligned, so bytes 64..127 and 128..191 are one cacheline each:
  * page-mapcount and no-page-mapcount live in the first, mapped-pages, vma-pt-tuples and troll in
@@ -49,9 +49,11 @@ package dev.memu.memdesc;
  * </pre>
  *
  * A kernel would keep one scheme's fields (12 to 28 bytes, each scheme's {@code folioBytes()});
- * memu keeps all of them so that every scheme can run on the same folios at once. The heap class
- * therefore overstates a single-scheme folio by up to 64 bytes; the per-scheme figure is what
- * {@code folioBytes()} reports.
+ * memu keeps all of them so that every scheme can run on the same folios at once. Only the mm
+ * layer's runs ({@code memu rmap}) allocate folios that large ({@link #BYTES_WITH_MAPCOUNT_SLOTS},
+ * {@link Memdescs#withMapcountSlots}); every other run allocates {@link #BYTES}, struct folio
+ * without the slots, so that its bytes per page are not charged for schemes it does not run.
+ * The per-scheme figure is what {@code folioBytes()} reports.
  */
 public final class FolioDesc {
 
@@ -82,7 +84,10 @@ public final class FolioDesc {
     public static final long MP_TOTAL_MAPPED_PAGES = 152;
     public static final long TROLL_STATE = 160;
     public static final long VPT_FLAGS = 168;
-    public static final int BYTES = 172;
+    /** struct folio without the mapcount slots: what kernel-mix and the failure/migration runs allocate. */
+    public static final int BYTES = 88;
+    /** With every scheme's slot (offsets 88..171): what the mm layer allocates. */
+    public static final int BYTES_WITH_MAPCOUNT_SLOTS = 172;
 
     /** Linux's PAGE_MAPPING_ANON: bit 0 of mapping says "anon_vma, not address_space". */
     public static final long PAGE_MAPPING_ANON = 1;

@@ -79,6 +79,9 @@ public final class MmLayer {
     private final MmCounters counters = new MmCounters();
 
     public MmLayer(final PageAllocator allocator, final Memdescs descs, final MmConfig config) {
+        if (!descs.hasMapcountSlots()) {
+            throw new IllegalArgumentException("the mm layer needs folios with mapcount slots: Memdescs.withMapcountSlots");
+        }
         this.allocator = allocator;
         this.memmap = allocator.memmap();
         this.descs = descs;

@@ -43,7 +43,7 @@ final class MmRig implements AutoCloseable {
         allocator = Allocators.create(allocatorName, Layouts.byName(layout).bind(machine, access),
                 AllocatorOptions.defaults());
         heap = MemdescHeap.forDescriptors(machine, access);
-        mm = new MmLayer(allocator, new Memdescs(heap), config);
+        mm = new MmLayer(allocator, Memdescs.withMapcountSlots(heap), config);
         exact = new ExactMapcount(mm.rmap(), allocator.maxOrder());
         events = new EventChecker(exact);
         mm.attach(exact);

@@ -87,7 +87,7 @@ public final class RmapRun {
             final PageAllocator allocator = Allocators.create(spec.allocator(), layout.bind(machine, acc),
                     AllocatorOptions.defaults());
             final MemdescHeap heap = MemdescHeap.forDescriptors(machine, acc);
-            layer = new MmLayer(allocator, new Memdescs(heap),
+            layer = new MmLayer(allocator, Memdescs.withMapcountSlots(heap),
                     MmConfig.defaults().withOrders(spec.folioOrders()).withBatchedRmap(spec.batchedRmap()));
             registry = new FolioRegistry();
             layer.attach(registry);

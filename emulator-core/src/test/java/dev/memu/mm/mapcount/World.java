@@ -55,7 +55,7 @@ final class World implements MappingProbe, RmapWalker, AutoCloseable {
         final Layout l = Layouts.byName(layout);
         this.memmap = l.bind(machine, access);
         this.heap = MemdescHeap.forDescriptors(machine, access);
-        this.descs = new Memdescs(heap);
+        this.descs = Memdescs.withMapcountSlots(heap);
     }
 
     World(final String layout) {
