@@ -13,13 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -159,46 +154,18 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs {@code s} as {@code memu run --format json} in a child JVM and returns its one result. */
+    /** Runs {@code s} as {@code memu run --format json} in a child JVM ({@link ChildJvm}) and returns its one result. */
     private Map<String, Object> forked(final RunSpec s, final WorkloadSpec w, final String progress)
             throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        boolean nativeAccess = false;
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
-                continue;   // a debugger port can be bound once
-            }
-            nativeAccess |= arg.startsWith("--enable-native-access");
-            command.add(arg);
-        }
-        if (!nativeAccess) {
-            command.add("--enable-native-access=ALL-UNNAMED");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Memu.class.getName(), "run",
+        final List<String> args = new ArrayList<>(List.of("run",
                 "--mem", Long.toString(s.ramBytes()), "--layout", s.layout(), "--allocator", s.allocator(),
                 "--threads", Integer.toString(s.threads()), "--workload", w.name(), "--orders", w.orders().canonical(),
                 "--ops", Long.toString(w.ops()), "--warmup", Long.toString(w.warmupOps()),
                 "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
                 "--max-fill", Long.toString(w.maxFillBytes()), "--probe-order", Integer.toString(w.probeOrder()),
                 "--free-fraction", Double.toString(w.freeFraction()), "--format", "json", "--progress", progress));
-        command.addAll(mix.childArgs());
-        final Process child = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .redirectInput(ProcessBuilder.Redirect.PIPE)
-                .start();
-        child.getOutputStream().close();
-        final String out;
-        try (InputStream in = child.getInputStream()) {
-            final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            in.transferTo(buffer);
-            out = buffer.toString(StandardCharsets.UTF_8);
-        }
-        final int exit = child.waitFor();
-        if (exit != 0) {
-            throw new IllegalStateException("compare: the run of " + s.label() + " failed with exit code " + exit
-                    + " (its message is above)");
-        }
+        args.addAll(mix.childArgs());
+        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr());
         final Object results = Json.at(Json.parse(out), "results");
         if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {
             throw new IllegalStateException("compare: the run of " + s.label() + " printed no result");
