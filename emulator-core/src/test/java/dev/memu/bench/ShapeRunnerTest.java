@@ -225,7 +225,7 @@ class ShapeRunnerTest {
     }
 
     @Test
-    void aFailingWorkerFailsTheRunInsteadOfHanging() {
+    void aFailingWorkerFailsTheRunInsteadOfHanging() throws InterruptedException {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", RAM, 0, 2, 2).withRounds(1, 0);
         machine = Machine.create(RAM, ShapeConfig.PAGE_SHIFT);
         final PageAllocator buddy = Allocators.create("buddy",
