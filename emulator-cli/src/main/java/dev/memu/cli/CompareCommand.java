@@ -2,11 +2,13 @@ package dev.memu.cli;
 
 import dev.memu.alloc.Allocators;
 import dev.memu.driver.AllocatorBoot;
+import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.machine.Machine;
 import dev.memu.workload.WorkloadSpec;
+import dev.memu.workload.Workloads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,6 +66,13 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run each configuration in its own JVM (default: ${DEFAULT-VALUE}).")
     private boolean fork;
+
+    /**
+     * Set by the parent on a child's command line: one configuration, timed pass and harness only,
+     * its result tree as JSON on stdout; the parent counts its cachelines in its own JVM.
+     */
+    @Option(names = "--child", hidden = true)
+    private boolean child;
 
     @Mixin
     private WorkloadOptions workload;
@@ -125,15 +135,34 @@ final class CompareCommand implements Callable<Integer> {
         for (final RunSpec s : specs) {
             Reports.validate(s, mem);
         }
+        final PrintWriter err = spec.commandLine().getErr();
+        if (child) {
+            if (specs.size() != 1) {
+                throw new UsageException("--child runs one configuration, got " + specs.size());
+            }
+            final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorStreams(mixConfig, null, false),
+                    mem, ConsoleProgress.of(progress, err));
+            final Map<String, Object> root = new LinkedHashMap<>();
+            root.put("results", new ArrayList<Object>(List.of(ResultTree.of(timed))));
+            spec.commandLine().getOut().println(Json.write(root));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        // Churn's ops are generated ahead, the same in every JVM: its children time, this JVM counts.
+        final boolean countHere = fork && Workloads.CHURN.equals(w.name());
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final List<Map<String, Object>> results = new ArrayList<>();
-            final PrintWriter err = spec.commandLine().getErr();
             for (int i = 0; i < specs.size(); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                if (fork) {
-                    results.add(forked(s, w, progress));
+                if (countHere) {
+                    final Map<String, Object> tree = forked(s, timedArgs(s, w, progress));
+                    ResultTree.putCounts(tree, Reports.count(s, new DescriptorStreams(mixConfig, null, false), mem,
+                            ConsoleProgress.of(progress, err)));
+                    results.add(tree);
+                } else if (fork) {
+                    results.add(forked(s, runArgs(s, w, progress)));
                 } else {
                     final DescriptorStreams streams = new DescriptorStreams(mixConfig, null, false);
                     final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
@@ -147,6 +176,7 @@ final class CompareCommand implements Callable<Integer> {
             final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
                     threadCounts, fork, timer);
             new DescriptorStreams(mixConfig, null, false).addConfig(config);
+            config.put("countedApart", countHere);
             target.commit(Reports.render(format, config, results, false));
         } finally {
             target.abandon();
@@ -154,17 +184,36 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs {@code s} as {@code memu run --format json} in a child JVM ({@link ChildJvm}) and returns its one result. */
-    private Map<String, Object> forked(final RunSpec s, final WorkloadSpec w, final String progress)
-            throws IOException, InterruptedException {
+    /** {@code memu run} of {@code s} with compare's workload, JSON on stdout: a whole run in the child. */
+    private List<String> runArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
         final List<String> args = new ArrayList<>(List.of("run",
-                "--mem", Long.toString(s.ramBytes()), "--layout", s.layout(), "--allocator", s.allocator(),
-                "--threads", Integer.toString(s.threads()), "--workload", w.name(), "--orders", w.orders().canonical(),
+                "--layout", s.layout(), "--allocator", s.allocator(), "--threads", Integer.toString(s.threads())));
+        args.addAll(workloadArgs(s, w, progress));
+        return args;
+    }
+
+    /** {@code memu compare --child} of {@code s}: the timed pass only, in the child. */
+    private List<String> timedArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+        final List<String> args = new ArrayList<>(List.of("compare", "--child",
+                "--layouts", s.layout(), "--allocators", s.allocator(), "--threads", Integer.toString(s.threads())));
+        args.addAll(workloadArgs(s, w, progress));
+        return args;
+    }
+
+    private List<String> workloadArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+        final List<String> args = new ArrayList<>(List.of(
+                "--mem", Long.toString(s.ramBytes()), "--workload", w.name(), "--orders", w.orders().canonical(),
                 "--ops", Long.toString(w.ops()), "--warmup", Long.toString(w.warmupOps()),
                 "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
                 "--max-fill", Long.toString(w.maxFillBytes()), "--probe-order", Integer.toString(w.probeOrder()),
                 "--free-fraction", Double.toString(w.freeFraction()), "--format", "json", "--progress", progress));
         args.addAll(mix.childArgs());
+        return args;
+    }
+
+    /** Runs memu {@code args} in a child JVM ({@link ChildJvm}) and returns the one result it printed. */
+    private Map<String, Object> forked(final RunSpec s, final List<String> args)
+            throws IOException, InterruptedException {
         final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr());
         final Object results = Json.at(Json.parse(out), "results");
         if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {

@@ -3,6 +3,7 @@ package dev.memu.cli;
 import dev.memu.access.Region;
 import dev.memu.driver.BytesPerPage;
 import dev.memu.driver.CachelineSummary;
+import dev.memu.driver.Driver;
 import dev.memu.driver.LatencySummary;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.ThreadResult;
@@ -93,6 +94,14 @@ final class ResultTree {
         verify.put("managedPages", r.verify().managedPages());
         m.put("verify", verify);
         return m;
+    }
+
+    /** Puts counts made apart from the timed run (compare counts in its own JVM) in place of the tree's cachelines. */
+    static void putCounts(final Map<String, Object> tree, final Driver.Counts counts) {
+        final Map<String, Object> lines = new LinkedHashMap<>();
+        lines.put("alloc", lines(counts.allocLines()));
+        lines.put("free", lines(counts.freeLines()));
+        tree.put("cachelinesPerOp", lines);
     }
 
     private static Map<String, Object> latency(final LatencySummary l) {

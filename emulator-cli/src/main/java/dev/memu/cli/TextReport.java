@@ -61,8 +61,10 @@ final class TextReport {
                     .append(lng(c, "warmupOps")).append(" warm-up ops (untimed), occupancy held near the fill\n");
         }
         timing(sb, c, results);
-        sb.append("  cachelines: a second pass over the same ops with the counting access layer"
-                + " (distinct 64 B lines per op, all regions)\n");
+        sb.append("  cachelines: a second pass over the same ops with the counting access layer")
+                .append(Boolean.TRUE.equals(c.get("countedApart"))
+                        ? ", all configurations in compare's own JVM (counts do not depend on the JIT)" : "")
+                .append(" (distinct 64 B lines per op, all regions)\n");
         sb.append("  B/page: off-heap metadata really mapped (memmap + memdesc heap + allocator + lookup) / pages\n");
         if (c.get("failurePlan") instanceof Map<?, ?> plan) {
             sb.append("  memory failures: ").append(plan.containsKey("pfns") ? "pfns " + plan.get("pfns")

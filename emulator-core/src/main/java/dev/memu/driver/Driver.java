@@ -160,7 +160,34 @@ public final class Driver {
                          final int chunkOps) {
         final Settings settings = new Settings(clock, chunkOps);
         final TimedPass timed = timedPass(spec, factory, boot, progress, settings);
-        final CountingPass counting = countingPass(spec, factory, boot, progress, settings);
+        return result(spec, timed, countingPass(spec, factory, boot, progress, settings));
+    }
+
+    /**
+     * The timed pass and the harness only: the result's cachelines are empty and its counting
+     * workload {@link WorkloadStats#EMPTY}. For a caller that counts elsewhere with {@link #count}
+     * (compare times each configuration in a fresh JVM and counts them all in its own: the counts
+     * do not depend on the JIT, and one warm JVM counts them faster).
+     */
+    public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                      final ProgressListener progress) {
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS);
+        return result(spec, timedPass(spec, factory, boot, progress, settings), null);
+    }
+
+    /** What the counting pass of {@link #run} measures: cachelines per alloc and per free, and the streams' statistics. */
+    public record Counts(CachelineSummary allocLines, CachelineSummary freeLines, WorkloadStats workload) {
+    }
+
+    /** The counting pass alone, exactly as {@link #run} makes it (the same streams, ops and counts). */
+    public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                               final ProgressListener progress) {
+        final CountingPass c = countingPass(spec, factory, boot, progress,
+                new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS));
+        return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
+    }
+
+    private static RunResult result(final RunSpec spec, final TimedPass timed, final CountingPass counting) {
         final Histogram alloc = merged(timed.workers, Op.ALLOC);
         final Histogram free = merged(timed.workers, Op.FREE);
         final List<ThreadResult> perThread = new ArrayList<>();
@@ -184,8 +211,10 @@ public final class Driver {
         final double harnessNsPerOp = ahead && harnessOps > 0 ? (double) harnessNs / harnessOps : Double.NaN;
         return new RunResult(spec, timed.pages, timed.maxOrder, ops, timed.elapsedNs,
                 ops * 1e9 / Math.max(1, timed.elapsedNs), LatencySummary.of(alloc), LatencySummary.of(free),
-                perThread, counting.summary(Op.ALLOC), counting.summary(Op.FREE), timed.bytesPerPage,
-                timed.freeBlocksByOrder, timed.stats, counting.stats, timed.verify, timerOverheadNs(), alloc, free,
+                perThread, counting == null ? CachelineSummary.empty() : counting.summary(Op.ALLOC),
+                counting == null ? CachelineSummary.empty() : counting.summary(Op.FREE), timed.bytesPerPage,
+                timed.freeBlocksByOrder, timed.stats, counting == null ? WorkloadStats.EMPTY : counting.stats,
+                timed.verify, timerOverheadNs(), alloc, free,
                 nsPerOp, harnessNsPerOp, LATENCY_SAMPLE_EVERY, ahead);
     }
 

@@ -260,6 +260,21 @@ class DriverTest {
     }
 
     @Test
+    void theTimedPassAloneAndTheCountingPassAloneMakeWhatOneRunMakes() {
+        final RunSpec spec = RunSpec.of(RAM, "memdesc8", "buddy+pcp", 2, churn(10_000));
+        final RunResult whole = run(spec);
+        final Driver.Counts counts = Driver.count(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE);
+        assertEquals(whole.allocLines(), counts.allocLines());
+        assertEquals(whole.freeLines(), counts.freeLines());
+        assertEquals(whole.countingWorkload(), counts.workload());
+        final RunResult timed = Driver.timedOnly(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE);
+        assertEquals(whole.ops(), timed.ops());
+        assertEquals(0, timed.allocLines().ops(), "nothing counted");
+        assertTrue(timed.verify().ok());
+        assertTrue(timed.opsAhead() && !Double.isNaN(timed.harnessNsPerOp()));
+    }
+
+    @Test
     void tapesInShortChunksGiveTheSameRunAsOneTape() {
         final RunSpec spec = RunSpec.of(RAM, "memdesc16", "buddy", 2, churn(20_000));
         final RunResult one = run(spec);
