@@ -34,19 +34,42 @@ final class ChildJvm {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         boolean nativeAccess = false;
+        boolean sharing = false;
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
                 continue;   // a debugger port can be bound once
             }
             nativeAccess |= arg.startsWith("--enable-native-access");
+            sharing |= arg.startsWith("-XX:SharedArchiveFile") || arg.startsWith("-Xshare")
+                    || arg.contains("ArchiveClassesAtExit");
             command.add(arg);
         }
         if (!nativeAccess) {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
+        if (!sharing) {
+            command.addAll(classDataSharing());
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
         command.addAll(args);
         return command;
+    }
+
+    /**
+     * A dynamic class-data archive that the children share (JDK 19+ {@code AutoCreateSharedArchive}):
+     * the first child writes it when it exits, the next ones map memu's, picocli's and the JDK's
+     * classes from it instead of loading and verifying them again, which was a good part of a
+     * child's start. The JVM checks the archive against the class path and rewrites it when the
+     * jar changed; it changes how classes are loaded, not the code that runs. One archive per
+     * user, JDK and class path, in the temporary directory; its logging is off, so a stale or
+     * unwritable archive says nothing on the child's stderr.
+     */
+    private static List<String> classDataSharing() {
+        final String key = Integer.toHexString(java.util.Objects.hash(System.getProperty("user.name"),
+                System.getProperty("java.home"), Runtime.version().toString(), System.getProperty("java.class.path")));
+        final Path archive = Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
+        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off");
     }
 
     /**
