@@ -47,7 +47,7 @@ final class ChildJvm {
         if (!nativeAccess) {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
-        if (!sharing) {
+        if (!sharing && fromOwnJar()) {
             command.addAll(classDataSharing());
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
@@ -59,14 +59,37 @@ final class ChildJvm {
      * A dynamic class-data archive that the children share (JDK 19+ {@code AutoCreateSharedArchive}):
      * the first child writes it when it exits, the next ones map memu's, picocli's and the JDK's
      * classes from it instead of loading and verifying them again, which was a good part of a
-     * child's start. The JVM checks the archive against the class path and rewrites it when the
-     * jar changed; it changes how classes are loaded, not the code that runs. One archive per
-     * user, JDK and class path, in the temporary directory; its logging is off, so a stale or
-     * unwritable archive says nothing on the child's stderr.
+     * child's start. The JVM checks the archive against the class path and refuses a stale one;
+     * it changes how classes are loaded, not the code that runs. One archive per user, JDK and
+     * build of the jar, in the temporary directory; its logging is off, so a stale or
+     * unwritable archive says nothing on the child's stderr. Only when memu runs from its jar
+     * ({@link #fromOwnJar()}).
      */
+    /**
+     * Whether this JVM runs memu from its one jar (the launcher's {@code -jar memu.jar}): a
+     * dynamic archive cannot hold classes loaded from directories (a build's or a test's
+     * {@code target/classes}), and a JVM asked to write one then fails at exit.
+     */
+    static boolean fromOwnJar() {
+        final String classPath = System.getProperty("java.class.path");
+        if (classPath == null || classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar")) {
+            return false;
+        }
+        try {
+            final var source = ChildJvm.class.getProtectionDomain().getCodeSource();
+            return source != null && Path.of(source.getLocation().toURI()).equals(Path.of(classPath).toAbsolutePath());
+        } catch (final java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static List<String> classDataSharing() {
+        final java.io.File jar = new java.io.File(System.getProperty("java.class.path"));
+        // The jar's size and time in the name: a rebuilt jar gets a fresh archive (the JVM would
+        // refuse the old one, and does not always write a new one in its place).
         final String key = Integer.toHexString(java.util.Objects.hash(System.getProperty("user.name"),
-                System.getProperty("java.home"), Runtime.version().toString(), System.getProperty("java.class.path")));
+                System.getProperty("java.home"), Runtime.version().toString(), jar.getAbsolutePath(), jar.length(),
+                jar.lastModified()));
         final Path archive = Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
         return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
                 "-Xlog:cds+dynamic=off");

@@ -30,6 +30,9 @@ class ChildJvmTest {
         assertEquals(List.of("run", "--ops", "1"), command.subList(main + 1, command.size()));
         assertTrue(command.stream().anyMatch(a -> a.startsWith("--enable-native-access")), command.toString());
         assertTrue(command.stream().noneMatch(a -> a.startsWith("-agentlib:jdwp")), command.toString());
+        // Tests run from class directories, which a class-data archive cannot hold: no archive then.
+        assertFalse(ChildJvm.fromOwnJar());
+        assertTrue(command.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), command.toString());
     }
 
     @Test
