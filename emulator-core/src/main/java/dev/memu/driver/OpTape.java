@@ -16,7 +16,9 @@ import dev.memu.workload.Workload;
  * looks the real pfn up in the stream's handle table, which the alloc of that handle filled in.
  * Handles are recycled when their block is freed, so the table is as large as the most blocks
  * the stream held at once, not as long as the run. A free of a block allocated before the tape
- * started (the fill's) names its real pfn.
+ * started (the fill's) gets a handle of its own, never recycled, whose slot the recorder fills
+ * with the real pfn; so every free reads its pfn from the table and the timed loop has no branch
+ * on where a pfn comes from (with random frees that branch would be mispredicted half the time).
  *
  * <p>Every recorded alloc is assumed to succeed. When one fails at replay, its handle holds
  * {@link PageAllocator#NO_PAGE}, the later free of it is skipped, and both are counted
@@ -27,10 +29,10 @@ import dev.memu.workload.Workload;
  * word 0 (head)
  *   bit  0      kind: 0 = {@link Op#ALLOC}, 1 = {@link Op#FREE}
  *   bits 1..6   order
- *   bit  7      FREE only: 1 = the block is named by its handle, 0 = by its pfn (word 1)
- *   bits 8..63  handle (ALLOC, and FREE with bit 7 set)
+ *   bit  7      0 (reserved)
+ *   bits 8..63  handle: ALLOC writes the pfn it gets there, FREE reads the pfn it frees from there
  * word 1
- *   ALLOC: the allocatee (tagged memdesc pointer);  FREE by pfn: the pfn;  FREE by handle: 0
+ *   ALLOC: the allocatee (tagged memdesc pointer);  FREE: 0
  * </pre>
  */
 final class OpTape {
@@ -41,7 +43,6 @@ final class OpTape {
     private static final long KIND_FREE = 1L;
     private static final int ORDER_SHIFT = 1;
     private static final long ORDER_MASK = 0x3F;
-    private static final long BY_HANDLE = 1L << 7;
     private static final int HANDLE_SHIFT = 8;
     /** Marks a token reported to the workload in place of a pfn: above any pfn a 64-bit address space has. */
     static final long TOKEN = 1L << 62;
@@ -84,10 +85,6 @@ final class OpTape {
         return (int) ((head >>> ORDER_SHIFT) & ORDER_MASK);
     }
 
-    static boolean byHandle(final long head) {
-        return (head & BY_HANDLE) != 0;
-    }
-
     static int handle(final long head) {
         return (int) (head >>> HANDLE_SHIFT);
     }
@@ -107,7 +104,7 @@ final class OpTape {
                 outcomes.failedAlloc(order);
             }
         } else {
-            final long pfn = byHandle(head) ? handles[handle(head)] : tape[2 * i + 1];
+            final long pfn = handles[handle(head)];
             if (pfn == PageAllocator.NO_PAGE) {
                 outcomes.skippedFree(order);
             } else {
@@ -201,14 +198,19 @@ final class OpTape {
                     w[2 * n] = ((long) h << HANDLE_SHIFT) | ((long) op.order << ORDER_SHIFT);
                     w[2 * n + 1] = op.allocatee;
                     workload.allocated(TOKEN | h);
-                } else if ((op.pfn & TOKEN) != 0) {
-                    final int h = (int) (op.pfn & ~TOKEN);
-                    w[2 * n] = ((long) h << HANDLE_SHIFT) | BY_HANDLE | ((long) op.order << ORDER_SHIFT) | KIND_FREE;
-                    w[2 * n + 1] = 0;
-                    giveBack(h);
                 } else {
-                    w[2 * n] = ((long) op.order << ORDER_SHIFT) | KIND_FREE;
-                    w[2 * n + 1] = op.pfn;
+                    final int h;
+                    if ((op.pfn & TOKEN) != 0) {
+                        h = (int) (op.pfn & ~TOKEN);
+                        giveBack(h);
+                    } else {
+                        // A block from before the tape: a fresh handle, filled in now and never
+                        // taken again, so no replay of an earlier alloc can overwrite it first.
+                        h = newHandle();
+                        handles[h] = op.pfn;
+                    }
+                    w[2 * n] = ((long) h << HANDLE_SHIFT) | ((long) op.order << ORDER_SHIFT) | KIND_FREE;
+                    w[2 * n + 1] = 0;
                 }
                 n++;
                 pending = workload.next(op);
@@ -221,6 +223,11 @@ final class OpTape {
             if (freeCount > 0) {
                 return freeHandles[--freeCount];
             }
+            return newHandle();
+        }
+
+        /** A handle never used before; the table grows (a copy keeps every pfn already in it). */
+        private int newHandle() {
             if (nextHandle == handles.length) {
                 handles = java.util.Arrays.copyOf(handles, handles.length * 2);
             }
