@@ -25,16 +25,21 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code memu compare}: the same workload over every combination of layouts, allocators and
- * thread counts, one row each. Each combination runs in a fresh JVM by default (a child
- * {@code memu run --format json}) so that no layout or allocator inherits another's JIT profile:
- * in one JVM the second layout would run through call sites already made polymorphic by the first.
+ * thread counts, one row each. Each combination is timed in a fresh JVM by default so that no
+ * layout or allocator inherits another's JIT profile: in one JVM the second layout would run
+ * through call sites already made polymorphic by the first. For churn the child
+ * ({@code compare --child}) runs the timed pass and the harness only, and this JVM runs every
+ * combination's counting pass ({@link dev.memu.driver.Driver#count}); other workloads run whole in
+ * a child {@code memu run --format json}.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the same workload over several layouts, allocators and thread counts, side by side "
                 + "(one row per combination). With no options: every layout x every allocator, 1 thread, "
                 + "churn on 1 GiB, 200k measured ops each after 400k untimed warm-up ops; about a minute on 2 cores.",
                 "",
-                "Every combination is validated before any runs, and runs in its own JVM (--no-fork: in this one)."})
+                "Every combination is validated before any runs, and is timed in its own JVM (--no-fork: in this one); "
+                        + "churn's cachelines are counted in this JVM, whose counting code stays compiled from one "
+                        + "combination to the next (counts do not depend on the JIT)."})
 final class CompareCommand implements Callable<Integer> {
 
     @Spec
