@@ -88,13 +88,15 @@ public final class Driver {
      */
     private static final int REPLAY_BATCH = 1 << 8;
     /** Ops the harness replays untimed before its timed replay, so that the JIT has recompiled the loop for it. */
-    private static final long HARNESS_WARMUP_OPS = 1L << 20;
+    private static final long HARNESS_WARMUP_OPS = 1L << 21;
     /**
      * Timed replays of the harness; the fastest counts. One replay of a default tape lasts a few
-     * milliseconds, so a single preemption on a busy host could double it; the harness is a
-     * property of the loop, and the least disturbed replay measures it best.
+     * milliseconds, so a single preemption on a busy host could double it (with five replays a
+     * compare on the contended 2-core host still showed one harness of 140 ns per op among ones
+     * of 10-15); the harness is a property of the loop, and the least disturbed replay measures
+     * it best. The later replays also give a starved JIT time to finish recompiling the loop.
      */
-    private static final int HARNESS_TIMED_REPLAYS = 5;
+    private static final int HARNESS_TIMED_REPLAYS = 16;
     /** Lines-per-op histogram buckets for the counting pass's p99; more than this counts as this. */
     private static final int LINE_BUCKETS = 1 << 16;
     /** Orders a 64-bit pfn space can name. */
