@@ -84,8 +84,9 @@ public final class Memdesc8Layout extends Layout {
         return new Map(this, machine, access);
     }
 
-    static final class Map extends PerPageMemmap {
-        private static final long FREE_TAG = MemdescType.FREE.tag();
+    /** The faithful memdesc8 memmap; {@link Memdesc8HvoLayout} changes only how large allocations are recorded. */
+    static class Map extends PerPageMemmap {
+        static final long FREE_TAG = MemdescType.FREE.tag();
 
         private final MemorySegment ram;
         private final int pageShift;
@@ -96,7 +97,7 @@ public final class Memdesc8Layout extends Layout {
             this.pageShift = machine.pageShift();
         }
 
-        private static long at(final long pfn) {
+        static long at(final long pfn) {
             return pfn * ENTRY_BYTES;
         }
 
