@@ -94,11 +94,25 @@ public final class PotadAllocator implements PageAllocator, FieldLabeler {
         return pfn;
     }
 
+    /**
+     * Checks, clears the memmap, then frees in the core. A random order-0 free misses on three
+     * lines, and all three are needed: the memmap entry (the order check reads it, and it must be
+     * cleared anyway, so the read adds no line), the bitfield word (the bit is what proves the
+     * frame allocated; alone it cannot tell a head of order 0 from a page inside a larger
+     * allocation, hence the memmap) and the region entry (the token goes back there). What the
+     * order of the steps buys: the bitfield word is loaded first, before the memmap check, so the
+     * two independent misses overlap instead of the second waiting behind the first's branches and
+     * store; the core then CASes from that word instead of reading it again, and the argument
+     * checks run once instead of twice. A double or wrong-order free is still rejected by the
+     * memmap check with {@link BadFreeException} before anything is written.
+     */
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
-        LiveBlockCheck.free(memmap, pages, core.maxOrder(), pfn, order);
+        LiveBlockCheck.placement(pages, core.maxOrder(), pfn, order);
+        final long bits = order <= 6 ? core.bitWordOf(pfn) : 0;       // bitfield line, load issued first
+        LiveBlockCheck.allocated(memmap, pfn, order);                  // memmap line: the order check
         memmap.clearAllocated(pfn, order);
-        final BadFreeException.Kind kind = core.free(pfn, order);
+        final BadFreeException.Kind kind = core.free(pfn, order, bits);
         if (kind != null) {
             // The memmap said it was a live allocation, the bits say not: two frees of one block
             // racing each other (a caller bug that the memmap check cannot see, as in Linux) or

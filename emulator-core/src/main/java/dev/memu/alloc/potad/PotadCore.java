@@ -757,6 +757,24 @@ public final class PotadCore implements FieldLabeler {
         if ((frame & ((1L << order) - 1)) != 0) {
             return BadFreeException.Kind.MISALIGNED;
         }
+        return free(frame, order, order <= 6 ? bitWordOf(frame) : 0);
+    }
+
+    /**
+     * A plain read of the bitfield word that holds {@code frame}'s bit: what {@link #free(long, int, long)} of an
+     * order 0..6 block starts from. Reading it before the memmap lets a caller issue both loads
+     * (two independent misses on a random free) before it waits for either.
+     */
+    long bitWordOf(final long frame) {
+        return access.getLong(R, bits, bitWord(frame >>> REGION_ORDER, (frame & (REGION_FRAMES - 1)) >>> 6));
+    }
+
+    /**
+     * {@link #free} once its argument checks have passed: {@code guess} is a read of {@link
+     * #bitWordOf}{@code (frame)} for orders 0..6 (any value above), which the CAS validates, so a
+     * stale guess costs one retry and never a wrong result.
+     */
+    BadFreeException.Kind free(final long frame, final int order, final long guess) {
         final long region = frame >>> REGION_ORDER;
         if (order >= REGION_ORDER) {
             return freeHuge(region, order);
@@ -766,9 +784,15 @@ public final class PotadCore implements FieldLabeler {
         if (order <= 6) {
             final long off = bitWord(region, inRegion >>> 6);
             final long mask = (order == 6 ? -1L : (1L << need) - 1) << (inRegion & 63);
-            long word = access.getLong(R, bits, off);
+            long word = guess;
+            boolean fresh = false;
             while (true) {
                 if ((word & mask) != mask) {
+                    if (!fresh) {       // the error path only: judge on the latest value, not a guess
+                        word = access.getLongVolatile(R, bits, off);
+                        fresh = true;
+                        continue;
+                    }
                     return classifySmall(region, (word & mask) == 0);
                 }
                 final long witness = access.compareAndExchangeLong(R, bits, off, word, word & ~mask);
