@@ -832,6 +832,22 @@ public final class PotadCore implements FieldLabeler {
         return allClear ? BadFreeException.Kind.DOUBLE_FREE : BadFreeException.Kind.WRONG_ORDER;
     }
 
+    /**
+     * True when the block of 2^order frames at {@code frame} (order >= 9, aligned, in range) is
+     * allocated as one huge block of exactly that order: every region entry of it says so. Reads
+     * only the entries, which is all a huge free checks in {@link #free}.
+     */
+    boolean isHugeBlock(final long frame, final int order) {
+        final long first = frame >>> REGION_ORDER;
+        final long huge = hugeEntry(order);
+        for (long r = first; r < first + (1L << (order - REGION_ORDER)); r++) {
+            if (access.getLong(R, entries, entry(r)) != huge) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private BadFreeException.Kind freeHuge(final long first, final int order) {
         final long span = 1L << (order - REGION_ORDER);
         final long huge = hugeEntry(order);
