@@ -41,9 +41,6 @@ public final class Memdesc8Layout extends Layout {
     static final long ALLOC_ORDER_MASK = 0x3f;
     static final long LINK_NEXT = 0;
     static final long LINK_PREV = 8;
-    /** From this order on, {@code setAllocated} fills entries by doubling copies (measured at order 9 only). */
-    static final int COPY_ORDER = 9;
-    static final long LINE_BYTES = 64;
 
     @Override
     public String name() {
@@ -153,29 +150,19 @@ public final class Memdesc8Layout extends Layout {
         }
 
         /**
-         * Every entry gets the word. From order {@value #COPY_ORDER} on: one line of stores, then
-         * copies of the filled prefix onto the next stretch (64, 128, ... bytes), since {@code
-         * MemorySegment.fill} sets bytes only. In a short JMH run on a contended machine ({@code
-         * MemmapFillBenchmark}, 512 entries) that beat 512 stores cache-hot in 2 of 3 runs and
-         * tied when cold; the counting layer sees the same lines either way.
+         * Every entry gets the word, one store each. {@code MemorySegment.fill} sets bytes only;
+         * the alternative tried for order 9 (one line of stores, then doubling copies of the
+         * filled prefix) won cache-hot in a short JMH run ({@code MemmapFillBenchmark}, 2 of 3
+         * runs, contended machine) but lost where it matters, in {@code memu bench llfree --shape
+         * bulk --order 9} on 8 GiB (get 215-238 ns against 121-210 ns for this loop, three
+         * alternating runs each), so the loop stays. The counting layer sees 64 lines either way.
          */
         @Override
         public void setAllocated(final long pfn, final int order, final long allocatee) {
             final long word = allocatee | ((long) order << ALLOC_ORDER_SHIFT);
-            if (order < COPY_ORDER) {
-                final long pages = 1L << order;
-                for (long i = 0; i < pages; i++) {
-                    access.setLong(Region.MEMMAP, memmap, at(pfn + i), word);
-                }
-                return;
-            }
-            final long base = at(pfn);
-            for (long i = 0; i < LINE_BYTES; i += ENTRY_BYTES) {
-                access.setLong(Region.MEMMAP, memmap, base + i, word);
-            }
-            final long bytes = (1L << order) * ENTRY_BYTES;
-            for (long done = LINE_BYTES; done < bytes; done <<= 1) {
-                access.copy(Region.MEMMAP, memmap, base, Region.MEMMAP, memmap, base + done, done);
+            final long pages = 1L << order;
+            for (long i = 0; i < pages; i++) {
+                access.setLong(Region.MEMMAP, memmap, at(pfn + i), word);
             }
         }
 
