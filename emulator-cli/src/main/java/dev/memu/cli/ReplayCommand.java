@@ -137,20 +137,20 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             return 0;
         } catch (final UsageException e) {
-            err.println("memu replay: " + e.getMessage());
+            err.println("memu: " + e.getMessage());
             return 2;
         } catch (final FileSystemException e) {
             // no such trace file, a directory, unreadable: the input named is wrong
-            err.println("memu replay: " + e.getFile() + ": " + (e.getReason() == null ? "cannot be read" : e.getReason()));
+            err.println("memu: " + e.getFile() + ": " + (e.getReason() == null ? "cannot be read" : e.getReason()));
             return 2;
         } catch (final TraceFormatException e) {
-            err.println("memu replay: " + e.getMessage() + " (--strict)");
+            err.println("memu: " + e.getMessage() + " (--strict)");
             return 2;
         } catch (final IllegalArgumentException e) {
-            err.println("memu replay: " + e.getMessage());
+            err.println("memu: " + e.getMessage());
             return 2;
         } catch (final IOException e) {
-            err.println("memu replay: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println("memu: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         } finally {
             err.flush();

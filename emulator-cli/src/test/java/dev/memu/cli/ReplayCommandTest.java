@@ -68,7 +68,7 @@ class ReplayCommandTest {
         final CommandRun r = CommandRun.run(new ReplayCommand(), "--out", out.toString(), SMALL);
         assertEquals(2, r.exit());
         assertEquals(1, r.errLines(), r.err());
-        assertTrue(r.err().startsWith("memu replay: --out") && r.err().contains("does not exist"), r.err());
+        assertTrue(r.err().startsWith("memu: --out") && r.err().contains("does not exist"), r.err());
         assertEquals("", r.out());
         assertFalse(Files.exists(out.getParent()));
     }
@@ -158,7 +158,7 @@ class ReplayCommandTest {
     @Test
     void aDirectoryIsNamedAsOne() {
         final CommandRun r = refused(tmp.toString());
-        assertEquals("memu replay: " + tmp + ": is a directory, not a trace file", r.err().strip());
+        assertEquals("memu: " + tmp + ": is a directory, not a trace file", r.err().strip());
     }
 
     @Test
