@@ -17,6 +17,9 @@ import dev.memu.memdesc.MemdescType;
 import dev.memu.driver.ProgressListener;
 import dev.memu.driver.ProgressMeter;
 import dev.memu.util.Sizes;
+import org.agrona.collections.Hashing;
+import org.agrona.collections.Long2LongHashMap;
+
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,6 +80,8 @@ public final class ReplayEngine implements TraceSink {
     private static final long AUTO_ROUND_PAGES = 1L << 10;
     private static final long RELEASED = -2;
     private static final long FAILED = -1;
+    /** Not in {@link #emulated}: a trace pfn the placement never saw allocated (the map's missing value). */
+    private static final long MISSING = Long.MIN_VALUE;
     /** Events between two looks at the clock for progress. */
     private static final int PROGRESS_EVERY = 1 << 12;
 
@@ -98,7 +103,8 @@ public final class ReplayEngine implements TraceSink {
     private CountingAccess counting;
     private PageAllocator allocator;
     private PfnStates states;
-    private PfnMap emulated;
+    /** Allocator placement: trace pfn of a live block -> its emulated pfn, {@link #FAILED} or {@link #RELEASED}. */
+    private Long2LongHashMap emulated;
     private int vcpus;
 
     // the event being replayed
@@ -243,7 +249,7 @@ public final class ReplayEngine implements TraceSink {
             if (options.placement() == Placement.ALLOCATOR) {
                 allocator = Allocators.create(options.allocator(), memmap,
                         AllocatorOptions.defaults().withVcpus(vcpus));
-                emulated = new PfnMap();
+                emulated = new Long2LongHashMap(1 << 12, Hashing.DEFAULT_LOAD_FACTOR, MISSING);
                 report.allocatorName = allocator.name();
             } else {
                 report.allocatorName = "none (trace placement)";

@@ -153,19 +153,4 @@ class ReplayEngineTest {
         assertTrue(r.unmatchedFrees() > 0, "a ring that overwrote its start frees what it never showed allocated");
         assertEquals(r.trace().allocs(), r.allocsReplayed() + r.outOfRangeAllocs());
     }
-
-    @Test
-    void pfnMapSurvivesGrowthAndRemoval() {
-        final PfnMap map = new PfnMap();
-        for (long k = 0; k < 20_000; k++) {
-            map.put(k * 7, k);
-        }
-        for (long k = 0; k < 20_000; k += 2) {
-            assertEquals(k, map.remove(k * 7));
-        }
-        for (long k = 0; k < 20_000; k++) {
-            assertEquals(k % 2 == 0 ? PfnMap.MISSING : k, map.get(k * 7));
-        }
-        assertEquals(10_000, map.size());
-    }
 }
