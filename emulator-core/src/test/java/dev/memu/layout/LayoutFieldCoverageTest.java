@@ -69,7 +69,8 @@ class LayoutFieldCoverageTest {
     @Test
     void aFieldMissingFromTheTableIsCaught() {
         final Layout layout = new Memdesc16Layout();
-        final List<LayoutField> withoutOrder = layout.fields().stream().filter(f -> !f.name().equals("order")).toList();
+        final List<LayoutField> withoutOrder = layout.fields().stream()
+                .filter(f -> !f.name().endsWith(".order")).toList();
         final Set<String> strays = new LinkedHashSet<>();
         runEveryOperation(layout, withoutOrder, layout.pageDataFields(), strays, new int[1]);
         assertFalse(strays.isEmpty());
