@@ -177,11 +177,11 @@ final class CompareCommand implements Callable<Integer> {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Memu.class.getName(), "run",
                 "--mem", Long.toString(s.ramBytes()), "--layout", s.layout(), "--allocator", s.allocator(),
-                "--threads", Integer.toString(s.threads()), "--workload", w.name(), "--orders", w.orders().canonical(),
+                "--threads", Integer.toString(s.threads()), "--workload", w.name(),
                 "--ops", Long.toString(w.ops()), "--warmup", Long.toString(w.warmupOps()),
                 "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
-                "--max-fill", Long.toString(w.maxFillBytes()), "--probe-order", Integer.toString(w.probeOrder()),
-                "--free-fraction", Double.toString(w.freeFraction()), "--format", "json", "--progress", progress));
+                "--max-fill", Long.toString(w.maxFillBytes()), "--format", "json", "--progress", progress));
+        command.addAll(WorkloadOptions.childArgs(w));
         command.addAll(mix.childArgs());
         final Process child = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)

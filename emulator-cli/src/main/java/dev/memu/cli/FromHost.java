@@ -148,9 +148,10 @@ final class FromHost {
     /** The fill line of a from-host run: the fill tops the host's occupancy up. */
     static String fillLine(final Map<String, Object> config, final String occupancy) {
         final Map<?, ?> h = (Map<?, ?>) config.get("fromHost");
-        return "  fill (untimed): the host's pages plus the workload's up to " + occupancy + " of RAM, the workload's "
-                + "part capped at " + Sizes.format(((Number) config.get("maxFillBytes")).longValue()) + " = "
-                + num(h, "workloadFillPages") + " pages; orders " + config.get("orders") + "\n";
+        return "  fill (untimed): the host's pages plus the workload's " + TextReport.pages(num(h, "workloadFillPages"))
+                + " (topping up to " + occupancy + " of RAM, at most --max-fill "
+                + Sizes.format(((Number) config.get("maxFillBytes")).longValue()) + "; one block when the host is "
+                + "fuller already); orders " + config.get("orders") + "\n";
     }
 
     private static long num(final Map<?, ?> m, final String key) {

@@ -41,66 +41,69 @@ public final class HostCommand implements Callable<Integer> {
     @Option(names = "--proc", defaultValue = "/proc", description = "proc root (default: ${DEFAULT-VALUE}); tests point it at fake files")
     Path proc;
 
-    @Option(names = "--max-order", defaultValue = "10", description = "largest free block order, MAX_PAGE_ORDER (default: ${DEFAULT-VALUE})")
-    int maxOrder;
+    @Option(names = "--max-order", defaultValue = "10", paramLabel = "N",
+            description = "Largest free block order, MAX_PAGE_ORDER, 0..20 (default: ${DEFAULT-VALUE}).")
+    String maxOrder;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "text", paramLabel = "text|json",
+            description = "Report format (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--out", description = "write the report here (atomically) instead of stdout")
-    Path out;
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Write the report to FILE instead of stdout (whole or not at all; its directory must exist).")
+    String out;
 
-    @Option(names = "--save", description = "also save the rebuilt state as a snapshot file (for memu run --from-host)")
-    Path save;
+    @Option(names = "--save", paramLabel = "FILE",
+            description = "Also save the rebuilt state as a snapshot file for 'memu run --from-host' "
+                    + "(whole or not at all; its directory must exist).")
+    String save;
 
-    /** Runs this command alone (until the lead registers it under {@code memu}). */
     @Override
-    public Integer call() {
-        final var err = spec.commandLine().getErr();
+    public Integer call() throws IOException {
+        Inputs.choice("--format", format, List.of("text", "json"));
+        final int maxFreeOrder = (int) Inputs.integer("--max-order", maxOrder, 0, 20);
+        // both outputs are checked (and staged) before the scan, which takes seconds
+        final OutputTarget target = OutputTarget.open("--out", out, spec.commandLine().getOut());
+        final OutputTarget saveTarget = save == null ? null : OutputTarget.file("--save", save);
+        if (saveTarget != null && target.destination() != null && target.destination().equals(saveTarget.destination())) {
+            target.abandon();
+            saveTarget.abandon();
+            throw new UsageException("--save '" + save + "': the same file as --out '" + out + "'");
+        }
         try {
-            if (!format.equals("text") && !format.equals("json")) {
-                err.println("memu host: --format must be text or json, got '" + format + "'");
-                return 2;
+            final ProcFiles files = new ProcFiles(proc);
+            final List<ProcFiles.BuddyRow> before = files.buddyinfo();
+            final long t0 = System.nanoTime();
+            final HostSnapshot snap = scan(files, maxFreeOrder);
+            final long scanMs = (System.nanoTime() - t0) / 1_000_000;
+            final List<ProcFiles.BuddyRow> after = files.buddyinfo();
+            final Map<String, Long> meminfo = files.meminfo();
+            if (saveTarget != null) {
+                saveTarget.commit(snap::writeTo);
             }
-            if (maxOrder < 0 || maxOrder > 20) {
-                err.println("memu host: --max-order must be 0..20, got " + maxOrder);
-                return 2;
-            }
-            // --out is checked (and its temporary file made) before the scan, which takes seconds
-            final OutputTarget target = OutputTarget.open(out == null ? null : out.toString(), spec.commandLine().getOut());
-            try {
-                final ProcFiles files = new ProcFiles(proc);
-                final List<ProcFiles.BuddyRow> before = files.buddyinfo();
-                final long t0 = System.nanoTime();
-                final HostSnapshot snap = new HostScanner(files, maxOrder).scan();
-                final long scanMs = (System.nanoTime() - t0) / 1_000_000;
-                final List<ProcFiles.BuddyRow> after = files.buddyinfo();
-                final Map<String, Long> meminfo = files.meminfo();
-                if (save != null) {
-                    snap.save(save);
-                }
-                final Report r = new Report(proc, snap, scanMs, HostReport.buddyCheck(snap, before),
-                        HostReport.buddyCheck(snap, after), HostReport.meminfoChecks(snap, meminfo),
-                        HostReport.costs(snap, Layouts.all()), save);
-                target.commit(format.equals("json") ? json(r) : text(r));
-            } finally {
-                target.abandon();
-            }
-            return 0;
-        } catch (final UsageException e) {
-            err.println("memu host: " + e.getMessage());
-            return 2;
-        } catch (final NoSuchFileException e) {
-            err.println("memu host: " + e.getFile() + ": " + (e.getReason() == null ? "missing" : e.getReason()));
-            return 1;
-        } catch (final AccessDeniedException e) {
-            err.println("memu host: " + e.getFile() + ": " + (e.getReason() == null ? "permission denied (needs root)" : e.getReason()));
-            return 1;
-        } catch (final IOException e) {
-            err.println("memu host: " + e.getMessage());
-            return 1;
+            final Report r = new Report(proc, snap, scanMs, HostReport.buddyCheck(snap, before),
+                    HostReport.buddyCheck(snap, after), HostReport.meminfoChecks(snap, meminfo),
+                    HostReport.costs(snap, Layouts.all()), saveTarget == null ? null : saveTarget.destination());
+            target.commit(format.equals("json") ? json(r) : text(r));
         } finally {
-            err.flush();
+            target.abandon();
+            if (saveTarget != null) {
+                saveTarget.abandon();
+            }
+        }
+        return 0;
+    }
+
+    /** The scan; an unreadable page file says "needs root" only to a process that is not root. */
+    private HostSnapshot scan(final ProcFiles files, final int maxFreeOrder) throws IOException {
+        try {
+            return new HostScanner(files, maxFreeOrder).scan();
+        } catch (final AccessDeniedException e) {
+            if (Privilege.root()) {
+                throw new AccessDeniedException(e.getFile(), null, "not readable even as root "
+                        + "(a lockdown kernel, or /proc mounted with hidepid?)");
+            }
+            throw e;
         }
     }
 
@@ -149,14 +152,17 @@ public final class HostCommand implements Callable<Integer> {
         }
         sb.append(String.format(Locale.ROOT, "  %-10s %10s %24s%n", "total", "", Sizes.format(s.descriptorBytes())));
 
-        sb.append(String.format(Locale.ROOT, "%n%-10s %6s %12s %12s %10s %12s %9s %8s %14s%n", "layout", "B/page",
-                "memmap", "memdescs", "allocator", "total", "B/page*", "% RAM", "vs struct page"));
+        final TextTable costs = new TextTable(List.of("layout", "B/page", "memmap", "memdescs", "allocator", "total",
+                "B/page*", "% RAM", "vs struct page"), new boolean[] {false, true, true, true, true, true, true, true, true});
         for (final HostReport.LayoutCost c : r.costs()) {
-            sb.append(String.format(Locale.ROOT, "%-10s %6d %12s %12s %10s %12s %9.2f %7.3f%% %14s%n", c.layout(),
-                    c.bytesPerPage(), Sizes.format(c.memmapBytes()), Sizes.format(c.descriptorBytes()),
-                    Sizes.format(c.allocatorBytes()), Sizes.format(c.totalBytes()), c.bytesPerPageTotal(),
-                    c.percentOfRam(), c.savedVsStructPage() == 0 ? "=" : (c.savedVsStructPage() > 0 ? "-" : "+") + Sizes.format(Math.abs(c.savedVsStructPage()))));
+            costs.row(List.of(c.layout(), c.bytesPerPage() == 0 ? "per alloc" : String.valueOf(c.bytesPerPage()), Sizes.format(c.memmapBytes()),
+                    Sizes.format(c.descriptorBytes()), Sizes.format(c.allocatorBytes()), Sizes.format(c.totalBytes()),
+                    String.format(Locale.ROOT, "%.2f", c.bytesPerPageTotal()),
+                    String.format(Locale.ROOT, "%.3f%%", c.percentOfRam()),
+                    c.savedVsStructPage() == 0 ? "=" : (c.savedVsStructPage() > 0 ? "-" : "+")
+                            + Sizes.format(Math.abs(c.savedVsStructPage()))));
         }
+        sb.append('\n').append(costs.render());
         sb.append("  (* total over all pfns; % of the pfn span's bytes; computed from the counts above, see HostReport)\n");
         if (r.saved() != null) {
             sb.append("\nsnapshot saved to ").append(r.saved()).append('\n');

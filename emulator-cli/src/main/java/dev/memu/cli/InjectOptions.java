@@ -17,7 +17,8 @@ final class InjectOptions {
     static final long MAX_COMPACT_PAGES = 1L << 24;
 
     @Option(names = "--fail-rate", paramLabel = "R",
-            description = {"kernel-mix, 1 thread: inject R memory failures per million measured ops (e.g. 100: "
+            description = {"kernel-mix, 1 thread, not with --from-host: inject R memory failures per million measured ops, "
+                    + "0 < R <= 1000000 (e.g. 100: "
                     + "one every 10000 ops), each at a uniformly random pfn, spread evenly over the measured ops. "
                     + "Each goes through memory_failure: owner found from the pfn through the layout, then "
                     + "by type: free page taken off, clean file folio dropped and re-read, dirty file or anon "
@@ -43,6 +44,16 @@ final class InjectOptions {
 
     /** The failure plan, or null; usage errors name the option. */
     FailurePlan plan(final String workload, final int threads, final long pages, final long seed) {
+        return plan(workload, threads, pages, seed, false);
+    }
+
+    /**
+     * The failure plan, or null; usage errors name the option. Memory failure needs every page's
+     * owner to be a descriptor it can look up, which a host snapshot's held pages are not: they
+     * are refused with {@code fromHost}.
+     */
+    FailurePlan plan(final String workload, final int threads, final long pages, final long seed,
+                     final boolean fromHost) {
         if (failRate == null && failPfns == null) {
             return null;
         }
@@ -50,6 +61,10 @@ final class InjectOptions {
         final String text = failRate != null ? failRate : failPfns;
         if (failRate != null && failPfns != null) {
             throw new UsageException("--fail-rate and --fail-pfns: give one, not both");
+        }
+        if (fromHost) {
+            throw new UsageException(option + " '" + text + "': does not combine with --from-host (the pages the "
+                    + "host held have no descriptor memory failure could find an owner in)");
         }
         if (!Workloads.KERNEL_MIX.equals(workload)) {
             throw new UsageException(option + " '" + text + "': needs --workload kernel-mix (its allocations have "

@@ -22,56 +22,65 @@ final class Inputs {
     /** More worker threads than this is a typo, not an experiment. */
     static final int MAX_THREADS = 1024;
 
+    /**
+     * Most ops a count option takes: 10^12, hours of work at memu's rates, and far from
+     * overflowing a long when warmup and measured ops are added up.
+     */
+    static final long MAX_OPS = 1_000_000_000_000L;
+
+    /** How sizes are spelled, for help texts and errors. */
+    static final String SIZE_UNITS = "K, M, G, T, P (powers of 1024; KiB and KB mean the same; "
+            + "a lowercase b, as in Gb, means bits and is refused)";
+
     private Inputs() {
     }
 
     static long mem(final String text) {
-        final long bytes;
-        try {
-            bytes = Sizes.parse(text);
-        } catch (final IllegalArgumentException e) {
-            if (text != null && text.trim().matches("-?0+[a-zA-Z]*")) {
-                throw new UsageException("--mem '" + text + "': must be positive (use e.g. 512M, 8G, 1T)");
-            }
-            if (text != null && text.trim().startsWith("-")) {
-                throw new UsageException("--mem '" + text + "': must be positive (use e.g. 512M, 8G, 1T)");
-            }
-            if (e.getMessage() != null && e.getMessage().contains("too large")) {
-                throw new UsageException("--mem '" + text + "': too large");
-            }
-            throw new UsageException("--mem '" + text + "': not a size (use e.g. 512M, 8G, 1T)");
-        }
+        return mem("--mem", text);
+    }
+
+    /** An emulated RAM size: a positive whole number of pages. */
+    static long mem(final String option, final String text) {
+        final long bytes = size(option, text);
         final long page = 1L << Machine.DEFAULT_PAGE_SHIFT;
         if (bytes % page != 0) {
-            throw new UsageException("--mem '" + text + "': not a whole number of " + Sizes.format(page) + " pages");
+            throw new UsageException(option + " '" + text + "': not a whole number of " + Sizes.format(page)
+                    + " pages (use e.g. 512M, 8G, 1T)");
         }
         return bytes;
     }
 
+    /** A positive byte size; the error says what is wrong (sign, unit, bits, too large). */
     static long size(final String option, final String text) {
         try {
             return Sizes.parse(text);
         } catch (final IllegalArgumentException e) {
-            throw new UsageException(option + " '" + text + "': not a positive size (use e.g. 512M, 2G)");
+            throw new UsageException(option + " " + e.getMessage());
         }
     }
 
-    /** A count such as {@code 1000000}, {@code 1_000_000}, {@code 300k}, {@code 2M} (decimal suffixes). */
-    /** A swap device size: a positive multiple of the 4 KiB slot. */
+    /** Largest emulated swap device: 1 TiB, 2^28 slots (its churn keeps half of them live on the Java heap). */
+    static final long MAX_SWAP = 1L << 40;
+
+    /** A swap device size: a multiple of the 4 KiB slot, at most {@link #MAX_SWAP}. */
     static long swap(final String option, final String text) {
-        final long bytes;
-        try {
-            bytes = Sizes.parse(text);
-        } catch (final IllegalArgumentException e) {
-            throw new UsageException(option + " '" + text + "': not a size (use e.g. 8G, 64G)");
+        final long bytes = size(option, text);
+        if ((bytes & 4095) != 0) {
+            throw new UsageException(option + " '" + text + "': must be a multiple of the 4 KiB slot");
         }
-        if (bytes < 4096 || (bytes & 4095) != 0) {
-            throw new UsageException(option + " '" + text + "': must be a positive multiple of the 4 KiB slot");
+        if (bytes > MAX_SWAP) {
+            throw new UsageException(option + " '" + text + "': at most " + Sizes.format(MAX_SWAP));
         }
         return bytes;
     }
 
+    /** A count of ops, {@code min..}{@link #MAX_OPS}. */
     static long count(final String option, final String text, final long min) {
+        return count(option, text, min, MAX_OPS);
+    }
+
+    /** A count such as {@code 1000000}, {@code 1_000_000}, {@code 300k}, {@code 2M} (decimal suffixes), {@code min..max}. */
+    static long count(final String option, final String text, final long min, final long max) {
         final String s = text == null ? "" : text.trim().replace("_", "").toLowerCase(Locale.ROOT);
         long multiplier = 1;
         String digits = s;
@@ -92,10 +101,48 @@ final class Inputs {
         } catch (final NumberFormatException | ArithmeticException e) {
             throw new UsageException(option + " '" + text + "': not a count (use e.g. 1000000, 300k, 1M)");
         }
-        if (value < min) {
-            throw new UsageException(option + " '" + text + "': must be at least " + min);
+        if (value < min || value > max) {
+            throw new UsageException(option + " '" + text + "': must be " + min + ".." + countText(max));
         }
         return value;
+    }
+
+    private static String countText(final long n) {
+        return n == MAX_OPS ? "10^12" : Long.toString(n);
+    }
+
+    /** A whole number {@code min..max} (no suffixes). */
+    static long integer(final String option, final String text, final long min, final long max) {
+        final long value;
+        try {
+            value = Long.parseLong(text.trim());
+        } catch (final NumberFormatException | NullPointerException e) {
+            throw new UsageException(option + " '" + text + "': not a whole number (" + min + ".." + max + ")");
+        }
+        if (value < min || value > max) {
+            throw new UsageException(option + " '" + text + "': must be " + min + ".." + max);
+        }
+        return value;
+    }
+
+    /** A finite number in {@code (min, max]} ({@code [min, max]} when {@code minIncluded}). */
+    static double number(final String option, final String text, final double min, final boolean minIncluded,
+                         final double max) {
+        final double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (final NumberFormatException | NullPointerException e) {
+            throw new UsageException(option + " '" + text + "': not a number");
+        }
+        if (!(minIncluded ? value >= min : value > min) || !(value <= max)) {
+            throw new UsageException(option + " '" + text + "': must be " + (minIncluded ? "at least " : "greater than ")
+                    + fmt(min) + " and at most " + fmt(max));
+        }
+        return value;
+    }
+
+    private static String fmt(final double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     static long seed(final String text) {

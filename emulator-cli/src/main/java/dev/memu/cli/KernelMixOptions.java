@@ -15,7 +15,7 @@ final class KernelMixOptions {
     static final String DEFAULT_SHARES = shares(KernelMixConfig.defaults());
 
     @Option(names = "--mix", paramLabel = "KIND=W,...",
-            description = {"kernel-mix: relative weights of allocation events by kind; kinds not named keep their "
+            description = {"kernel-mix only: relative weights of allocation events by kind, each kind once; kinds not named keep their "
                     + "default (default: " + "file=40,anon=30,slab=12,pagetable=8,netpool=5,vmalloc=5,zonedevice=0).",
                     "Each event is a real typed descriptor in the memdesc heap plus its pages: file folios of "
                             + "order 0:60,2:20,4:15,9:5 (30%% dirty), anon folios 0:70,4:20,9:10, slabs 0:50,1:20,"
@@ -37,6 +37,13 @@ final class KernelMixOptions {
         try {
             if (mix.isBlank()) {
                 throw new IllegalArgumentException("empty");
+            }
+            final java.util.Set<String> kinds = new java.util.HashSet<>();
+            for (final String item : mix.split(",")) {
+                final String kind = item.split("=", 2)[0].trim().toLowerCase(Locale.ROOT);
+                if (!kind.isEmpty() && !kinds.add(kind)) {
+                    throw new IllegalArgumentException("kind " + kind + " given twice");
+                }
             }
             return KernelMixConfig.defaults().withShares(mix);
         } catch (final IllegalArgumentException e) {

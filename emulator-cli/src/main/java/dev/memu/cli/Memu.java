@@ -9,12 +9,19 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code memu} command. Exit codes: 0 success, 1 internal error (a bug: one line, the stack
- * trace with {@code --debug}), 2 bad input (one line on stderr naming the input).
+ * The {@code memu} command. Exit codes: 0 success, 1 an I/O error (one line naming the file) or an
+ * internal error (a bug: one line, the stack trace with {@code --debug}), 2 bad input (one line on
+ * stderr naming the input). Every subcommand reports through the handlers here, so every error line
+ * starts {@code memu: }.
  */
 @Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
         subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, ReplayCommand.class,
@@ -74,6 +81,14 @@ public final class Memu implements Callable<Integer> {
                 return EXIT_USAGE;
             }
             final boolean debugging = debug(parseResult);
+            if (ex instanceof IOException || ex instanceof UncheckedIOException) {
+                e.println("memu: " + oneLine(ioMessage(ex)));
+                if (debugging) {
+                    ex.printStackTrace(e);
+                }
+                e.flush();
+                return EXIT_INTERNAL;
+            }
             e.println("memu: internal error: " + oneLine(String.valueOf(ex))
                     + (debugging ? "" : " (--debug prints the stack trace)"));
             if (debugging) {
@@ -83,6 +98,17 @@ public final class Memu implements Callable<Integer> {
             return EXIT_INTERNAL;
         });
         return cl;
+    }
+
+    /** An I/O error's line: the file and the reason, without the exception's class name. */
+    private static String ioMessage(final Exception ex) {
+        final Exception io = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (io instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getMessage() : f.getMessage() + ": "
+                    + (io instanceof NoSuchFileException ? "no such file or directory"
+                    : io instanceof AccessDeniedException ? "permission denied" : "I/O error");
+        }
+        return io.getMessage() == null ? io.getClass().getSimpleName() : io.getMessage();
     }
 
     private static boolean debug(final ParseResult parseResult) {

@@ -12,7 +12,9 @@ final class OutputOptions {
     String format;
 
     @Option(names = "--out", paramLabel = "FILE",
-            description = "Write the report to FILE instead of stdout; the file appears whole, or not at all.")
+            description = "Write the report to FILE instead of stdout; a file appears whole, or not at all, keeping "
+                    + "an existing file's owner and mode; devices and FIFOs are written through; the directory must "
+                    + "exist.")
     String out;
 
     @Option(names = "--progress", paramLabel = "auto|tty|lines|off", defaultValue = "auto",

@@ -41,7 +41,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "trace text from /sys/kernel/tracing/trace(_pipe); '-' reads stdin")
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "trace text captured from /sys/kernel/tracing/trace(_pipe) (read more than once: replay a copy, not the live file); '-' reads stdin")
     List<String> files;
 
     @Option(names = "--layout", defaultValue = "linux64", split = ",",

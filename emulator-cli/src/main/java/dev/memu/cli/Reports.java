@@ -4,6 +4,8 @@ import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.Driver;
 import dev.memu.driver.ProgressListener;
 import dev.memu.driver.RunConfigException;
+import dev.memu.workload.OrderMix;
+import dev.memu.workload.Workloads;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.driver.StreamFactory;
@@ -54,12 +56,31 @@ final class Reports {
 
     private static UsageException usage(final RunConfigException e, final RunSpec spec, final String memText) {
         return new UsageException(switch (e.input()) {
-            case ORDERS -> "--orders " + e.getMessage();
+            case ORDERS -> orders(e, spec, memText);
             case PROBE_ORDER -> "--probe-order '" + spec.workload().probeOrder() + "': " + e.getMessage();
             case MEMORY -> "--mem '" + memText + "': " + e.getMessage();
             case FILL -> "--occupancy/--max-fill: " + e.getMessage();
             case OTHER -> spec.label() + ": " + e.getMessage();
         });
+    }
+
+    /**
+     * An order above the allocator's max: the user's --orders when they gave one, else --mem (too
+     * small for the default mix, or for kernel-mix, which --orders does not apply to).
+     */
+    private static String orders(final RunConfigException e, final RunSpec spec, final String memText) {
+        final String m = e.getMessage();
+        final int cut = m.startsWith("'") ? m.indexOf("': ") : -1;
+        final String why = cut < 0 ? m : m.substring(cut + 3);
+        if (Workloads.KERNEL_MIX.equals(spec.workload().name())) {
+            return "--mem '" + memText + "': too small for --workload kernel-mix, whose file and anon folios go up "
+                    + "to 2 MiB (" + why + ")";
+        }
+        if (spec.workload().orders().canonical().equals(OrderMix.defaults().canonical())) {
+            return "--mem '" + memText + "': too small for the default --orders " + OrderMix.DEFAULT_SPEC + " ("
+                    + why + "); give more --mem, or --orders 0:1";
+        }
+        return "--orders " + m;
     }
 
     static Map<String, Object> config(final String command, final String memText, final long memBytes,

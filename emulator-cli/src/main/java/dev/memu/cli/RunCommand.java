@@ -32,8 +32,10 @@ final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--mem", paramLabel = "SIZE", defaultValue = "1G",
-            description = "Emulated RAM, e.g. 512M, 8G, 1T (default: ${DEFAULT-VALUE}); lazily committed, "
-                    + "so it may exceed the host's RAM.")
+            description = "Emulated RAM, e.g. 512M, 8G, 1T: K, M, G, T, P are powers of 1024 (KiB and KB too; "
+                    + "a lowercase b means bits and is refused) (default: ${DEFAULT-VALUE}); lazily committed, so it "
+                    + "may exceed the host's RAM, but a run whose touched metadata would not fit the host's "
+                    + "MemAvailable is refused up front.")
     private String mem;
 
     @Option(names = "--layout", paramLabel = "L", defaultValue = "memdesc8",
@@ -45,11 +47,13 @@ final class RunCommand implements Callable<Integer> {
     private String allocator;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-            description = "Worker threads, one vcpu each, each on its own seed and share (default: ${DEFAULT-VALUE}).")
+            description = "Worker threads, one vcpu each, each on its own seed and share, 1.." + Inputs.MAX_THREADS
+                    + " (default: ${DEFAULT-VALUE}).")
     private String threads;
 
     @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000",
-            description = "Measured churn ops over all threads, e.g. 1000000, 300k, 2M (default: ${DEFAULT-VALUE}).")
+            description = "Measured churn ops over all threads, 1..10^12, e.g. 1000000, 300k, 2M (decimal; "
+                    + "default: ${DEFAULT-VALUE}).")
     private String ops;
 
     @Option(names = "--from-host", paramLabel = "FILE",
@@ -64,12 +68,13 @@ final class RunCommand implements Callable<Integer> {
     private boolean blankFree;
 
     @Option(names = "--swap", paramLabel = "SIZE",
-            description = "Also emulate a swap device of SIZE (e.g. 64G, 4 KiB slots) managed by the same lock-free "
-                    + "POTAD core, churn its slots (--swap-ops) and report its metadata and costs separately.")
+            description = "Also emulate a swap device of SIZE, 4K..1T (e.g. 64G, 4 KiB slots) managed by the same "
+                    + "lock-free POTAD core, churn its slots (--swap-ops) and report its metadata and costs separately.")
     private String swap;
 
     @Option(names = "--swap-ops", paramLabel = "N", defaultValue = "1000000",
-            description = "Measured slot alloc/free ops on the --swap device (default: ${DEFAULT-VALUE}).")
+            description = "Measured slot alloc/free ops on the --swap device, 1..10^12 (default: ${DEFAULT-VALUE}; "
+                    + "only with --swap).")
     private String swapOps;
 
     @Mixin
@@ -104,11 +109,16 @@ final class RunCommand implements Callable<Integer> {
         final RunSpec runSpec = new RunSpec(memBytes, pageShift, layoutName, allocatorName,
                 threadCount, runWorkload, seed, null);
         final long swapBytes = swap == null ? 0 : Inputs.swap("--swap", swap);
+        if (swap == null && spec.commandLine().getParseResult().hasMatchedOption("--swap-ops")) {
+            throw new UsageException("--swap-ops '" + swapOps + "': applies only with --swap SIZE");
+        }
         final long swapOpCount = Inputs.count("--swap-ops", swapOps, 1);
         final long pages = memBytes >>> pageShift;
         final DescriptorStreams streams = new DescriptorStreams(mix.config(runWorkload.name()),
-                inject.plan(runWorkload.name(), threadCount, pages, seed),
+                inject.plan(runWorkload.name(), threadCount, pages, seed, host != null),
                 inject.compact(runWorkload.name(), threadCount, pages));
+        RunNeeds.check(host == null ? "--mem '" + mem + "'" : "--from-host '" + fromHost + "'", pages, pageShift,
+                layoutName, runWorkload.fillPages(pages, pageShift), swapBytes, "--swap '" + swap + "'");
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());

@@ -41,9 +41,10 @@ final class TextReport {
         if (c.containsKey("fromHost")) {
             sb.append(FromHost.fillLine(c, pct(Json.number(c, "occupancy"))));
         } else {
-            sb.append("  fill (untimed): ").append(pct(Json.number(c, "occupancy"))).append(" of RAM, capped at ")
-                    .append(Sizes.format(lng(c, "maxFillBytes"))).append(" = ").append(lng(c, "fillPages"))
-                    .append(" pages").append("kernel-mix".equals(workload) ? "" : "; orders " + str(c, "orders"))
+            sb.append("  fill (untimed): ").append(pages(lng(c, "fillPages"))).append(" = min(")
+                    .append(pct(Json.number(c, "occupancy"))).append(" of RAM, --max-fill ")
+                    .append(Sizes.format(lng(c, "maxFillBytes"))).append(')')
+                    .append("kernel-mix".equals(workload) ? "" : "; orders " + str(c, "orders"))
                     .append('\n');
         }
         if ("kernel-mix".equals(workload)) {
@@ -292,5 +293,10 @@ final class TextReport {
 
     private static String fmt(final String format, final double value) {
         return String.format(Locale.ROOT, format, value);
+    }
+
+    /** {@code 1 page}, {@code 8192 pages}. */
+    static String pages(final long n) {
+        return n + (n == 1 ? " page" : " pages");
     }
 }

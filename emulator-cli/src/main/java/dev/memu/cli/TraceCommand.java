@@ -6,9 +6,9 @@ import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-/** {@code memu trace}: groups the ftrace commands ({@code memu trace capture}). */
+/** {@code memu trace}: groups the ftrace commands ({@code memu trace capture}, {@code memu trace restore}). */
 @Command(name = "trace", mixinStandardHelpOptions = true,
-        subcommands = TraceCaptureCommand.class,
+        subcommands = {TraceCaptureCommand.class, TraceRestoreCommand.class},
         description = "Work with Linux ftrace page-allocation traces (see 'memu replay' to replay them).")
 final class TraceCommand implements Callable<Integer> {
 

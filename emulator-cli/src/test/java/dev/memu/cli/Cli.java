@@ -22,6 +22,10 @@ record Cli(int exit, String out, String err) {
         return new Cli(exit, out.toString(), err.toString());
     }
 
+    long errLines() {
+        return err.lines().count();
+    }
+
     /** Small, fast run options: tests never time anything, they check shape and behaviour. */
     static final String[] SMALL = {"--mem", "64M", "--ops", "4k", "--progress", "off"};
 

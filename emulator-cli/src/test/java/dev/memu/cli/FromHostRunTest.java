@@ -93,7 +93,7 @@ class FromHostRunTest {
         // blank 2051..2055 adds an order-0 and an order-2 block, blank 3072..4095 an order-10 one
         assertTrue(r.out().contains("free blocks by order before the workload: 0:2 1:0 2:2 3:1 4:1 5:3 6:1 7:2 8:2 9:1 10:2"),
                 r.out());
-        assertTrue(r.out().contains("= " + (2048 - (HOST_HELD - BLANK)) + " pages"), r.out());
+        assertTrue(r.out().contains("the workload's " + (2048 - (HOST_HELD - BLANK)) + " pages"), r.out());
     }
 
     @Test

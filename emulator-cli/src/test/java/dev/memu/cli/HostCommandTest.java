@@ -23,9 +23,16 @@ class HostCommandTest {
     @TempDir
     Path tmp;
 
+    private static Cli host(final String... args) {
+        final String[] all = new String[args.length + 1];
+        all[0] = "host";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return Cli.run(all);
+    }
+
     @Test
     void textReportOfAFakeHost() {
-        final CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE);
+        final Cli r = host("--proc", FAKE);
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("4096 pfns (16 MiB)"), r.out());
         // rebuilt free blocks equal the fake buddyinfo: the diff row is all zeros
@@ -39,7 +46,7 @@ class HostCommandTest {
     @Test
     void jsonAndSnapshot() throws IOException {
         final Path snap = tmp.resolve("host.snap");
-        final CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE, "--format", "json", "--save", snap.toString());
+        final Cli r = host("--proc", FAKE, "--format", "json", "--save", snap.toString());
         assertEquals(0, r.exit(), r.err());
         final Object json = Json.parse(r.out());
         assertEquals(4096L, Json.at(json, "pfns"), r.out());
@@ -56,7 +63,7 @@ class HostCommandTest {
     @Test
     void missingFilesExitNonZeroWithOneLine() {
         final Path out = tmp.resolve("never.txt");
-        final CommandRun r = CommandRun.run(new HostCommand(), "--proc", NOROOT, "--out", out.toString());
+        final Cli r = host("--proc", NOROOT, "--out", out.toString());
         assertEquals(1, r.exit());
         assertEquals(1, r.errLines(), r.err());
         assertTrue(r.err().contains("kpageflags"), r.err());
@@ -66,14 +73,14 @@ class HostCommandTest {
     @Test
     void outIsAnOrdinaryFileAndAnUnwritableOutFailsFirst() throws IOException {
         final Path out = tmp.resolve("host.txt");
-        CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE, "--out", out.toString());
+        Cli r = host("--proc", FAKE, "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.out());
         assertTrue(Files.readString(out).contains("4096 pfns (16 MiB)"));
         if (out.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
         }
-        r = CommandRun.run(new HostCommand(), "--proc", NOROOT, "--out", tmp.resolve("nodir").resolve("h.txt").toString());
+        r = host("--proc", NOROOT, "--out", tmp.resolve("nodir").resolve("h.txt").toString());
         assertEquals(2, r.exit(), "the --out check comes before the scan (which would exit 1 here)");
         assertEquals(1, r.errLines(), r.err());
         assertTrue(r.err().contains("--out"), r.err());
@@ -84,7 +91,7 @@ class HostCommandTest {
 
     @Test
     void badFormatExitsTwo() {
-        final CommandRun r = CommandRun.run(new HostCommand(), "--proc", FAKE, "--format", "xml");
+        final Cli r = host("--proc", FAKE, "--format", "xml");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("xml"), r.err());
     }

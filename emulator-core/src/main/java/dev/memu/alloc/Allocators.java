@@ -1,5 +1,6 @@
 package dev.memu.alloc;
 
+import dev.memu.alloc.pcp.LinuxPcpAllocator;
 import dev.memu.alloc.pcp.PcpAllocator;
 import dev.memu.alloc.potad.PotadAllocator;
 import dev.memu.layout.Memmap;
@@ -8,14 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Every allocator memu knows by name, in the order output lists them. A new one is one line here. */
+/**
+ * Every allocator memu knows by name, in the order output lists them. A new one is one line here.
+ * {@code buddy+pcp} is Linux's PCP over the buddy ({@link LinuxPcpAllocator}); {@code buddy+apcp}
+ * and {@code potad+pcp} are memu's array PCP ({@link PcpAllocator}) over buddy and POTAD.
+ */
 public final class Allocators {
 
     private static final Map<String, AllocatorFactory> ALL = new LinkedHashMap<>();
 
     static {
         ALL.put("buddy", BuddyAllocator::new);
-        ALL.put("buddy+pcp", PcpAllocator.over(BuddyAllocator::new));
+        ALL.put("buddy+pcp", LinuxPcpAllocator::new);
+        ALL.put("buddy+apcp", PcpAllocator.over(BuddyAllocator::new));
         ALL.put("potad", PotadAllocator::new);
         ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new));
     }

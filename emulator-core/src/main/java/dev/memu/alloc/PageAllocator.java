@@ -68,6 +68,32 @@ public interface PageAllocator {
     default void vcpuOffline(final int vcpu) {
     }
 
+    /**
+     * For a per-CPU cache in front ({@code rmqueue_bulk}): takes a free block of 2^order pages and
+     * hands it over unowned, as a page on a Linux pcp list is (no PageBuddy, no owner, nothing
+     * written to its tails). The default allocates it for {@code cacheOwner} and clears the record
+     * again (every page of the block, twice); an allocator that can do better overrides this.
+     *
+     * @return the block's first pfn, or {@link #NO_PAGE}
+     */
+    default long takeForCache(final int order, final long cacheOwner, final int vcpu) {
+        final long pfn = alloc(order, cacheOwner, vcpu);
+        if (pfn != NO_PAGE) {
+            memmap().clearAllocated(pfn, order);
+        }
+        return pfn;
+    }
+
+    /**
+     * For a per-CPU cache in front ({@code free_pcppages_bulk}): gives back a block that {@link
+     * #takeForCache} handed over and that is unowned again. The default records {@code cacheOwner}
+     * on it and frees it through {@link #free}; an allocator that can do better overrides this.
+     */
+    default void returnFromCache(final long pfn, final int order, final long cacheOwner, final int vcpu) {
+        memmap().setAllocated(pfn, order, cacheOwner);
+        free(pfn, order, vcpu);
+    }
+
     /** Free blocks per order, index = order, like one row of /proc/buddyinfo (quiescent). */
     long[] freeBlocksByOrder();
 

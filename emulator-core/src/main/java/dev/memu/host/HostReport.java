@@ -22,7 +22,7 @@ import java.util.Map;
  * descriptors = sum over allocations of the class's descriptor size (PageClass table), for every
  *               layout below 64 bytes per page; 0 for a 64-byte struct page, which holds them
  * allocator   = what memu's buddy allocator (the Linux baseline) maps for its own metadata
- *               ({@code Region.ALLOCATOR}: struct zone's free_area, lock, counters, usemap) over
+ *               ({@code Region.ALLOCATOR}, whatever the allocator keeps there today) over
  *               one zone of each host zone's spanned pages (one zone of all pfns when zoneinfo
  *               was not read), measured by building it over a lazily committed emulated machine
  *               of that size; its free lists live in the memmap or the free pages themselves

@@ -5,6 +5,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.memdesc.Allocatee;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -194,6 +195,14 @@ public final class HostSnapshot {
      */
     public void save(final Path out) throws IOException {
         SnapshotFile.save(this, out);
+    }
+
+    /**
+     * Writes the snapshot file's bytes to {@code out}, which stays open: what {@link #save} puts in
+     * its file, for a caller that writes the file its own way (memu host --save).
+     */
+    public void writeTo(final OutputStream out) throws IOException {
+        SnapshotFile.write(this, out);
     }
 
     /**

@@ -80,47 +80,8 @@ final class SnapshotFile {
         final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
         ordinaryPermissions(tmp);
         try {
-            try (OutputStream os = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
-                final CheckedOutputStream checked = new CheckedOutputStream(os, new CRC32C());
-                final DataOutputStream d = new DataOutputStream(checked);
-                d.write(MAGIC);
-                d.writeInt(VERSION);
-                d.writeInt(s.pageShift);
-                d.writeLong(s.pfns);
-                d.writeInt(s.classPages.length);
-                for (final long v : s.classPages) {
-                    d.writeLong(v);
-                }
-                d.writeInt(HostSnapshot.ORDERS);
-                for (final long[] row : s.allocsByOrder) {
-                    for (final long v : row) {
-                        d.writeLong(v);
-                    }
-                }
-                d.writeLong(s.thpPages);
-                d.writeInt(s.freeBlocksByOrder.length);
-                for (final long v : s.freeBlocksByOrder) {
-                    d.writeLong(v);
-                }
-                d.writeInt(s.oddCompounds);
-                d.writeInt(s.zones.size());
-                for (final ProcFiles.Zone z : s.zones) {
-                    d.writeInt(z.node());
-                    d.writeUTF(z.name());
-                    d.writeLong(z.startPfn());
-                    d.writeLong(z.spanned());
-                    d.writeLong(z.present());
-                    d.writeLong(z.managed());
-                }
-                d.writeLong(s.extents);
-                for (int i = 0; i < s.extents; i++) {
-                    d.writeLong(s.extPfn[i]);
-                    d.writeLong(s.extCount[i]);
-                    d.writeByte(s.extOrder[i]);
-                    d.writeByte(s.extClass[i]);
-                }
-                d.flush();
-                new DataOutputStream(os).writeInt((int) checked.getChecksum().getValue());
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                write(s, os);
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -128,20 +89,133 @@ final class SnapshotFile {
         }
     }
 
+    /**
+     * Writes {@code s}'s file bytes to {@code out}, which stays open (memu host --save writes
+     * them through its own output target).
+     *
+     * @throws IllegalStateException when {@code s} breaks a rule above
+     */
+    static void write(final HostSnapshot s, final OutputStream out) throws IOException {
+        final String problem = problem(s);
+        if (problem != null) {
+            throw new IllegalStateException("the rebuilt host state is inconsistent, not saved: " + problem);
+        }
+        final GZIPOutputStream os = new GZIPOutputStream(out, 1 << 16);
+        final CheckedOutputStream checked = new CheckedOutputStream(os, new CRC32C());
+        final DataOutputStream d = new DataOutputStream(checked);
+        d.write(MAGIC);
+        d.writeInt(VERSION);
+        d.writeInt(s.pageShift);
+        d.writeLong(s.pfns);
+        d.writeInt(s.classPages.length);
+        for (final long v : s.classPages) {
+            d.writeLong(v);
+        }
+        d.writeInt(HostSnapshot.ORDERS);
+        for (final long[] row : s.allocsByOrder) {
+            for (final long v : row) {
+                d.writeLong(v);
+            }
+        }
+        d.writeLong(s.thpPages);
+        d.writeInt(s.freeBlocksByOrder.length);
+        for (final long v : s.freeBlocksByOrder) {
+            d.writeLong(v);
+        }
+        d.writeInt(s.oddCompounds);
+        d.writeInt(s.zones.size());
+        for (final ProcFiles.Zone z : s.zones) {
+            d.writeInt(z.node());
+            d.writeUTF(z.name());
+            d.writeLong(z.startPfn());
+            d.writeLong(z.spanned());
+            d.writeLong(z.present());
+            d.writeLong(z.managed());
+        }
+        d.writeLong(s.extents);
+        for (int i = 0; i < s.extents; i++) {
+            d.writeLong(s.extPfn[i]);
+            d.writeLong(s.extCount[i]);
+            d.writeByte(s.extOrder[i]);
+            d.writeByte(s.extClass[i]);
+        }
+        d.flush();
+        new DataOutputStream(os).writeInt((int) checked.getChecksum().getValue());
+        os.finish();
+    }
+
+    /** A source that can be opened twice: once to check the checksums, once to read the fields. */
+    @FunctionalInterface
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
     /** @see HostSnapshot#load */
     static HostSnapshot load(final Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file);
-        }
+        return read(() -> Files.newInputStream(file), file);
     }
 
     /**
-     * Reads a snapshot from {@code in}, named {@code file} in errors.
+     * Reads a snapshot, named {@code file} in errors, in two passes: the first checks the gzip
+     * CRC and length, that nothing follows, and the payload's CRC32C, so that a damaged file is
+     * reported as damaged rather than by whichever field its damage happened to hit first; the
+     * second reads and checks every field (a file with good checksums and bad fields was written
+     * wrongly).
      *
      * @throws SnapshotFormatException for anything but a whole, valid version-2 snapshot
      * @throws IOException             when reading itself fails
      */
-    static HostSnapshot read(final InputStream in, final Path file) throws IOException {
+    static HostSnapshot read(final Source source, final Path file) throws IOException {
+        try (InputStream in = source.open()) {
+            checksums(in, file);
+        }
+        try (InputStream in = source.open()) {
+            return parse(in, file);
+        }
+    }
+
+    /**
+     * Reads the whole file once: the gzip layer checks its own CRC, length and end; the payload's
+     * last 4 bytes must be the CRC32C of the bytes before them. A payload too short to hold the
+     * version is left to the parse, which says where it ends.
+     */
+    private static void checksums(final InputStream in, final Path file) throws IOException {
+        final CRC32C crc = new CRC32C();
+        final byte[] buf = new byte[1 << 16];
+        final byte[] last = new byte[4];
+        final byte[] head = new byte[MAGIC.length + 4];
+        long total = 0;
+        try (StrictGzipInputStream gz = new StrictGzipInputStream(new BufferedInputStream(in, 1 << 16), file)) {
+            int n;
+            while ((n = gz.read(buf, 0, buf.length)) > 0) {
+                if (total < head.length) {
+                    System.arraycopy(buf, 0, head, (int) total, (int) Math.min(n, head.length - total));
+                }
+                // everything but the 4 bytes seen last goes into the CRC
+                final int held = (int) Math.min(4, total);
+                final long after = total + n;
+                final int keep = (int) Math.min(4, after);
+                final byte[] window = new byte[held + n];
+                System.arraycopy(last, 4 - held, window, 0, held);
+                System.arraycopy(buf, 0, window, held, n);
+                crc.update(window, 0, window.length - keep);
+                System.arraycopy(window, window.length - keep, last, 4 - keep, keep);
+                total = after;
+            }
+        }
+        final boolean current = Arrays.equals(Arrays.copyOf(head, MAGIC.length), MAGIC)
+                && java.nio.ByteBuffer.wrap(head).getInt(MAGIC.length) == VERSION;
+        if (total < head.length + 4 || !current) {
+            return;              // not this version's snapshot at all: the parse says what it is
+        }
+        final int stored = java.nio.ByteBuffer.wrap(last).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new SnapshotFormatException(file, "checksum mismatch (CRC32C stored " + Integer.toHexString(stored)
+                    + ", computed " + Integer.toHexString((int) crc.getValue()) + "): the file is damaged");
+        }
+    }
+
+    private static HostSnapshot parse(final InputStream in, final Path file) throws IOException {
         final Reader r = new Reader(file);
         try (StrictGzipInputStream gz = new StrictGzipInputStream(new BufferedInputStream(in, 1 << 16), file)) {
             return r.read(gz);

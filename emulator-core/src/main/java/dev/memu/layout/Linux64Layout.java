@@ -12,9 +12,9 @@ import java.util.List;
  * <pre>
  * off  bits    field              use in memu
  *   0  0..7    flags (PG_*)       PG_head = bit 6; on page[1] of a compound: folio order (_flags_1 & 0xff)
- *   0  8..51   flags (PG_*)       other page flags (not modelled)
- *   0  52..61  flags: node        NUMA node (0)
- *   0  62..63  flags: zone        zone (ZONE_NORMAL = 2)
+ *   0  8..50   flags (PG_*)       other page flags, LAST_CPUPID, KASAN tag (not modelled)
+ *   0  51..53  flags: zone        zone (ZONE_NORMAL = 2): ZONES_PGSHIFT = NODES_PGSHIFT - ZONES_WIDTH
+ *   0  54..63  flags: node        NUMA node (0): NODES_PGSHIFT = 64 - NODES_WIDTH
  *   8  0..63   lru.next           free: next free block's pfn << 1 (buddy_list); tail: compound_head = head entry offset | 1
  *  16  0..63   lru.prev           free: previous free block's pfn << 1
  *  24  0..63   mapping            allocatee (tagged pointer; Linux tags mapping's low bits too: PAGE_MAPPING_ANON)
@@ -24,6 +24,12 @@ import java.util.List;
  *  52  0..31   _refcount          1 for an allocated head, 0 otherwise
  *  56  0..63   memcg_data         0
  * </pre>
+ *
+ * The node and zone fields follow {@code include/linux/page-flags-layout.h}: from the top, SECTION
+ * (width 0 with SPARSEMEM_VMEMMAP), NODE ({@code CONFIG_NODES_SHIFT} = 10 on x86-64 distribution
+ * kernels), ZONE ({@code ZONES_SHIFT} = 3 for {@code MAX_NR_ZONES} = 5: DMA, DMA32, NORMAL,
+ * MOVABLE, DEVICE), so node bits sit above zone bits as {@code page_to_nid} and {@code page_zonenum}
+ * ({@code include/linux/mm.h}) read them.
  *
  * Free lists are threaded through {@code lru} in the descriptor, as Linux threads buddy_list,
  * so a buddy merge reads and writes the struct pages of the buddy and of its list neighbours.
@@ -43,7 +49,11 @@ public final class Linux64Layout extends Layout {
 
     static final long PG_HEAD = 1L << 6;
     static final long FOLIO_ORDER_MASK = 0xff;
-    static final long ZONE_NORMAL_BITS = 2L << 62;
+    static final int ZONES_PGSHIFT = 51;
+    static final int ZONES_WIDTH = 3;
+    static final int NODES_PGSHIFT = 54;
+    static final int NODES_WIDTH = 10;
+    static final long ZONE_NORMAL_BITS = 2L << ZONES_PGSHIFT;
     static final int PGTY_BUDDY = 0xf0;
     static final int NO_PAGE_TYPE = -1;
     static final long TAIL_BIT = 1;
@@ -73,10 +83,10 @@ public final class Linux64Layout extends Layout {
         return List.of(
                 // One field for bits 0..51 so that every bit of the 64 bytes is in exactly one
                 // field; PG_head and page[1]'s folio order are interpretations inside it.
-                LayoutField.bits("flags", 0, 0, 52,
+                LayoutField.bits("flags", 0, 0, ZONES_PGSHIFT,
                         "PG_* flags; PG_head = bit 6; on page[1] (_flags_1): folio order in bits 0..7"),
-                LayoutField.bits("flags.node", 0, 52, 10, "NUMA node"),
-                LayoutField.bits("flags.zone", 0, 62, 2, "zone"),
+                LayoutField.bits("flags.zone", 0, ZONES_PGSHIFT, ZONES_WIDTH, "zone (ZONES_PGSHIFT, below the node)"),
+                LayoutField.bits("flags.node", 0, NODES_PGSHIFT, NODES_WIDTH, "NUMA node (NODES_PGSHIFT, the top bits)"),
                 LayoutField.word("lru.next|compound_head", 8, "free: next free pfn << 1; tail: head | 1"),
                 LayoutField.word("lru.prev", 16, "free: previous free pfn << 1"),
                 LayoutField.word("mapping", 24, "allocatee tagged pointer"),

@@ -12,14 +12,12 @@ import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
-import dev.memu.memdesc.Allocatee;
-import dev.memu.memdesc.MemdescType;
 import dev.memu.driver.ProgressListener;
 import dev.memu.driver.ProgressMeter;
+import dev.memu.memdesc.Allocatee;
+import dev.memu.memdesc.MemdescType;
 import dev.memu.util.Sizes;
-import org.agrona.collections.Hashing;
 import org.agrona.collections.Long2LongHashMap;
-
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,7 +62,7 @@ import java.util.function.LongSupplier;
  * <p>Every applied alloc and free is one measured operation of the access layer; with
  * {@link ReplayOptions#countLines()} the distinct cachelines each one touches are recorded per region.
  */
-public final class ReplayEngine implements TraceSink {
+public final class ReplayEngine {
 
     /** The order free blocks are reported up to in the trace placement: Linux's MAX_PAGE_ORDER. */
     public static final int TRACE_MAX_ORDER = BuddyAllocator.DEFAULT_MAX_ORDER;
@@ -80,7 +78,6 @@ public final class ReplayEngine implements TraceSink {
     private static final long AUTO_ROUND_PAGES = 1L << 10;
     private static final long RELEASED = -2;
     private static final long FAILED = -1;
-    /** Not in {@link #emulated}: a trace pfn the placement never saw allocated (the map's missing value). */
     private static final long MISSING = Long.MIN_VALUE;
     /** Events between two looks at the clock for progress. */
     private static final int PROGRESS_EVERY = 1 << 12;
@@ -103,7 +100,10 @@ public final class ReplayEngine implements TraceSink {
     private CountingAccess counting;
     private PageAllocator allocator;
     private PfnStates states;
-    /** Allocator placement: trace pfn of a live block -> its emulated pfn, {@link #FAILED} or {@link #RELEASED}. */
+    /**
+     * Allocator placement: trace pfn of each live block's head -> the emulated pfn the allocator
+     * gave it ({@link #FAILED}, {@link #RELEASED}); one entry per live block, no boxing.
+     */
     private Long2LongHashMap emulated;
     private int vcpus;
 
@@ -249,18 +249,21 @@ public final class ReplayEngine implements TraceSink {
             if (options.placement() == Placement.ALLOCATOR) {
                 allocator = Allocators.create(options.allocator(), memmap,
                         AllocatorOptions.defaults().withVcpus(vcpus));
-                emulated = new Long2LongHashMap(1 << 12, Hashing.DEFAULT_LOAD_FACTOR, MISSING);
+                emulated = new Long2LongHashMap(MISSING);
                 report.allocatorName = allocator.name();
             } else {
                 report.allocatorName = "none (trace placement)";
             }
             final int snaps = options.snapshots();
             nextSnapAt = snaps == 0 ? Long.MAX_VALUE : Math.max(1, events * nextSnap / snaps);
-            feed.into(this);
+            try {
+                feed.into(sink);
+            } catch (final UncheckedIOException e) {
+                throw e.getCause();
+            }
             progress.finish();
             if (index + 1 != events) {
-                throw new IllegalStateException("the trace changed while it was replayed: " + (index + 1)
-                        + " events read, " + events + " counted before");
+                throw changed((index + 1) + " events read, " + events + " counted before");
             }
             if (snaps > 0 && events == 0) {
                 snapshot();
@@ -272,19 +275,26 @@ public final class ReplayEngine implements TraceSink {
         return report;
     }
 
-    @Override
-    public void beginInput(final String name, final long firstGlobalLine) {
-        inputNames.add(name);
-        inputFirstLine.add(firstGlobalLine);
-    }
+    /** Where the feed puts the trace: this replay, one event at a time. */
+    private final TraceSink sink = new TraceSink() {
+        @Override
+        public void beginInput(final String name, final long firstGlobalLine) {
+            inputNames.add(name);
+            inputFirstLine.add(firstGlobalLine);
+        }
 
-    @Override
-    public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
-                    final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+        @Override
+        public void add(final int kind, final long pfnOrCount, final int order, final int migratetype,
+                        final MemdescType type, final int cpu, final long tsNanos, final long globalLine) {
+            event(kind, pfnOrCount, order, type, cpu, tsNanos, globalLine);
+        }
+    };
+
+    private void event(final int kind, final long pfnOrCount, final int order, final MemdescType type, final int cpu,
+                       final long tsNanos, final long globalLine) {
         index++;
         if (index >= events) {
-            throw new IllegalStateException("the trace changed while it was replayed: more than the " + events
-                    + " events counted before");
+            throw new UncheckedIOException(changed("more than the " + events + " events counted before"));
         }
         this.kind = kind;
         this.pfn = pfnOrCount;
@@ -311,6 +321,12 @@ public final class ReplayEngine implements TraceSink {
         if ((index & (PROGRESS_EVERY - 1)) == 0) {
             progress.update(index);
         }
+    }
+
+    /** The inputs were not the same on the second read (a live tracefs file, a file being written). */
+    private IOException changed(final String what) {
+        return new IOException(String.join(",", report.inputs()) + ": changed while it was replayed (" + what
+                + "); replay a copy, e.g. cp /sys/kernel/tracing/trace my.trace");
     }
 
     private void snapshot() {

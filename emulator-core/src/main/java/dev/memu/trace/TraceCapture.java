@@ -1,50 +1,57 @@
 package dev.memu.trace;
 
-import java.io.BufferedReader;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Records {@code kmem:mm_page_alloc}, {@code mm_page_free} and {@code mm_page_free_batched} with
- * ftrace for a while and writes the text to a file, leaving tracing as it found it.
+ * ftrace for a while and writes the text to a stream, leaving tracing as it found it.
  *
  * <ol>
- *   <li>Mounts tracefs at {@code /sys/kernel/tracing} if it is not mounted (root only).</li>
- *   <li>Saves {@code tracing_on}, {@code buffer_size_kb}, {@code current_tracer} and the three
- *       events' {@code enable} files.</li>
+ *   <li>Refuses to start while a state file ({@link TracingState}) says an earlier capture's
+ *       changes are still in place (it was killed, or is still running).</li>
+ *   <li>Mounts tracefs at {@code /sys/kernel/tracing} if it is not mounted (root only), and
+ *       unmounts it again at the end.</li>
+ *   <li>Reads {@code tracing_on}, {@code buffer_size_kb}, {@code current_tracer} and the three
+ *       events' {@code enable} files and writes them to the state file, before changing any.</li>
  *   <li>Stops tracing, sets the nop tracer and a per-CPU ring of {@code bufferKb}, clears the
  *       ring, enables the three events and starts tracing.</li>
- *   <li>Waits, stops tracing, copies {@code trace} (the whole ring, not consumed) to a temporary
- *       file next to the output and reads each CPU's {@code overrun} count from
- *       {@code per_cpu/cpuN/stats}: the events the full ring overwrote.</li>
- *   <li>Restores every saved setting in a finally block, and only then moves the temporary file
- *       onto the output (gzip-compressed when its name ends in .gz): no partial output.</li>
+ *   <li>Waits, stops tracing, copies {@code trace} (the whole ring, not consumed) to the stream
+ *       and reads each CPU's {@code overrun} count from {@code per_cpu/cpuN/stats}: the events
+ *       the full ring overwrote.</li>
+ *   <li>Restores every setting (tracing_on last) and removes the state file, whether the capture
+ *       ends normally, by an exception, or by SIGINT, SIGTERM or SIGHUP: a shutdown hook runs the
+ *       same idempotent restore, and once it has run no setup write of the capture goes through.</li>
  * </ol>
  * Reading {@code trace} at the end, rather than {@code trace_pipe} while recording, keeps the
  * reader from generating the very page allocations it records; a large ring (16 MiB per CPU by
  * default, about 80 k events) holds a few seconds of a busy machine, and the overrun count says
- * when it did not.
+ * when it did not. Clearing the ring discards whatever an earlier user of ftrace left in it, and a
+ * ring the kernel had not allocated yet ({@code buffer_size_kb} reading {@code 7 (expanded: 1408)})
+ * comes back allocated at the size it would have had (1408, which the kernel rounds to whole
+ * pages): enabling any event allocates it ({@code tracing_update_buffers()} in
+ * kernel/trace/trace.c), and no tracefs write un-allocates it.
  */
 public final class TraceCapture {
 
     public static final Path DEFAULT_TRACEFS = Path.of("/sys/kernel/tracing");
     public static final List<String> EVENTS = List.of("mm_page_alloc", "mm_page_free", "mm_page_free_batched");
 
-    /** What a capture recorded. */
-    public record Result(Path output, long eventLines, long overruns, long bytes) {
+    /** What a capture recorded: event lines, ring overruns and bytes of trace text copied. */
+    public record Result(long eventLines, long overruns, long traceBytes) {
     }
 
     /** Waits out the recording; tests substitute one that writes a ring's text instead. */
@@ -53,72 +60,132 @@ public final class TraceCapture {
         void record(Path tracefs, Duration duration) throws IOException, InterruptedException;
     }
 
-    private final Path tracefs;
-    private final Recorder recorder;
-
-    public TraceCapture(final Path tracefs, final Recorder recorder) {
-        this.tracefs = tracefs;
-        this.recorder = recorder;
+    /** An earlier capture's settings are still in place: restore them first. */
+    public static final class LeftoverStateException extends IOException {
+        LeftoverStateException(final String message) {
+            super(message);
+        }
     }
 
-    public static TraceCapture onThisMachine() {
-        return new TraceCapture(DEFAULT_TRACEFS, (dir, d) -> Thread.sleep(d.toMillis()));
+    private final Path tracefs;
+    private final Path stateFile;
+    private final Recorder recorder;
+    private final boolean root;
+
+    /**
+     * @param root whether this process is root; only changes what the errors say
+     */
+    public TraceCapture(final Path tracefs, final Path stateFile, final Recorder recorder, final boolean root) {
+        this.tracefs = tracefs;
+        this.stateFile = stateFile;
+        this.recorder = recorder;
+        this.root = root;
     }
 
     /**
-     * Records for {@code duration} into {@code out}.
+     * Records for {@code duration} into {@code sink} (left open).
      *
-     * @throws IOException naming the tracefs file that could not be read or written (e.g. not root)
+     * @throws LeftoverStateException when the state file names settings not yet restored
+     * @throws IOException            naming the tracefs file that could not be read or written
      */
-    public Result capture(final Duration duration, final Path out, final int bufferKb)
+    public Result capture(final Duration duration, final int bufferKb, final OutputStream sink)
             throws IOException, InterruptedException {
         if (bufferKb < 4) {
             throw new IllegalArgumentException("buffer must be at least 4 KiB per CPU, got " + bufferKb);
         }
-        ensureMounted();
+        refuseLeftovers();
+        final boolean mounted = ensureMounted();
         final Path tracingOn = tracefs.resolve("tracing_on");
         if (!Files.isWritable(tracingOn)) {
-            throw new AccessDeniedException(tracingOn.toString(), null, "capturing a trace needs root");
+            throw new AccessDeniedException(tracingOn.toString(), null,
+                    root ? "not writable (is tracefs mounted read-only?)" : "capturing a trace needs root");
         }
-        final Map<Path, String> saved = save();
-        final Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
-        ordinaryPermissions(tmp);
-        boolean moved = false;
+        final Session session = new Session(new TracingState(ProcessHandle.current().pid(), tracefs, save(), mounted), stateFile);
+        session.state.write(stateFile);
+        final Thread hook = new Thread(session::restoreOnShutdown, "memu-trace-restore");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            long overruns;
-            try {
-                write("tracing_on", "0");
-                write("current_tracer", "nop");
-                write("buffer_size_kb", Integer.toString(bufferKb));
-                write("trace", "");
-                for (final String e : EVENTS) {
-                    write("events/kmem/" + e + "/enable", "1");
-                }
-                write("tracing_on", "1");
-                recorder.record(tracefs, duration);
-                write("tracing_on", "0");
-                copyTrace(tmp, out.getFileName().toString().endsWith(".gz"));
-                overruns = overruns();
-            } finally {
-                restore(saved);
+            session.write("tracing_on", "0");
+            session.write("current_tracer", "nop");
+            session.write("buffer_size_kb", Integer.toString(bufferKb));
+            session.write("trace", "");
+            for (final String e : EVENTS) {
+                session.write("events/kmem/" + e + "/enable", "1");
             }
-            final long lines = countEventLines(tmp);
-            final long bytes = Files.size(tmp);
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-            return new Result(out, lines, overruns, bytes);
+            session.write("tracing_on", "1");
+            recorder.record(tracefs, duration);
+            session.write("tracing_on", "0");
+            final EventLineCounter counter = new EventLineCounter(sink);
+            try (InputStream in = Files.newInputStream(tracefs.resolve("trace"))) {
+                in.transferTo(counter);
+            }
+            counter.flush();
+            final long overruns = overruns();
+            return new Result(counter.eventLines, overruns, counter.bytes);
         } finally {
-            if (!moved) {
-                Files.deleteIfExists(tmp);
+            session.restore();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (final IllegalStateException shuttingDown) {
+                // the hook runs (and finds everything restored)
             }
         }
     }
 
-    private void ensureMounted() throws IOException, InterruptedException {
-        if (Files.exists(tracefs.resolve("tracing_on"))) {
+    private void refuseLeftovers() throws IOException {
+        final TracingState left = TracingState.read(stateFile);
+        if (left == null) {
             return;
+        }
+        if (left.ownerAlive()) {
+            throw new LeftoverStateException("another memu trace capture (pid " + left.pid() + ") is running on "
+                    + left.tracefs() + " (state in " + stateFile + ")");
+        }
+        throw new LeftoverStateException("a memu trace capture (pid " + left.pid() + ") was stopped before it could "
+                + "restore the tracing settings of " + left.tracefs() + "; run 'memu trace restore' first");
+    }
+
+    /** One capture's changes: writes go through until the restore, which runs once. */
+    private static final class Session {
+        final TracingState state;
+        private final Path stateFile;
+        private boolean restored;
+
+        Session(final TracingState state, final Path stateFile) {
+            this.state = state;
+            this.stateFile = stateFile;
+        }
+
+        synchronized void write(final String file, final String value) throws IOException {
+            if (restored) {
+                throw new InterruptedIOException("capture stopped: tracing settings already restored");
+            }
+            Files.writeString(state.tracefs().resolve(file), value + "\n");
+        }
+
+        synchronized void restore() throws IOException {
+            if (restored) {
+                return;
+            }
+            restored = true;
+            state.apply();   // on failure the state file stays, for memu trace restore
+            Files.deleteIfExists(stateFile);
+        }
+
+        void restoreOnShutdown() {
+            try {
+                restore();
+            } catch (final IOException e) {
+                System.err.println("memu: " + e.getMessage() + "; 'memu trace restore' tries again");
+            }
+        }
+
+    }
+
+    /** @return whether this call mounted tracefs (and the restore should unmount it) */
+    private boolean ensureMounted() throws IOException, InterruptedException {
+        if (Files.exists(tracefs.resolve("tracing_on"))) {
+            return false;
         }
         if (!tracefs.equals(DEFAULT_TRACEFS)) {
             throw new java.nio.file.NoSuchFileException(tracefs.resolve("tracing_on").toString(), null,
@@ -129,57 +196,29 @@ public final class TraceCapture {
         final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (p.waitFor() != 0 || !Files.exists(tracefs.resolve("tracing_on"))) {
             throw new IOException("tracefs is not mounted at " + tracefs + " and mounting it failed"
-                    + (output.isEmpty() ? "" : ": " + output) + " (needs root)");
+                    + (output.isEmpty() ? "" : ": " + output) + (root ? "" : " (needs root)"));
         }
+        return true;
     }
 
-    private Map<Path, String> save() throws IOException {
-        final Map<Path, String> saved = new LinkedHashMap<>();
+    /** The current settings, in restore order (tracing_on last). */
+    private Map<String, String> save() throws IOException {
+        final Map<String, String> saved = new LinkedHashMap<>();
         for (final String e : EVENTS) {
-            final Path enable = tracefs.resolve("events/kmem/" + e + "/enable");
-            if (!Files.exists(enable)) {
-                throw new java.nio.file.NoSuchFileException(enable.toString(), null,
+            final String enable = "events/kmem/" + e + "/enable";
+            if (!Files.exists(tracefs.resolve(enable))) {
+                throw new java.nio.file.NoSuchFileException(tracefs.resolve(enable).toString(), null,
                         "this kernel has no kmem:" + e + " tracepoint");
             }
-            saved.put(enable, firstToken(Files.readString(enable)));
+            saved.put(enable, firstToken(Files.readString(tracefs.resolve(enable))));
         }
-        saved.put(tracefs.resolve("current_tracer"), firstToken(Files.readString(tracefs.resolve("current_tracer"))));
+        saved.put("current_tracer", firstToken(Files.readString(tracefs.resolve("current_tracer"))));
         // "7 (expanded: 1408)": the ring was never expanded; its real size when used is 1408
         final String size = Files.readString(tracefs.resolve("buffer_size_kb")).strip();
         final int exp = size.indexOf("expanded:");
-        saved.put(tracefs.resolve("buffer_size_kb"),
-                exp >= 0 ? size.substring(exp + 9).replace(")", "").strip() : firstToken(size));
-        saved.put(tracefs.resolve("tracing_on"), firstToken(Files.readString(tracefs.resolve("tracing_on"))));
+        saved.put("buffer_size_kb", exp >= 0 ? size.substring(exp + 9).replace(")", "").strip() : firstToken(size));
+        saved.put("tracing_on", firstToken(Files.readString(tracefs.resolve("tracing_on"))));
         return saved;
-    }
-
-    /** Writes every saved value back, tracing_on last; keeps going past a failure and reports the first. */
-    private void restore(final Map<Path, String> saved) throws IOException {
-        IOException first = null;
-        for (final Map.Entry<Path, String> e : saved.entrySet()) {
-            try {
-                Files.writeString(e.getKey(), e.getValue() + "\n");
-            } catch (final IOException ex) {
-                if (first == null) {
-                    first = new IOException("could not restore " + e.getKey() + " to '" + e.getValue() + "'", ex);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    private void write(final String file, final String value) throws IOException {
-        Files.writeString(tracefs.resolve(file), value + "\n");
-    }
-
-    private void copyTrace(final Path tmp, final boolean gzip) throws IOException {
-        try (InputStream in = Files.newInputStream(tracefs.resolve("trace"));
-             OutputStream raw = Files.newOutputStream(tmp);
-             OutputStream os = gzip ? new GZIPOutputStream(raw, 1 << 16) : raw) {
-            in.transferTo(os);
-        }
     }
 
     private long overruns() throws IOException {
@@ -206,22 +245,41 @@ public final class TraceCapture {
         return sum;
     }
 
-    private static long countEventLines(final Path file) throws IOException {
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = new java.io.BufferedInputStream(raw)) {
-            in.mark(2);
-            final boolean gz = in.read() == 0x1f && in.read() == 0x8b;
-            in.reset();
-            final InputStream text = gz ? new java.util.zip.GZIPInputStream(in) : in;
-            final BufferedReader r = new BufferedReader(new java.io.InputStreamReader(text, StandardCharsets.UTF_8));
-            long n = 0;
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
-                    n++;
+    /** Passes bytes through, counting them and the lines that are neither blank nor {@code #} comments. */
+    private static final class EventLineCounter extends FilterOutputStream {
+        long bytes;
+        long eventLines;
+        /** Still in the leading blanks of a line: its kind is not known yet. */
+        private boolean lineStart = true;
+
+        EventLineCounter(final OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(final int b) throws IOException {
+            out.write(b);
+            count((byte) b);
+        }
+
+        @Override
+        public void write(final byte[] b, final int off, final int len) throws IOException {
+            out.write(b, off, len);
+            for (int i = off; i < off + len; i++) {
+                count(b[i]);
+            }
+        }
+
+        private void count(final byte b) {
+            bytes++;
+            if (b == '\n') {
+                lineStart = true;
+            } else if (lineStart && !Character.isWhitespace(b)) {
+                lineStart = false;
+                if (b != '#') {
+                    eventLines++;
                 }
             }
-            return n;
         }
     }
 
@@ -229,13 +287,5 @@ public final class TraceCapture {
         final String t = s.strip();
         final int sp = t.indexOf(' ');
         return sp < 0 ? t : t.substring(0, sp);
-    }
-    /** Temporary files are created 0600; the result is an ordinary file, 0644 where POSIX. */
-    private static void ordinaryPermissions(final java.nio.file.Path p) throws java.io.IOException {
-        try {
-            java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (final UnsupportedOperationException ignored) {
-            // not a POSIX file system: keep the default
-        }
     }
 }

@@ -1,7 +1,9 @@
 package dev.memu.trace;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -10,12 +12,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The trace files of one replay, checked up front and opened again for every pass: a replay reads
  * its text once for the counts that size the emulated RAM and once per layout replayed, holding
  * state per pfn and per live block, never per event. Standard input ({@code "-"}) can be read
- * only once, so it is copied to a temporary file (deleted on {@link #close}) as it is first read.
+ * only once, so it is copied to a temporary file (gzip-compressed, deleted on {@link #close}) as
+ * it is first read.
  */
 public final class TraceInputs implements AutoCloseable {
 
@@ -51,9 +56,9 @@ public final class TraceInputs implements AutoCloseable {
         Path spool = null;
         final int dash = inputs.indexOf("-");
         if (dash >= 0) {
-            spool = Files.createTempFile("memu-replay-stdin.", ".trace");
+            spool = Files.createTempFile("memu-replay-stdin.", ".trace.gz");
             try {
-                Files.copy(stdin, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                spool(stdin, spool);
             } catch (final IOException | RuntimeException e) {
                 Files.deleteIfExists(spool);
                 throw e;
@@ -62,6 +67,25 @@ public final class TraceInputs implements AutoCloseable {
         }
         return new TraceInputs(inputs.stream().map(i -> "-".equals(i) ? "<stdin>" : i).toList(), List.copyOf(paths),
                 spool);
+    }
+
+    /**
+     * Copies standard input to {@code to}, compressed unless it is gzip already: text compresses
+     * about tenfold, and a pathological line of gigabytes of one character to almost nothing.
+     */
+    private static void spool(final InputStream stdin, final Path to) throws IOException {
+        final BufferedInputStream in = new BufferedInputStream(stdin, 1 << 16);
+        in.mark(2);
+        final boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+        in.reset();
+        try (OutputStream file = Files.newOutputStream(to);
+             OutputStream out = gzip ? file : new GZIPOutputStream(file, 1 << 16) {
+                 {
+                     def.setLevel(Deflater.BEST_SPEED);
+                 }
+             }) {
+            in.transferTo(out);
+        }
     }
 
     private static Path check(final String input) throws FileSystemException {

@@ -34,7 +34,7 @@ class SnapshotFuzzTest {
     /** Reads {@code bytes}; fails the test on anything but a valid snapshot or the one-line refusal. */
     private static boolean survives(final byte[] bytes, final String where) {
         try {
-            final HostSnapshot s = SnapshotFile.read(new ByteArrayInputStream(bytes), NAME);
+            final HostSnapshot s = SnapshotFile.read(() -> new ByteArrayInputStream(bytes), NAME);
             assertNull(SnapshotFile.problem(s), where);
             try (Machine m = Machine.create(s.pfns() << 12)) {
                 final BuddyAllocator buddy = new BuddyAllocator(Layouts.byName("memdesc8").bind(m, PlainAccess.INSTANCE),

@@ -85,6 +85,23 @@ class ReplayStreamTest {
     }
 
     @Test
+    void aFileThatChangesBetweenItsReadsIsAnIoErrorNamingIt() throws IOException {
+        final Path f = tmp.resolve("live.trace");
+        final String line = "  bash-1  [000] ..... 1.000001: mm_page_alloc: page=0000000011 pfn=0x100 order=0 "
+                + "migratetype=1 gfp_flags=GFP_KERNEL\n";
+        for (final String later : List.of(line + line + line, "")) {
+            Files.writeString(f, line + line);
+            try (TraceInputs in = TraceInputs.open(List.of(f.toString()), InputStream.nullInputStream())) {
+                final TraceStats stats = FtraceParser.count(in, false);
+                Files.writeString(f, later);          // as a live tracefs 'trace' file does
+                final IOException e = assertThrows(IOException.class,
+                        () -> ReplayEngine.replay(in, stats, ReplayOptions.defaults(), ProgressListener.NONE));
+                assertTrue(e.getMessage().startsWith(f + ": changed while it was replayed"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void progressIsReportedOnALongPassAndEnded() throws IOException {
         final List<String> seen = new ArrayList<>();
         final ProgressListener listener = new ProgressListener() {

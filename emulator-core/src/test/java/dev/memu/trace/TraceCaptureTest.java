@@ -3,13 +3,14 @@ package dev.memu.trace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,50 +64,102 @@ class TraceCaptureTest {
         assertEquals("0", Files.readString(t.resolve("events/kmem/mm_page_free_batched/enable")).strip());
     }
 
+    private Path state() {
+        return tmp.resolve("run/memu/trace-capture.state");
+    }
+
+    private TraceCapture capture(final Path tracefs, final TraceCapture.Recorder recorder) {
+        return new TraceCapture(tracefs, state(), recorder, false);
+    }
+
     @Test
     void recordsRestoresAndReportsOverruns() throws Exception {
         final Path t = fakeTracefs();
-        final Path out = tmp.resolve("out/capture.trace");
-        final TraceCapture.Result r = new TraceCapture(t, TraceCaptureTest::ring)
-                .capture(Duration.ofSeconds(1), out, 16384);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final TraceCapture.Result r = capture(t, (dir, d) -> {
+            assertTrue(Files.exists(state()), "the state file is written before any setting changes");
+            ring(dir, d);
+        }).capture(Duration.ofSeconds(1), 16384, out);
         assertRestored(t);
+        assertFalse(Files.exists(state()), "state file removed once everything is back");
         assertEquals(3048 + 47837, r.overruns());
-        assertEquals(Files.readString(Path.of(TraceResources.path("malformed.trace"))), Files.readString(out));
+        final String expected = Files.readString(Path.of(TraceResources.path("malformed.trace")));
+        assertEquals(expected, out.toString(StandardCharsets.UTF_8));
+        assertEquals(expected.getBytes(StandardCharsets.UTF_8).length, r.traceBytes());
         assertEquals(30 - 7 - 1, r.eventLines(), "30 lines: 7 header lines and one blank");
-        try (Stream<Path> s = Files.list(out.getParent())) {
-            assertEquals(List.of(out), s.toList(), "no temporary file left");
-        }
     }
 
     @Test
-    void gzipOutputReadsBackAsTheSameTrace() throws Exception {
+    void aFailedRecordingRestoresSettingsAndRemovesTheState() throws Exception {
         final Path t = fakeTracefs();
-        final Path out = tmp.resolve("capture.trace.gz");
-        new TraceCapture(t, TraceCaptureTest::ring).capture(Duration.ofSeconds(1), out, 16384);
-        final TraceLog log = FtraceParser.read(List.of(out.toString()), false, InputStream.nullInputStream());
-        assertEquals(16, log.stats().events());
-    }
-
-    @Test
-    void aFailedRecordingRestoresSettingsAndLeavesNoOutput() throws Exception {
-        final Path t = fakeTracefs();
-        final Path out = tmp.resolve("failed.trace");
-        final TraceCapture capture = new TraceCapture(t, (dir, d) -> {
+        final TraceCapture capture = capture(t, (dir, d) -> {
             throw new IOException("interrupted by test");
         });
-        assertThrows(IOException.class, () -> capture.capture(Duration.ofSeconds(1), out, 16384));
+        assertThrows(IOException.class, () -> capture.capture(Duration.ofSeconds(1), 16384, OutputStream.nullOutputStream()));
         assertRestored(t);
-        assertFalse(Files.exists(out));
-        try (Stream<Path> s = Files.list(tmp)) {
-            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".part")));
+        assertFalse(Files.exists(state()));
+    }
+
+    @Test
+    void settingsLeftByAKilledCaptureAreRefusedThenRestored() throws Exception {
+        final Path t = fakeTracefs();
+        // what a capture killed while recording leaves: its state file and the changed settings
+        final long deadPid = deadPid();
+        Files.createDirectories(state().getParent());
+        Files.writeString(state(), "pid=" + deadPid + "\ntracefs=" + t + "\nevents/kmem/mm_page_alloc/enable=0\n"
+                + "events/kmem/mm_page_free/enable=1\nevents/kmem/mm_page_free_batched/enable=0\n"
+                + "current_tracer=function\nbuffer_size_kb=1408\ntracing_on=1\n");
+        Files.writeString(t.resolve("tracing_on"), "1\n");
+        Files.writeString(t.resolve("buffer_size_kb"), "16384\n");
+        Files.writeString(t.resolve("current_tracer"), "nop\n");
+        for (final String e : TraceCapture.EVENTS) {
+            Files.writeString(t.resolve("events/kmem/" + e + "/enable"), "1\n");
         }
+        final IOException refused = assertThrows(TraceCapture.LeftoverStateException.class,
+                () -> capture(t, TraceCaptureTest::ring).capture(Duration.ofSeconds(1), 16384, OutputStream.nullOutputStream()));
+        assertTrue(refused.getMessage().contains("memu trace restore") && refused.getMessage().contains("" + deadPid),
+                refused.getMessage());
+        assertEquals("16384", Files.readString(t.resolve("buffer_size_kb")).strip(), "refused before touching anything");
+
+        final List<String> done = TracingState.restore(state());
+        assertEquals(6, done.size(), done.toString());
+        assertRestored(t);
+        assertFalse(Files.exists(state()));
+        assertEquals(List.of(), TracingState.restore(state()), "nothing left to restore");
+    }
+
+    @Test
+    void aRunningCapturesStateIsNotRestoredUnderIt() throws Exception {
+        final Path t = fakeTracefs();
+        final Process alive = new ProcessBuilder("sleep", "30").start();
+        try {
+            Files.createDirectories(state().getParent());
+            Files.writeString(state(), "pid=" + alive.pid() + "\ntracefs=" + t + "\ntracing_on=1\n");
+            assertThrows(IllegalStateException.class, () -> TracingState.restore(state()));
+            final IOException e = assertThrows(TraceCapture.LeftoverStateException.class,
+                    () -> capture(t, TraceCaptureTest::ring).capture(Duration.ofSeconds(1), 16384, OutputStream.nullOutputStream()));
+            assertTrue(e.getMessage().contains("running"), e.getMessage());
+            assertTrue(Files.exists(state()));
+        } finally {
+            alive.destroyForcibly().waitFor();
+        }
+        assertFalse(alive.isAlive());
+    }
+
+    /** A pid that was just in use and is no longer. */
+    private static long deadPid() throws Exception {
+        final Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        assertFalse(p.isAlive());
+        return p.pid();
     }
 
     @Test
     void aDirectoryThatIsNotTracefsIsNamed() {
         final Path notTracefs = tmp.resolve("nothing");
-        final IOException e = assertThrows(IOException.class, () -> new TraceCapture(notTracefs, TraceCaptureTest::ring)
-                .capture(Duration.ofSeconds(1), tmp.resolve("x.trace"), 1024));
+        final IOException e = assertThrows(IOException.class, () -> capture(notTracefs, TraceCaptureTest::ring)
+                .capture(Duration.ofSeconds(1), 1024, OutputStream.nullOutputStream()));
         assertTrue(e.getMessage().contains(notTracefs.toString()), e.getMessage());
+        assertFalse(Files.exists(state()));
     }
 }

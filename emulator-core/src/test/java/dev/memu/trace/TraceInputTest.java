@@ -111,6 +111,16 @@ class TraceInputTest {
     }
 
     @Test
+    void aHugeLineOnStandardInputIsSpooledCompressedAndCountedOnce() throws IOException {
+        try (TraceInputs in = TraceInputs.open(List.of("-"), hugeLine(64L << 20))) {
+            assertTrue(Files.size(in.spool()) < (1 << 20), "64 MiB of one character spool to " + Files.size(in.spool()));
+            final TraceStats s = FtraceParser.count(in, false);
+            assertEquals(1, s.tooLong());
+            assertEquals(1, s.events());
+        }
+    }
+
+    @Test
     void aFiveByteGzipStubIsATruncatedStreamNotANullMessage() throws IOException {
         final byte[] stub = {0x1f, (byte) 0x8b, 8, 0, 0};
         final TraceLog log = FtraceParser.read("stub.gz", new ByteArrayInputStream(stub), false);

@@ -16,7 +16,8 @@ class SizesTest {
         assertEquals(4096, Sizes.parse("4K"));
         assertEquals(4096, Sizes.parse("4k"));
         assertEquals(4096, Sizes.parse("4KiB"));
-        assertEquals(4096, Sizes.parse("4kb"));
+        assertEquals(4096, Sizes.parse("4kB"));
+        assertEquals(8L << 30, Sizes.parse("8GB"));
         assertEquals(4096, Sizes.parse("4096B"));
         assertEquals(512L << 20, Sizes.parse("512M"));
         assertEquals(8L << 30, Sizes.parse("8G"));
@@ -28,10 +29,17 @@ class SizesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"banana", "0", "-1", "-5G", "8X", "1.5G", "G", "B", "0x10", "8 G", "8388608T", "99999999999999999999", "1E"})
+    @ValueSource(strings = {"banana", "0", "-1", "-5G", "8X", "1.5G", "G", "B", "0x10", "8 G", "8388608T", "99999999999999999999", "1E",
+            "1Gb", "4096b", "4kb", "1iB", "5i"})
     void badSizesAreRejectedNamingTheInput(final String input) {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sizes.parse(input));
         assertTrue(e.getMessage().contains("'" + input + "'"), "message '" + e.getMessage() + "' must name " + input);
+    }
+
+    @Test
+    void aLowercaseBIsBitsAndRefusedSayingSo() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sizes.parse("1Gb"));
+        assertTrue(e.getMessage().contains("bits"), e.getMessage());
     }
 
     @Test

@@ -23,11 +23,11 @@ import dev.memu.machine.Machine;
  * <pre>
  * order-0, lines per alloc / per free   repeat       bulk         rand
  * memdesc8  buddy                       39   / 39    8.77 / 9.14  8.77 / 10.76
- * memdesc8  buddy+pcp (array)            2   / 2     3.95 / 3.48  3.95 / 6.57
- * memdesc8  buddy+pcp-linked             4   / 4     5.46 / 5.44  5.46 / 8.33
+ * memdesc8  buddy+apcp (array)           2   / 2     3.95 / 3.48  3.95 / 6.57
+ * memdesc8  buddy+apcp-linked            4   / 4     5.46 / 5.44  5.46 / 8.33
  * linux64   buddy                       31   / 31    7.65 / 9.64  7.65 / 11.60
- * linux64   buddy+pcp (array)            2   / 2     3.77 / 3.80  3.77 / 7.48
- * linux64   buddy+pcp-linked             3   / 3     4.29 / 4.30  4.29 / 7.97
+ * linux64   buddy+apcp (array)           2   / 2     3.77 / 3.80  3.77 / 7.48
+ * linux64   buddy+apcp-linked            3   / 3     4.29 / 4.30  4.29 / 7.97
  * </pre>
  * In the repeat shape (the PCP's hot path) the array scheme touches the vcpu's line 0 and the
  * block's memmap entry and nothing else; the linked scheme adds the links (one more struct page

@@ -5,6 +5,7 @@ import dev.memu.access.FieldLabeler;
 import dev.memu.alloc.AllocatorFactory;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
+import dev.memu.alloc.BuddyAllocator;
 import dev.memu.alloc.LiveBlockCheck;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
@@ -18,9 +19,12 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * Per-CPU page lists (Linux {@code struct per_cpu_pages}, {@code mm/page_alloc.c}) in front of
- * any backend {@link PageAllocator}: buddy today, POTAD when it lands. {@code buddy+pcp} is
- * {@code PcpAllocator.over(BuddyAllocator::new)}.
+ * memu's per-CPU page lists: the policy of Linux's {@code struct per_cpu_pages} ({@code
+ * mm/page_alloc.c}) in front of any backend {@link PageAllocator}, with memu's own list storage
+ * (compact arrays, {@link ArrayPerCpuPages}) and drain protocol (no lock on the owner's path).
+ * {@code buddy+apcp} ("array PCP") is {@code PcpAllocator.over(BuddyAllocator::new)}, {@code
+ * potad+pcp} is {@code PcpAllocator.over(PotadAllocator::new)}. Linux's own PCP over the buddy,
+ * touching what Linux touches, is {@link LinuxPcpAllocator} ({@code buddy+pcp}).
  *
  * <h2>What it does (Linux names)</h2>
  * <ul>
@@ -53,12 +57,15 @@ import java.util.List;
  * on the backend's lists. An alloc records the user's allocatee ({@code memmap.setAllocated}), a
  * free clears it ({@code memmap.clearAllocated}): for order 0 one write each, to the memmap line
  * the free check reads anyway.
- * <p>Towards the backend the PCP is an ordinary caller with its own allocatee, {@link #pcpOwner()}
- * (the Misc subtype {@link #OWNER_TYPE}, which no user allocatee
- * carries). A refill allocates with it and clears it; a bulk free writes it back just before
- * handing the block to the backend's {@code free}, which checks and clears it. Both are extra
- * stores to lines those paths touch anyway. {@link #verify()} marks the held blocks the same way
- * for the duration of the backend's own walk, then clears them again.
+ * <p>Towards the backend the PCP has its own allocatee, {@link #pcpOwner()} (the Misc
+ * subtype {@link #OWNER_TYPE}, which no user allocatee carries), and
+ * moves blocks with {@link PageAllocator#takeForCache} and {@link PageAllocator#returnFromCache}.
+ * Over buddy these write the head's entry only ({@code __rmqueue} clears PageBuddy on the head,
+ * {@code __free_one_page} sets it), as Linux's {@code rmqueue_bulk} and {@code free_pcppages_bulk}
+ * do: a held block is marked via its head, its tails are untouched. A backend without its own
+ * versions (POTAD today) gets the interface defaults, which record and clear the PCP's owner on
+ * every page of the block. {@link #verify()} marks the held blocks as the PCP's for the duration
+ * of the backend's own walk, then clears them again.
  *
  * <h2>Drain protocol: the owner never locks and never does an atomic read-modify-write</h2>
  * Each vcpu's area has two protocol words in its first line ({@link PerCpuPages}): {@code active},
@@ -197,7 +204,9 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler {
 
     @Override
     public String name() {
-        return backend.name() + (lists instanceof LinkedPerCpuPages ? "+pcp-linked" : "+pcp");
+        // Over buddy "+apcp", so that memu's design is not mistaken for Linux's buddy+pcp.
+        final String pcp = backend instanceof BuddyAllocator ? "+apcp" : "+pcp";
+        return backend.name() + pcp + (lists instanceof LinkedPerCpuPages ? "-linked" : "");
     }
 
     @Override
@@ -288,15 +297,14 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler {
         final int want = nrPcpAlloc(order);
         int got = 0;
         while (got < want) {
-            final long pfn = backend.alloc(order, pcpOwner, vcpu);
+            final long pfn = backend.takeForCache(order, pcpOwner, vcpu);
             if (pfn == NO_PAGE) {
                 break;
             }
             if (!lists.push(base, list, pfn)) {          // cannot happen: the list was empty and fits a refill
-                backend.free(pfn, order, vcpu);
+                backend.returnFromCache(pfn, order, pcpOwner, vcpu);
                 break;
             }
-            memmap.clearAllocated(pfn, order);
             got++;
         }
         lists.setCount(base, lists.count(base) + (got << order));
@@ -333,8 +341,7 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler {
                 final long pfn = lists.takeColdest(base, list);
                 toFree -= 1 << order;
                 held -= 1 << order;
-                memmap.setAllocated(pfn, order, pcpOwner);       // what the backend handed out
-                backend.free(pfn, order, vcpu);
+                backend.returnFromCache(pfn, order, pcpOwner, vcpu);
             } while (toFree > 0 && !lists.isEmpty(base, list));
         }
         lists.setCount(base, held);

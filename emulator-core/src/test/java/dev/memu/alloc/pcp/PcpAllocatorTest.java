@@ -45,19 +45,24 @@ class PcpAllocatorTest {
             assertEquals(3, f.pcp.batch());
             assertEquals(PcpSizing.high(pages, 4096, 3, 2), f.pcp.high());
             assertEquals(160, f.pcp.high(), "low watermark 320 pages split over 2 vcpus");
-            assertEquals("buddy+pcp", f.pcp.name());
+            assertEquals("buddy+apcp", f.pcp.name());
         }
     }
 
     @Test
-    void registryBuildsBuddyPlusPcp() {
+    void registryBuildsTheArrayPcpAsBuddyPlusApcpAndLinuxsAsBuddyPlusPcp() {
         try (PcpFixture f = new PcpFixture("memdesc8", 4 * MIB, AllocatorOptions.defaults())) {
-            assertTrue(Allocators.names().contains("buddy+pcp"));
-            final PageAllocator a = Allocators.create("buddy+pcp",
+            assertTrue(Allocators.names().contains("buddy+apcp"));
+            final PageAllocator a = Allocators.create("buddy+apcp",
                     dev.memu.layout.Layouts.byName("linux64").bind(f.machine, dev.memu.access.PlainAccess.INSTANCE),
                     AllocatorOptions.defaults());
             assertInstanceOf(PcpAllocator.class, a);
-            assertEquals("buddy+pcp", a.name());
+            assertEquals("buddy+apcp", a.name());
+            final PageAllocator linux = Allocators.create("buddy+pcp",
+                    dev.memu.layout.Layouts.byName("linux64").bind(f.machine, dev.memu.access.PlainAccess.INSTANCE),
+                    AllocatorOptions.defaults());
+            assertInstanceOf(LinuxPcpAllocator.class, linux);
+            assertEquals("buddy+pcp", linux.name());
         }
     }
 

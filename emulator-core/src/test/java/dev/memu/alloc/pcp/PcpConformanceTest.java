@@ -5,7 +5,7 @@ import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BuddyAllocator;
 
 /**
- * buddy+pcp under the shared conformance suite, three vcpus, Linux's default batch and high
+ * buddy+apcp (memu's array PCP over the buddy) under the shared conformance suite, three vcpus, Linux's default batch and high
  * (on the suite's 4096-page RAM: batch 1, high 53). PCP-held blocks are free but not coalesced,
  * so free blocks per order are approximate; NO_PAGE stays exact because a failing allocation
  * drains every list and retries.

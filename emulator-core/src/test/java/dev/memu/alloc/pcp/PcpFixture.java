@@ -12,7 +12,7 @@ import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
 
-/** A machine, a memmap of one layout and buddy+pcp (or another backend + pcp) over it; closes the machine. */
+/** A machine, a memmap of one layout and buddy+apcp (memu's array PCP; or another backend + pcp) over it; closes the machine. */
 final class PcpFixture implements AutoCloseable {
 
     final Machine machine;

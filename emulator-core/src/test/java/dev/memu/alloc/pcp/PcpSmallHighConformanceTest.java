@@ -4,7 +4,7 @@ import dev.memu.alloc.AllocatorConformanceSuite;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BuddyAllocator;
 
-/** buddy+pcp under the conformance suite with multi-block refills and frequent bulk frees: batch 7, high 40. */
+/** buddy+apcp under the conformance suite with multi-block refills and frequent bulk frees: batch 7, high 40. */
 class PcpSmallHighConformanceTest extends AllocatorConformanceSuite {
 
     @Override
