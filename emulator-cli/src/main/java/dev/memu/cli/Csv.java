@@ -17,6 +17,8 @@ import java.util.Set;
  * {@code freeBlocksByOrder.3}), one row per result; a column a result lacks is empty. Per-thread
  * detail is reduced to {@code perThread.N.opsPerSec}; the JSON has the rest. Quoting and
  * escaping are Apache Commons CSV's; this class only flattens the result trees into rows.
+ * Commons CSV's minimal quoting also quotes an empty first cell of a row and a cell with leading
+ * or trailing blanks, which memu's own writer did not; a CSV reader reads the same values.
  */
 final class Csv {
 
