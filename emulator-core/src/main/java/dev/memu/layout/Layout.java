@@ -41,6 +41,14 @@ public abstract class Layout {
      */
     public abstract int maxFreeOrder();
 
+    /**
+     * Whether each entry has room for a per-page {@code _mapcount} and a PageAnonExclusive bit
+     * (see {@link Memmap#pageMapcount}). False unless a layout says otherwise.
+     */
+    public boolean hasPageMapcount() {
+        return false;
+    }
+
     /** Builds this layout's memmap for every page of {@code machine}, accessed through {@code access}. */
     public abstract Memmap bind(Machine machine, Access access);
 

@@ -12,6 +12,7 @@ import java.util.List;
  * <pre>
  * off  bits    field              use in memu
  *   0  0..7    flags (PG_*)       PG_head = bit 6; on page[1] of a compound: folio order (_flags_1 & 0xff)
+ *   0  11      flags: PG_anon_exclusive  = PG_owner_2 (6.12 page-flags.h); set per page by the page-mapcount scheme
  *   0  8..50   flags (PG_*)       other page flags, LAST_CPUPID, KASAN tag (not modelled)
  *   0  51..53  flags: zone        zone (ZONE_NORMAL = 2): ZONES_PGSHIFT = NODES_PGSHIFT - ZONES_WIDTH
  *   0  54..63  flags: node        NUMA node (0): NODES_PGSHIFT = 64 - NODES_WIDTH
@@ -20,7 +21,8 @@ import java.util.List;
  *  24  0..63   mapping            allocatee (tagged pointer; Linux tags mapping's low bits too: PAGE_MAPPING_ANON)
  *  32  0..63   index              page offset in its mapping (not modelled)
  *  40  0..63   private            free: buddy order (set_buddy_order)
- *  48  0..31   _mapcount/page_type free: PGTY_buddy (0xf0) in the top byte; otherwise -1
+ *  48  0..31   _mapcount/page_type free: PGTY_buddy (0xf0) in the top byte; otherwise -1; mapped: mappings - 1
+ *                                 (the page-mapcount scheme's per-page count, {@link Memmap#pageMapcount})
  *  52  0..31   _refcount          1 for an allocated head, 0 otherwise
  *  56  0..63   memcg_data         0
  * </pre>
@@ -48,6 +50,7 @@ public final class Linux64Layout extends Layout {
     static final long REFCOUNT = 52;
 
     static final long PG_HEAD = 1L << 6;
+    static final long PG_ANON_EXCLUSIVE = 1L << 11;
     static final long FOLIO_ORDER_MASK = 0xff;
     static final int ZONES_PGSHIFT = 51;
     static final int ZONES_WIDTH = 3;
@@ -84,7 +87,7 @@ public final class Linux64Layout extends Layout {
                 // One field for bits 0..51 so that every bit of the 64 bytes is in exactly one
                 // field; PG_head and page[1]'s folio order are interpretations inside it.
                 LayoutField.bits("flags", 0, 0, ZONES_PGSHIFT,
-                        "PG_* flags; PG_head = bit 6; on page[1] (_flags_1): folio order in bits 0..7"),
+                        "PG_* flags; PG_head = bit 6; PG_anon_exclusive = bit 11; on page[1] (_flags_1): folio order in bits 0..7"),
                 LayoutField.bits("flags.zone", 0, ZONES_PGSHIFT, ZONES_WIDTH, "zone (ZONES_PGSHIFT, below the node)"),
                 LayoutField.bits("flags.node", 0, NODES_PGSHIFT, NODES_WIDTH, "NUMA node (NODES_PGSHIFT, the top bits)"),
                 LayoutField.word("lru.next|compound_head", 8, "free: next free pfn << 1; tail: head | 1"),
@@ -92,9 +95,14 @@ public final class Linux64Layout extends Layout {
                 LayoutField.word("mapping", 24, "allocatee tagged pointer"),
                 LayoutField.word("index", 32, "offset in mapping"),
                 LayoutField.word("private", 40, "free: buddy order"),
-                LayoutField.bits("page_type|_mapcount", 48, 0, 32, "free: PGTY_buddy 0xf0 in top byte"),
+                LayoutField.bits("page_type|_mapcount", 48, 0, 32, "free: PGTY_buddy 0xf0 in top byte; mapped: mappings - 1"),
                 LayoutField.bits("_refcount", 52, 0, 32, "references; 1 for an allocated head"),
                 LayoutField.word("memcg_data", 56, "memory cgroup"));
+    }
+
+    @Override
+    public boolean hasPageMapcount() {
+        return true;
     }
 
     @Override
@@ -222,6 +230,33 @@ public final class Linux64Layout extends Layout {
                 return 0;
             }
             return access.getLong(Region.MEMMAP, memmap, entry + MAPPING);
+        }
+
+        @Override
+        public int pageMapcount(final long pfn) {
+            return access.getInt(Region.MEMMAP, memmap, at(pfn) + PAGE_TYPE);
+        }
+
+        @Override
+        public void setPageMapcount(final long pfn, final int value) {
+            access.setInt(Region.MEMMAP, memmap, at(pfn) + PAGE_TYPE, value);
+        }
+
+        @Override
+        public int addPageMapcount(final long pfn, final int delta) {
+            return access.getAndAddInt(Region.MEMMAP, memmap, at(pfn) + PAGE_TYPE, delta);
+        }
+
+        @Override
+        public boolean pageAnonExclusive(final long pfn) {
+            return (access.getLong(Region.MEMMAP, memmap, at(pfn) + FLAGS) & PG_ANON_EXCLUSIVE) != 0;
+        }
+
+        @Override
+        public void setPageAnonExclusive(final long pfn, final boolean exclusive) {
+            final long e = at(pfn) + FLAGS;
+            final long flags = access.getLong(Region.MEMMAP, memmap, e);
+            access.setLong(Region.MEMMAP, memmap, e, exclusive ? flags | PG_ANON_EXCLUSIVE : flags & ~PG_ANON_EXCLUSIVE);
         }
     }
 }

@@ -17,9 +17,11 @@ import java.util.List;
  *   0  0..7    page_type = PGTY_buddy (0xf0)  0                                          0
  *   0  8..11   0                             0
  *   0  12..17  order of the free block       order of the allocation
+ *   0  18      0                             PG_anon_exclusive (page-mapcount scheme; per page, as in Linux)
  *   0  62..63  zone (ZONE_NORMAL = 2)        zone
  *   8  0..63   buddy_list.next: next free pfn memdesc: tagged allocatee pointer         0
  *  16  0..63   buddy_list.prev: prev free pfn private (0) | _mapcount (-1, low 32 bits)  0
+ *                                             (_mapcount = mappings - 1: the page-mapcount scheme's count)
  *  24  0..31   0                             _refcount: 1 on the head, 0 on tails        0
  *  24  32..63  (pad)
  * </pre>
@@ -45,6 +47,8 @@ public final class Memdesc32Layout extends Layout {
     static final int ORDER_SHIFT = 12;
     static final long ORDER_MASK = 0x3f;
     static final long ZONE_NORMAL = 2L << 62;
+    static final long PG_ANON_EXCLUSIVE = 1L << 18;
+    static final long MAPCOUNT = 16;     // low 32 bits of the private/_mapcount word (little-endian)
     static final long NO_MAPCOUNT = 0xffffffffL;   // _mapcount = -1 in the low 32 bits, private 0
 
     @Override
@@ -72,11 +76,17 @@ public final class Memdesc32Layout extends Layout {
         return List.of(
                 LayoutField.bits("flags.page_type", 0, 0, 8, "free head: PGTY_buddy 0xf0"),
                 LayoutField.bits("flags.order", 0, 12, 6, "free head: block order; allocated: allocation order"),
+                LayoutField.bits("flags.anon_exclusive", 0, 18, 1, "allocated anon page: PageAnonExclusive"),
                 LayoutField.bits("flags.zone", 0, 62, 2, "zone"),
                 LayoutField.word("buddy_list.next|memdesc", 8, "free: next free pfn; allocated: tagged allocatee"),
                 LayoutField.word("buddy_list.prev|private/_mapcount", 16, "free: previous free pfn; allocated: mapcount -1"),
                 LayoutField.bits("_refcount", 24, 0, 32, "1 on an allocated head"),
                 LayoutField.bits("pad", 24, 32, 32, "unused"));
+    }
+
+    @Override
+    public boolean hasPageMapcount() {
+        return true;
     }
 
     @Override
@@ -184,6 +194,33 @@ public final class Memdesc32Layout extends Layout {
                 return Allocatee.NONE;
             }
             return access.getLong(Region.MEMMAP, memmap, at(pfn) + MEMDESC);
+        }
+
+        @Override
+        public int pageMapcount(final long pfn) {
+            return access.getInt(Region.MEMMAP, memmap, at(pfn) + MAPCOUNT);
+        }
+
+        @Override
+        public void setPageMapcount(final long pfn, final int value) {
+            access.setInt(Region.MEMMAP, memmap, at(pfn) + MAPCOUNT, value);
+        }
+
+        @Override
+        public int addPageMapcount(final long pfn, final int delta) {
+            return access.getAndAddInt(Region.MEMMAP, memmap, at(pfn) + MAPCOUNT, delta);
+        }
+
+        @Override
+        public boolean pageAnonExclusive(final long pfn) {
+            return (access.getLong(Region.MEMMAP, memmap, at(pfn) + FLAGS) & PG_ANON_EXCLUSIVE) != 0;
+        }
+
+        @Override
+        public void setPageAnonExclusive(final long pfn, final boolean exclusive) {
+            final long e = at(pfn) + FLAGS;
+            final long flags = access.getLong(Region.MEMMAP, memmap, e);
+            access.setLong(Region.MEMMAP, memmap, e, exclusive ? flags | PG_ANON_EXCLUSIVE : flags & ~PG_ANON_EXCLUSIVE);
         }
     }
 }

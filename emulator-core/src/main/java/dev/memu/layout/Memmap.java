@@ -88,6 +88,46 @@ public abstract class Memmap implements FieldLabeler {
     /** The tagged allocatee of the allocation that contains {@code pfn} (head or tail), or 0. */
     public abstract long allocatee(long pfn);
 
+    // ---- per-page mapping state (only layouts with room for it; see Layout.hasPageMapcount) ----
+
+    /**
+     * Whether entries have a per-page {@code _mapcount} word and a PageAnonExclusive bit, as
+     * {@code struct page} has. Layouts without them (one or two words per page, or no per-page
+     * entry) cannot run a mapcount scheme that keeps per-page counts.
+     */
+    public boolean hasPageMapcount() {
+        return layout.hasPageMapcount();
+    }
+
+    /** The raw {@code page->_mapcount} of {@code pfn}: mappings - 1, so -1 means unmapped. */
+    public int pageMapcount(final long pfn) {
+        throw noPageMapcount();
+    }
+
+    /** Sets the raw {@code _mapcount} of {@code pfn} (atomic_set; page_mapcount_reset writes -1). */
+    public void setPageMapcount(final long pfn, final int value) {
+        throw noPageMapcount();
+    }
+
+    /** atomic_add on {@code page->_mapcount}; returns the value before the add. */
+    public int addPageMapcount(final long pfn, final int delta) {
+        throw noPageMapcount();
+    }
+
+    /** PageAnonExclusive(page). */
+    public boolean pageAnonExclusive(final long pfn) {
+        throw noPageMapcount();
+    }
+
+    /** SetPageAnonExclusive / ClearPageAnonExclusive (a non-atomic flag update under the PT lock, as in Linux). */
+    public void setPageAnonExclusive(final long pfn, final boolean exclusive) {
+        throw noPageMapcount();
+    }
+
+    private UnsupportedOperationException noPageMapcount() {
+        return new UnsupportedOperationException("layout " + layout.name() + " has no per-page _mapcount");
+    }
+
     // ---- labels for memu explain (never on a timed path) ----
 
     /** Names the RAM bytes by page; subclasses add their own structures and call this. */

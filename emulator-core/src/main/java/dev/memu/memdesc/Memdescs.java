@@ -24,8 +24,20 @@ public final class Memdescs {
     private final Access access;
     private final Region region;
     private final MemorySegment seg;
+    private final int folioBytes;
 
+    /** Descriptors as the kernel-mix, failure and migration runs use them: folios without mapcount slots. */
     public Memdescs(final MemdescHeap heap) {
+        this(heap, FolioDesc.BYTES);
+    }
+
+    /** For the mm layer: folios carry every mapcount scheme's slot ({@link FolioDesc#BYTES_WITH_MAPCOUNT_SLOTS}). */
+    public static Memdescs withMapcountSlots(final MemdescHeap heap) {
+        return new Memdescs(heap, FolioDesc.BYTES_WITH_MAPCOUNT_SLOTS);
+    }
+
+    private Memdescs(final MemdescHeap heap, final int folioBytes) {
+        this.folioBytes = folioBytes;
         this.heap = heap;
         this.access = heap.access();
         this.region = heap.region();
@@ -34,6 +46,11 @@ public final class Memdescs {
 
     public MemdescHeap heap() {
         return heap;
+    }
+
+    /** True when folios have room for the mapcount schemes' state ({@link #withMapcountSlots}). */
+    public boolean hasMapcountSlots() {
+        return folioBytes >= FolioDesc.BYTES_WITH_MAPCOUNT_SLOTS;
     }
 
     /**
@@ -51,9 +68,9 @@ public final class Memdescs {
     }
 
     /** Bytes of the descriptor of {@code type} (0 for bare tags). */
-    public static int bytes(final MemdescType type) {
+    public int bytes(final MemdescType type) {
         return switch (type) {
-            case FILE_FOLIO, ANON_FOLIO, KSM, MOVABLE -> FolioDesc.BYTES;
+            case FILE_FOLIO, ANON_FOLIO, KSM, MOVABLE -> folioBytes;
             case SLAB -> SlabDesc.BYTES;
             case PAGE_TABLE -> PtDesc.BYTES;
             case NETPOOL -> NetpoolDesc.BYTES;
@@ -216,6 +233,11 @@ public final class Memdescs {
 
     public int getInt(final long allocatee, final long fieldOffset) {
         return access.getInt(region, seg, off(allocatee) + fieldOffset);
+    }
+
+    /** Writes a 32-bit field at byte {@code fieldOffset} of the descriptor (folio _refcount...). */
+    public void setInt(final long allocatee, final long fieldOffset, final int value) {
+        access.setInt(region, seg, off(allocatee) + fieldOffset, value);
     }
 
     // ---- vmalloc ----
