@@ -9,10 +9,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +35,8 @@ import java.util.concurrent.Callable;
                 "  rand    allocate, shuffle all threads' blocks together (fixed seed), free them, so that "
                         + "threads free each other's blocks",
                 "",
-                "Each row is one fresh machine; latencies are means per thread over the timed rounds. "
-                        + "Progress goes to stderr."})
+                "Each row is one fresh machine in its own JVM (--no-fork: all in this one); latencies are "
+                        + "means per thread over the timed rounds. Progress goes to stderr."})
 final class BenchLlfreeCommand implements Callable<Integer> {
 
     @Spec
@@ -89,6 +91,17 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             description = "Write the report to FILE instead of stdout; the file appears whole, or not at all.")
     private String out;
 
+    @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"Run each row (shape x allocator x layout x order x threads) in its own JVM "
+                    + "(default: ${DEFAULT-VALUE}).",
+                    "In one JVM a row runs through call sites and a heap that the rows before it shaped: "
+                            + "order-9 bulk measured 5x slower after order 0 than alone."})
+    private boolean fork;
+
+    /** Set by the parent on a child's command line: one row, in this JVM, JSON even when it was skipped. */
+    @Option(names = "--child", hidden = true)
+    private boolean child;
+
     @Override
     public Integer call() throws Exception {
         final String fmt = Inputs.choice("--format", format, List.of("text", "json"));
@@ -100,9 +113,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
         }
         final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
         try {
+            final boolean forked = fork && !child;
             final List<ShapeResult> results;
             try (PrintStream progress = lines(spec.commandLine().getErr())) {
-                results = LlfreeBench.run(configs, progress);
+                results = forked ? forked(configs) : LlfreeBench.run(configs, progress);
             } catch (final IllegalArgumentException e) {
                 // ShapeRunner.open: a layout that cannot record an allocator's orders, or RAM the
                 // machine refuses; nothing was measured.
@@ -110,15 +124,64 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             } catch (final OutOfMemoryError e) {
                 throw new UsageException("--mem '" + mem + "': the host cannot map it: " + e.getMessage());
             }
-            if (results.isEmpty()) {
+            if (results.isEmpty() && !child) {
                 throw new UsageException("no shape ran: every order was above the allocators' max order");
             }
-            target.commit("json".equals(fmt) ? ShapeReport.json(results) + System.lineSeparator()
+            target.commit("json".equals(fmt) || child ? ShapeReport.json(results, forked) + System.lineSeparator()
                     : ShapeReport.table(results));
         } finally {
             target.abandon();
         }
         return 0;
+    }
+
+    /**
+     * Runs each config as {@code memu bench llfree --child ...} in its own JVM ({@link ChildJvm}),
+     * one after the other, and reads its row back from its JSON (none when it was skipped).
+     */
+    private List<ShapeResult> forked(final List<ShapeConfig> configs) throws IOException, InterruptedException {
+        final List<ShapeResult> results = new ArrayList<>();
+        for (final ShapeConfig c : configs) {
+            final List<String> args = new ArrayList<>(List.of("bench", "llfree", "--child",
+                    "--shape", c.shape().key(), "--allocator", c.allocator(), "--layout", c.layout(),
+                    "--mem", Long.toString(c.ramBytes()), "--order", Integer.toString(c.order()),
+                    "--threads", Integer.toString(c.threads()), "--max-threads", Integer.toString(c.maxThreads()),
+                    "--seed", Long.toString(c.seed())));
+            if (c.rounds() != ShapeConfig.AUTO) {
+                args.addAll(List.of("--rounds", Integer.toString(c.rounds())));
+            }
+            if (c.warmupRounds() != ShapeConfig.AUTO) {
+                args.addAll(List.of("--warmup", Integer.toString(c.warmupRounds())));
+            }
+            final String what = "bench llfree: " + c.shape().key() + " " + c.allocator() + "/" + c.layout()
+                    + " order " + c.order() + " T=" + c.threads();
+            final String json = ChildJvm.run(what, args, spec.commandLine().getErr());
+            if (!(Json.at(Json.parse(json), "results") instanceof List<?> rows)) {
+                throw new IllegalStateException(what + " printed no results");
+            }
+            for (final Object row : rows) {
+                results.add(result(c, row));
+            }
+        }
+        return results;
+    }
+
+    /** A child's JSON row as the result it measured. */
+    private static ShapeResult result(final ShapeConfig c, final Object row) {
+        final int threads = c.threads();
+        final double[] get = new double[threads];
+        final double[] put = new double[threads];
+        final double[] pair = new double[threads];
+        if (!(Json.at(row, "perThread") instanceof List<?> perThread) || perThread.size() != threads) {
+            throw new IllegalStateException("bench llfree: a child's row has no figure per thread: " + row);
+        }
+        for (int t = 0; t < threads; t++) {
+            get[t] = Json.number(perThread.get(t), "getNs");
+            put[t] = Json.number(perThread.get(t), "putNs");
+            pair[t] = Json.number(perThread.get(t), "pairNs");
+        }
+        return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
+                (int) Json.number(row, "warmupRounds"), get, put, pair);
     }
 
     /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */

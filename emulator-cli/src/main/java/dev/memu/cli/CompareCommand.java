@@ -2,41 +2,44 @@ package dev.memu.cli;
 
 import dev.memu.alloc.Allocators;
 import dev.memu.driver.AllocatorBoot;
+import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.machine.Machine;
 import dev.memu.workload.WorkloadSpec;
+import dev.memu.workload.Workloads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code memu compare}: the same workload over every combination of layouts, allocators and
- * thread counts, one row each. Each combination runs in a fresh JVM by default (a child
- * {@code memu run --format json}) so that no layout or allocator inherits another's JIT profile:
- * in one JVM the second layout would run through call sites already made polymorphic by the first.
+ * thread counts, one row each. Each combination is timed in a fresh JVM by default so that no
+ * layout or allocator inherits another's JIT profile: in one JVM the second layout would run
+ * through call sites already made polymorphic by the first. For churn the child
+ * ({@code compare --child}) runs the timed pass and the harness only, and this JVM runs every
+ * combination's counting pass ({@link dev.memu.driver.Driver#count}); other workloads run whole in
+ * a child {@code memu run --format json}.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the same workload over several layouts, allocators and thread counts, side by side "
                 + "(one row per combination). With no options: every layout x every allocator, 1 thread, "
                 + "churn on 1 GiB, 200k measured ops each after 400k untimed warm-up ops; about a minute on 2 cores.",
                 "",
-                "Every combination is validated before any runs, and runs in its own JVM (--no-fork: in this one)."})
+                "Every combination is validated before any runs, and is timed in its own JVM (--no-fork: in this one); "
+                        + "churn's cachelines are counted in this JVM, whose counting code stays compiled from one "
+                        + "combination to the next (counts do not depend on the JIT)."})
 final class CompareCommand implements Callable<Integer> {
 
     @Spec
@@ -68,6 +71,13 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run each configuration in its own JVM (default: ${DEFAULT-VALUE}).")
     private boolean fork;
+
+    /**
+     * Set by the parent on a child's command line: one configuration, timed pass and harness only,
+     * its result tree as JSON on stdout; the parent counts its cachelines in its own JVM.
+     */
+    @Option(names = "--child", hidden = true)
+    private boolean child;
 
     @Mixin
     private WorkloadOptions workload;
@@ -127,18 +137,39 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
-        for (final RunSpec s : specs) {
-            Reports.validate(s, mem);
+        if (!child) {   // a child's one configuration was validated by its parent, and the run checks it again
+            for (final RunSpec s : specs) {
+                Reports.validate(s, mem);
+            }
         }
+        final PrintWriter err = spec.commandLine().getErr();
+        if (child) {
+            if (specs.size() != 1) {
+                throw new UsageException("--child runs one configuration, got " + specs.size());
+            }
+            final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorStreams(mixConfig, null, false),
+                    mem, ConsoleProgress.of(progress, err));
+            final Map<String, Object> root = new LinkedHashMap<>();
+            root.put("results", new ArrayList<Object>(List.of(ResultTree.of(timed))));
+            spec.commandLine().getOut().println(Json.write(root));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        // Churn's ops are generated ahead, the same in every JVM: its children time, this JVM counts.
+        final boolean countHere = fork && Workloads.CHURN.equals(w.name());
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final List<Map<String, Object>> results = new ArrayList<>();
-            final PrintWriter err = spec.commandLine().getErr();
             for (int i = 0; i < specs.size(); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                if (fork) {
-                    results.add(forked(s, w, progress));
+                if (countHere) {
+                    final Map<String, Object> tree = forked(s, timedArgs(s, w, progress));
+                    ResultTree.putCounts(tree, Reports.count(s, new DescriptorStreams(mixConfig, null, false), mem,
+                            ConsoleProgress.of(progress, err)));
+                    results.add(tree);
+                } else if (fork) {
+                    results.add(forked(s, runArgs(s, w, progress)));
                 } else {
                     final DescriptorStreams streams = new DescriptorStreams(mixConfig, null, false);
                     final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
@@ -152,6 +183,7 @@ final class CompareCommand implements Callable<Integer> {
             final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
                     threadCounts, fork, timer);
             new DescriptorStreams(mixConfig, null, false).addConfig(config);
+            config.put("countedApart", countHere);
             target.commit(Reports.render(format, config, results, false));
         } finally {
             target.abandon();
@@ -159,46 +191,37 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs {@code s} as {@code memu run --format json} in a child JVM and returns its one result. */
-    private Map<String, Object> forked(final RunSpec s, final WorkloadSpec w, final String progress)
-            throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        boolean nativeAccess = false;
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
-                continue;   // a debugger port can be bound once
-            }
-            nativeAccess |= arg.startsWith("--enable-native-access");
-            command.add(arg);
-        }
-        if (!nativeAccess) {
-            command.add("--enable-native-access=ALL-UNNAMED");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Memu.class.getName(), "run",
-                "--mem", Long.toString(s.ramBytes()), "--layout", s.layout(), "--allocator", s.allocator(),
-                "--threads", Integer.toString(s.threads()), "--workload", w.name(),
+    /** {@code memu run} of {@code s} with compare's workload, JSON on stdout: a whole run in the child. */
+    private List<String> runArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+        final List<String> args = new ArrayList<>(List.of("run",
+                "--layout", s.layout(), "--allocator", s.allocator(), "--threads", Integer.toString(s.threads())));
+        args.addAll(workloadArgs(s, w, progress));
+        return args;
+    }
+
+    /** {@code memu compare --child} of {@code s}: the timed pass only, in the child. */
+    private List<String> timedArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+        final List<String> args = new ArrayList<>(List.of("compare", "--child",
+                "--layouts", s.layout(), "--allocators", s.allocator(), "--threads", Integer.toString(s.threads())));
+        args.addAll(workloadArgs(s, w, progress));
+        return args;
+    }
+
+    private List<String> workloadArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+        final List<String> args = new ArrayList<>(List.of(
+                "--mem", Long.toString(s.ramBytes()), "--workload", w.name(),
                 "--ops", Long.toString(w.ops()), "--warmup", Long.toString(w.warmupOps()),
                 "--seed", Long.toString(s.seed()), "--occupancy", Double.toString(w.occupancy()),
                 "--max-fill", Long.toString(w.maxFillBytes()), "--format", "json", "--progress", progress));
-        command.addAll(WorkloadOptions.childArgs(w));
-        command.addAll(mix.childArgs());
-        final Process child = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .redirectInput(ProcessBuilder.Redirect.PIPE)
-                .start();
-        child.getOutputStream().close();
-        final String out;
-        try (InputStream in = child.getInputStream()) {
-            final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            in.transferTo(buffer);
-            out = buffer.toString(StandardCharsets.UTF_8);
-        }
-        final int exit = child.waitFor();
-        if (exit != 0) {
-            throw new IllegalStateException("compare: the run of " + s.label() + " failed with exit code " + exit
-                    + " (its message is above)");
-        }
+        args.addAll(WorkloadOptions.childArgs(w));    // only the options that apply to this workload
+        args.addAll(mix.childArgs());
+        return args;
+    }
+
+    /** Runs memu {@code args} in a child JVM ({@link ChildJvm}) and returns the one result it printed. */
+    private Map<String, Object> forked(final RunSpec s, final List<String> args)
+            throws IOException, InterruptedException {
+        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr());
         final Object results = Json.at(Json.parse(out), "results");
         if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {
             throw new IllegalStateException("compare: the run of " + s.label() + " printed no result");

@@ -46,6 +46,26 @@ final class Reports {
         }
     }
 
+    /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass. */
+    static RunResult runTimed(final RunSpec spec, final StreamFactory factory, final String memText,
+                              final ProgressListener progress) {
+        try {
+            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress);
+        } catch (final RunConfigException e) {
+            throw usage(e, spec, memText);
+        }
+    }
+
+    /** {@link Driver#count}: the counting pass alone. */
+    static Driver.Counts count(final RunSpec spec, final StreamFactory factory, final String memText,
+                               final ProgressListener progress) {
+        try {
+            return Driver.count(spec, factory, AllocatorBoot.NONE, progress);
+        } catch (final RunConfigException e) {
+            throw usage(e, spec, memText);
+        }
+    }
+
     static void validate(final RunSpec spec, final String memText) {
         try {
             Driver.validate(spec);

@@ -3,6 +3,7 @@ package dev.memu.cli;
 import dev.memu.access.Region;
 import dev.memu.driver.BytesPerPage;
 import dev.memu.driver.CachelineSummary;
+import dev.memu.driver.Driver;
 import dev.memu.driver.LatencySummary;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.ThreadResult;
@@ -19,6 +20,9 @@ import java.util.Map;
  * schema. Required names (kept stable): layout, allocator, threads, ops, opsPerSec,
  * latencyNs.{alloc,free}.{p50,p99,p999,max}, cachelinesPerOp.{alloc,free}.{total,byRegion},
  * bytesPerPage.{total,byRegion}, percentOfRam, freeBlocksByOrder. Everything else is extra.
+ * Latencies come from a sample (one measured op in {@code latencySampleEvery}; their
+ * {@code count} is the sample's); {@code nsPerOp} is a measured op's mean time on one thread and
+ * {@code harnessNsPerOp} what the harness alone costs of it (null when not measured).
  */
 final class ResultTree {
 
@@ -52,6 +56,11 @@ final class ResultTree {
         m.put("pages", r.pages());
         m.put("maxOrder", r.maxOrder());
         m.put("timerOverheadNs", r.timerOverheadNs());
+        m.put("nsPerOp", r.nsPerOp());
+        m.put("harnessNsPerOp", r.harnessNsPerOp());
+        m.put("harnessShare", r.harnessShare());
+        m.put("latencySampleEvery", r.latencySampleEvery());
+        m.put("opsAhead", r.opsAhead());
         m.put("workloadStats", stats(r.workload()));
         if (Workloads.FRAGMENT.equals(r.spec().workload().name())) {
             final WorkloadStats s = r.workload();
@@ -70,6 +79,7 @@ final class ResultTree {
             tm.put("ops", t.ops());
             tm.put("opsPerSec", t.opsPerSec());
             tm.put("elapsedNs", t.elapsedNs());
+            tm.put("harnessNsPerOp", t.harnessNsPerOp());
             final Map<String, Object> tl = new LinkedHashMap<>();
             tl.put("alloc", latency(t.alloc()));
             tl.put("free", latency(t.free()));
@@ -84,6 +94,14 @@ final class ResultTree {
         verify.put("managedPages", r.verify().managedPages());
         m.put("verify", verify);
         return m;
+    }
+
+    /** Puts counts made apart from the timed run (compare counts in its own JVM) in place of the tree's cachelines. */
+    static void putCounts(final Map<String, Object> tree, final Driver.Counts counts) {
+        final Map<String, Object> lines = new LinkedHashMap<>();
+        lines.put("alloc", lines(counts.allocLines()));
+        lines.put("free", lines(counts.freeLines()));
+        tree.put("cachelinesPerOp", lines);
     }
 
     private static Map<String, Object> latency(final LatencySummary l) {

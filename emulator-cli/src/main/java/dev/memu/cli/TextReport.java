@@ -20,7 +20,7 @@ final class TextReport {
     static String render(final Map<String, Object> config, final List<Map<String, Object>> results,
                          final boolean detail) {
         final StringBuilder sb = new StringBuilder();
-        header(sb, config);
+        header(sb, config, results);
         sb.append('\n').append(table(results));
         if (detail) {
             for (final Map<String, Object> r : results) {
@@ -31,7 +31,8 @@ final class TextReport {
         return sb.toString();
     }
 
-    private static void header(final StringBuilder sb, final Map<String, Object> c) {
+    private static void header(final StringBuilder sb, final Map<String, Object> c,
+                               final List<Map<String, Object>> results) {
         final String workload = str(c, "workload");
         sb.append("memu ").append(str(c, "command")).append(": ").append(workload).append(" workload on ")
                 .append(Sizes.format(lng(c, "memBytes"))).append(" of emulated RAM (").append(lng(c, "pages"))
@@ -60,10 +61,11 @@ final class TextReport {
             sb.append("  measured: ").append(lng(c, "ops")).append(" random alloc/free ops after ")
                     .append(lng(c, "warmupOps")).append(" warm-up ops (untimed), occupancy held near the fill\n");
         }
-        sb.append("  timed pass: plain access layer, System.nanoTime() around every call (~")
-                .append(lng(c, "timerOverheadNs")).append(" ns timer cost included in each latency)\n");
-        sb.append("  cachelines: a second pass over the same ops with the counting access layer"
-                + " (distinct 64 B lines per op, all regions)\n");
+        timing(sb, c, results);
+        sb.append("  cachelines: a second pass over the same ops with the counting access layer")
+                .append(Boolean.TRUE.equals(c.get("countedApart"))
+                        ? ", all configurations in compare's own JVM (counts do not depend on the JIT)" : "")
+                .append(" (distinct 64 B lines per op, all regions)\n");
         sb.append("  B/page: off-heap metadata really mapped (memmap + memdesc heap + allocator + lookup) / pages\n");
         if (c.get("failurePlan") instanceof Map<?, ?> plan) {
             sb.append("  memory failures: ").append(plan.containsKey("pfns") ? "pfns " + plan.get("pfns")
@@ -83,10 +85,44 @@ final class TextReport {
         }
     }
 
+    /**
+     * How the timed pass measured: throughput of whole loops, latencies from a sample (with the
+     * timer's cost in each), and the harness alone, so that a reader can take it off.
+     */
+    private static void timing(final StringBuilder sb, final Map<String, Object> c,
+                               final List<Map<String, Object>> results) {
+        final boolean ahead = !results.isEmpty() && results.stream().allMatch(r -> Boolean.TRUE.equals(r.get("opsAhead")));
+        final long every = results.isEmpty() ? 0 : lng(results.getFirst(), "latencySampleEvery");
+        sb.append("  timed pass: plain access layer; ").append(ahead
+                ? "measured ops generated ahead into a buffer and replayed from it"
+                : "measured ops produced one by one inside the timed loop (this workload cannot generate them ahead)")
+                .append(", each thread's loop timed as a whole (Mops/s, ns/op)\n");
+        sb.append("  latencies: sampled in the same loop, 1 op in ").append(every)
+                .append(" timed alone with System.nanoTime() (~").append(lng(c, "timerOverheadNs"))
+                .append(" ns timer cost included in each latency)\n");
+        if (!ahead) {
+            sb.append("  harness: not measured (needs ops generated ahead)\n");
+            return;
+        }
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        double share = 0;
+        for (final Map<String, Object> r : results) {
+            final double h = Json.number(r, "harnessNsPerOp");
+            min = Math.min(min, h);
+            max = Math.max(max, h);
+            share = Math.max(share, Json.number(r, "harnessShare"));
+        }
+        sb.append("  harness alone (the same ops through the same loop on an allocator that does nothing): ")
+                .append(results.size() == 1 ? fmt("%.1f", min) : fmt("%.1f", min) + "-" + fmt("%.1f", max))
+                .append(" ns per op, at most ").append(pct(share))
+                .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");
+    }
+
     static String table(final List<Map<String, Object>> results) {
         final boolean fragment = results.stream().anyMatch(r -> r.containsKey("highOrder"));
         final List<String> headers = new ArrayList<>(List.of("layout", "allocator", "threads", "Mops/s",
-                "alloc p50", "alloc p99", "free p50", "free p99", "lines/alloc", "lines/free", "B/page",
+                "ns/op", "harness", "alloc p50", "alloc p99", "free p50", "free p99", "lines/alloc", "lines/free", "B/page",
                 "memmap", "memdesc", "alloc", "lookup", "%RAM"));
         if (fragment) {
             headers.add("high-order ok");
@@ -100,6 +136,7 @@ final class TextReport {
             final List<String> row = new ArrayList<>(List.of(str(r, "layout"), str(r, "allocator"),
                     String.valueOf(lng(r, "threads")),
                     fmt("%.2f", Json.number(r, "opsPerSec") / 1e6),
+                    nsOrDash(r, "nsPerOp"), nsOrDash(r, "harnessNsPerOp"),
                     ns(r, "latencyNs.alloc.p50"), ns(r, "latencyNs.alloc.p99"),
                     ns(r, "latencyNs.free.p50"), ns(r, "latencyNs.free.p99"),
                     fmt("%.2f", Json.number(r, "cachelinesPerOp.alloc.total")),
@@ -116,7 +153,8 @@ final class TextReport {
             }
             table.row(row);
         }
-        return table.render() + "  latencies in ns; lines = distinct 64-byte cachelines per op (mean); B/page = "
+        return table.render() + "  ns/op = one thread's measured loop time per op, harness included; harness = the same"
+                + " ops on an allocator that does nothing; latencies in ns (sampled); lines = distinct 64-byte cachelines per op (mean); B/page = "
                 + "memmap + memdesc (descriptor heap, slack included) + alloc (allocator metadata) + lookup\n";
     }
 
@@ -125,6 +163,10 @@ final class TextReport {
                 .append(lng(r, "threads")).append(" thread(s): ").append(lng(r, "ops")).append(" measured ops in ")
                 .append(fmt("%.3f", lng(r, "elapsedNs") / 1e9)).append(" s; allocator max order ")
                 .append(lng(r, "maxOrder")).append('\n');
+        sb.append("  per op: ").append(nsOrDash(r, "nsPerOp")).append(" ns on one thread, of which the harness alone ")
+                .append(Double.isNaN(Json.number(r, "harnessNsPerOp")) ? "was not measured"
+                        : nsOrDash(r, "harnessNsPerOp") + " ns (" + pct(Json.number(r, "harnessShare")) + ")")
+                .append("; latencies from 1 op in ").append(lng(r, "latencySampleEvery")).append('\n');
 
         final TextTable latency = new TextTable(List.of("latency ns", "count", "p50", "p99", "p99.9", "max", "mean"),
                 new boolean[]{false, true, true, true, true, true, true});
@@ -285,6 +327,12 @@ final class TextReport {
 
     private static String ns(final Object tree, final String path) {
         return String.valueOf(lng(tree, path));
+    }
+
+    /** A mean in ns with one decimal, or "-" when it was not measured (null in the tree). */
+    private static String nsOrDash(final Object tree, final String path) {
+        final double v = Json.number(tree, path);
+        return Double.isNaN(v) ? "-" : fmt("%.1f", v);
     }
 
     private static String pct(final double fraction) {

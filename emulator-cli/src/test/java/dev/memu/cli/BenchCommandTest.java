@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchCommandTest {
 
     /** 4096 frames: with T_max = 2 each thread's order-0 share is 4096 / 2 / 2 = 1024 blocks. */
-    private static final String[] SMALL = {"--mem", "16M", "--rounds", "1", "--warmup", "0"};
+    private static final String[] SMALL = {"--mem", "16M", "--rounds", "1", "--warmup", "0", "--no-fork"};
 
     @TempDir
     Path tmp;
@@ -93,6 +93,20 @@ class BenchCommandTest {
             assertTrue(errors.get(0).startsWith("memu: "), r.err());
             assertFalse(Files.exists(out), String.join(" ", bad));
         }
+    }
+
+    @Test
+    void eachRowRunsInItsOwnJvmByDefault() {
+        final Cli r = Cli.run("bench", "llfree", "--mem", "64M", "--rounds", "1", "--warmup", "0", "--shape", "bulk",
+                "--threads", "1,2", "--order", "0,11", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        final Object results = Json.at(Json.parse(r.out()), "results");
+        assertTrue(results instanceof List<?> l && l.size() == 2, "order 11 is skipped on buddy: " + r.out());
+        assertEquals(Boolean.TRUE, Json.at(Json.parse(r.out()), "config.forked"), r.out());
+        assertEquals(2L, ((Number) Json.at(((List<?>) results).get(1), "threads")).longValue());
+        // The children's progress and notes come through this command's stderr.
+        assertTrue(r.err().contains("memu bench llfree: bulk buddy/memdesc8 order 0 T=2"), r.err());
+        assertTrue(r.err().contains("order 11 T=1 mem 64 MiB: skipped"), r.err());
     }
 
     @Test

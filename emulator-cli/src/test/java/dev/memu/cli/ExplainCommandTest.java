@@ -1,6 +1,17 @@
 package dev.memu.cli;
 
+import dev.memu.access.ExplainingAccess;
+import dev.memu.access.Region;
+import dev.memu.alloc.linux.LinuxConfig;
+import dev.memu.alloc.linux.PcpStruct;
+import dev.memu.alloc.linux.ZoneStruct;
+import dev.memu.explain.ExplainOp;
+import dev.memu.explain.ExplainSpec;
 import dev.memu.explain.ExplainState;
+import dev.memu.explain.Explanation;
+import dev.memu.layout.LayoutField;
+import dev.memu.layout.Layouts;
+import dev.memu.machine.Machine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,8 +19,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -62,15 +75,60 @@ class ExplainCommandTest {
         assertEquals(1L, byRegion.get("memmap"));
     }
 
+    /** Every line of the Linux baseline has a label, so the '?' rows are shown on lines built to have none. */
     @Test
     void textSaysHowManyLinesLackALabel() {
-        final Cli cli = Cli.run(explain("--allocator", "buddy", "--op", "free"));
+        try (Machine machine = Machine.create(1 << 20)) {
+            final MemorySegment known = machine.allocate(Region.ALLOCATOR, 4096);
+            final MemorySegment unknown = machine.allocate(Region.ALLOCATOR, 4096);
+            final ExplainingAccess access = new ExplainingAccess();
+            access.setLabelers(List.of((segment, offset, bytes, out) -> {
+                if (segment.address() == known.address()) {
+                    out.add("known.word");
+                }
+            }));
+            access.beginOp();
+            access.getLong(Region.ALLOCATOR, unknown, 0);
+            access.getLong(Region.ALLOCATOR, known, 0);
+            access.setLong(Region.ALLOCATOR, unknown, 64, 1);
+            access.endOp();
+            final Explanation e = new Explanation(ExplainSpec.of(1 << 20, "memdesc8", "buddy", ExplainOp.ALLOC, 0,
+                    ExplainState.STEADY), machine.pages(), 0, 0, -1, access.lastOpLines(), Map.of());
+            final String out = ExplainCommand.text(e, "1M");
+            final String unlabeled = out.lines().filter(l -> l.contains("without a label")).findFirst().orElseThrow();
+            final long questionMarks = out.lines().filter(l -> l.matches("\\s*\\d+\\s+\\S+\\s+0x\\p{XDigit}+\\s+\\?\\s.*")).count();
+            assertEquals(2, questionMarks, out);
+            assertTrue(unlabeled.startsWith("2 lines without a label"), unlabeled);
+            assertTrue(out.contains("known.word"), out);
+        }
+    }
+
+    /**
+     * The issue's acceptance case through the command: linux64 buddy+pcp order-0 alloc on a pcp hit
+     * lists the watermark, vm_stat, pcp and the page's list-link lines with their Linux fields.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void linuxPcpHitListsWatermarkStatsPcpAndPcpListFields() {
+        final Cli cli = Cli.run(explain("--layout", "linux64", "--allocator", "buddy+pcp", "--op", "alloc", "--order", "0",
+                "--state", "pcp-hit", "--format", "json"));
         assertEquals(0, cli.exit(), cli.err());
-        final String unlabeled = cli.out().lines().filter(l -> l.contains("without a label")).findFirst().orElseThrow();
-        final long questionMarks = cli.out().lines().filter(l -> l.matches("\\s*\\d+\\s+\\S+\\s+0x\\p{XDigit}+\\s+\\?\\s.*")).count();
-        assertTrue(questionMarks > 0, cli.out());
-        assertTrue(unlabeled.startsWith(questionMarks + " line"), unlabeled + " vs " + questionMarks + " rows with '?'");
-        assertTrue(cli.out().contains("BuddyAllocator."), cli.out());
+        final Map<String, Object> root = (Map<String, Object>) Json.parse(cli.out());
+        assertEquals(0L, root.get("unlabeledLines"));
+        final String pfn = "0x" + Long.toHexString((Long) root.get("pfn"));
+        final List<String> fields = ((List<Map<String, Object>>) root.get("lines")).stream()
+                .flatMap(l -> ((List<String>) l.get("fields")).stream()).toList();
+        final List<String> wanted = new ArrayList<>();
+        ZoneStruct.FIELDS.label("zone", ZoneStruct.WATERMARK + 8L * ZoneStruct.WMARK_HIGH, 8, wanted);
+        ZoneStruct.FIELDS.label("zone", ZoneStruct.vmStat(ZoneStruct.NR_FREE_PAGES), 8, wanted);
+        PcpStruct.FIELDS.label("pcp", PcpStruct.LOCK, 4, wanted);
+        PcpStruct.FIELDS.label("pcp", PcpStruct.COUNT, 4, wanted);
+        PcpStruct.FIELDS.label("pcp", PcpStruct.listNext(PcpStruct.orderToPindex(LinuxConfig.MIGRATE_MOVABLE, 0)), 8, wanted);
+        wanted.add("memmap[pfn " + pfn + "]." + Layouts.byName("linux64").fields().stream().map(LayoutField::name)
+                .filter(n -> n.startsWith("lru.next")).findFirst().orElseThrow());
+        assertEquals(6, wanted.size(), wanted.toString());
+        assertTrue(fields.containsAll(wanted), "missing " + wanted.stream().filter(w -> !fields.contains(w)).toList()
+                + " in " + fields);
     }
 
     @Test

@@ -172,6 +172,16 @@ class MemuCliTest {
         assertEquals(1, results.size());
         assertEquals(4000L, Json.at(results.getFirst(), "ops"));
         assertEquals(Boolean.TRUE, Json.at(results.getFirst(), "verify.ok"));
+        // churn: the child timed, this JVM counted, and the counts are those of a whole run
+        assertEquals(Boolean.TRUE, Json.at(root, "config.countedApart"));
+        final Cli whole = Cli.run(Cli.small("compare", "--no-fork", "--layouts", "memdesc8", "--allocators", "buddy",
+                "--format", "json"));
+        assertEquals(0, whole.exit(), whole.err());
+        final Object inOne = ((List<?>) Json.at(Json.parse(whole.out()), "results")).getFirst();
+        assertEquals(Json.at(inOne, "cachelinesPerOp"), Json.at(results.getFirst(), "cachelinesPerOp"));
+        assertEquals(4000.0, Json.number(results.getFirst(), "cachelinesPerOp.alloc.ops")
+                + Json.number(results.getFirst(), "cachelinesPerOp.free.ops"), "every measured op counted");
+        assertTrue(Json.number(results.getFirst(), "harnessNsPerOp") > 0, "the child measured the harness");
     }
 
     static Stream<Arguments> badInputs() {

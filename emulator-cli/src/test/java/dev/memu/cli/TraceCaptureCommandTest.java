@@ -141,12 +141,12 @@ class TraceCaptureCommandTest {
         final Path t = fakeTracefs();
         final Map<String, String> before = settings(t);
         final Path outDir = Files.createDirectories(tmp.resolve("out"));
-        final Process p = ChildJvm.memu(tmp.resolve("child.log"), "trace", "capture", "--seconds", "60",
+        final Process p = MemuProcess.memu(tmp.resolve("child.log"), "trace", "capture", "--seconds", "60",
                 "--out", outDir.resolve("cap.trace").toString(), "--tracefs", t.toString(),
                 "--state-file", state().toString());
         try {
             awaitRecording(t, p);
-            ChildJvm.signal(p, signal);
+            MemuProcess.signal(p, signal);
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the capture ends on SIG" + signal);
         } finally {
             p.destroyForcibly().waitFor();
@@ -164,7 +164,7 @@ class TraceCaptureCommandTest {
         final Path t = fakeTracefs();
         final Map<String, String> before = settings(t);
         final Path outDir = Files.createDirectories(tmp.resolve("out"));
-        final Process p = ChildJvm.memu(tmp.resolve("child.log"), "trace", "capture", "--seconds", "60",
+        final Process p = MemuProcess.memu(tmp.resolve("child.log"), "trace", "capture", "--seconds", "60",
                 "--out", outDir.resolve("cap.trace").toString(), "--tracefs", t.toString(),
                 "--state-file", state().toString());
         try {

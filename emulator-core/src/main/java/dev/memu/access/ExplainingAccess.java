@@ -1,8 +1,11 @@
 package dev.memu.access;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,9 +27,11 @@ import java.util.Set;
  * and asks every labeler; it is never used for a timed or a counted run.
  *
  * <p>The function that touched a line is the first stack frame outside the access layer, the
- * memmap/layout code and the helpers a layout keeps its structures in (pfn lookups, the memdesc
- * heap): for a POTAD order-0 alloc that is {@code PotadCore.claimPass}, not {@code
- * Memdesc8Layout$Map.setAllocated} (which becomes {@code PotadAllocator.alloc}).
+ * memmap/layout code, the helpers a layout keeps its structures in (pfn lookups, the memdesc
+ * heap) and the methods marked {@link AccessHelper}: for a POTAD order-0 alloc that is {@code
+ * PotadCore.claimPass}, not {@code Memdesc8Layout$Map.setAllocated} (which becomes {@code
+ * PotadAllocator.alloc}); for the buddy's {@code free_area[o].nr_free} it is {@code
+ * BuddyAllocator.delFromFreeList} ({@code __del_page_from_free_list}), not the getter it reads through.
  *
  * <p>One instance belongs to one thread; it is not thread-safe. Accesses outside an operation
  * are performed but not recorded (set-up, verification).
@@ -40,12 +45,28 @@ public final class ExplainingAccess extends Access {
      * Frames of these classes are never "where", nor those of the access layer ({@link Access} and
      * its implementations): the memmap and layout code, the
      * structures layouts keep (pfn lookups, the memdesc heap) and the PCP's storage accessors
-     * (its gate and lists, whose one-line getters and setters would hide the PCP operation).
+     * (its gate, its lists and the Linux PCP's {@code page->pcp_list} links, whose one-line getters
+     * and setters would hide the PCP operation). Single methods are marked {@link AccessHelper}.
      */
     private static final List<String> HELPER_PREFIXES = List.of(
             "dev.memu.layout.", "dev.memu.lookup.", "dev.memu.memdesc.MemdescHeap",
             "dev.memu.alloc.pcp.PcpGate", "dev.memu.alloc.pcp.PerCpuPages", "dev.memu.alloc.pcp.ArrayPerCpuPages",
-            "dev.memu.alloc.pcp.LinkedPerCpuPages", "java.", "jdk.");
+            "dev.memu.alloc.pcp.LinkedPerCpuPages", "dev.memu.alloc.pcp.PcpLinks", "java.", "jdk.");
+
+    /** Per class: {@code name + descriptor} of each of its methods marked {@link AccessHelper}. */
+    private static final ClassValue<Set<String>> MARKED_HELPERS = new ClassValue<>() {
+        @Override
+        protected Set<String> computeValue(final Class<?> type) {
+            final Set<String> out = new HashSet<>();
+            for (final Method m : type.getDeclaredMethods()) {
+                if (m.isAnnotationPresent(AccessHelper.class)) {
+                    out.add(m.getName() + MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+                            .toMethodDescriptorString());
+                }
+            }
+            return Set.copyOf(out);
+        }
+    };
 
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
@@ -145,7 +166,8 @@ public final class ExplainingAccess extends Access {
     /** The first frame outside the access layer and the structures' helpers, as {@code Class.method}. */
     private static String where() {
         return WALKER.walk(frames -> frames
-                .filter(f -> !Access.class.isAssignableFrom(f.getDeclaringClass()) && !isHelper(f.getClassName()))
+                .filter(f -> !Access.class.isAssignableFrom(f.getDeclaringClass()) && !isHelper(f.getClassName())
+                        && !isMarkedHelper(f))
                 .findFirst()
                 .map(f -> simpleName(f.getClassName()) + "." + f.getMethodName())
                 .orElse("?"));
@@ -158,6 +180,11 @@ public final class ExplainingAccess extends Access {
             }
         }
         return false;
+    }
+
+    private static boolean isMarkedHelper(final StackWalker.StackFrame frame) {
+        final Set<String> marked = MARKED_HELPERS.get(frame.getDeclaringClass());
+        return !marked.isEmpty() && marked.contains(frame.getMethodName() + frame.getDescriptor());
     }
 
     private static String simpleName(final String className) {

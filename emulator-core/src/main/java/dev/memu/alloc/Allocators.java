@@ -3,6 +3,7 @@ package dev.memu.alloc;
 import dev.memu.alloc.pcp.LinuxPcpAllocator;
 import dev.memu.alloc.pcp.PcpAllocator;
 import dev.memu.alloc.potad.PotadAllocator;
+import dev.memu.alloc.potad.PotadNodescAllocator;
 import dev.memu.layout.Memmap;
 
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ public final class Allocators {
         ALL.put("buddy+apcp", PcpAllocator.over(BuddyAllocator::new));
         ALL.put("potad", PotadAllocator::new);
         ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new));
+        ALL.put("potad-nodesc", PotadNodescAllocator::new);     // records no allocatee: the row beside LLFree
     }
 
     private Allocators() {

@@ -1,6 +1,7 @@
 package dev.memu.alloc;
 
 import dev.memu.access.Access;
+import dev.memu.access.AccessHelper;
 import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.linux.LinuxConfig;
@@ -523,6 +524,7 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
     }
 
     /** The vcpu's {@code vm_stat_diff[NR_FREE_PAGES]} (an s8). */
+    @AccessHelper
     private long vmStatDiff(final long zonestat) {
         return (byte) access.getShort(Region.ALLOCATOR, zone, zonestat + ZonestatStruct.VM_STAT_DIFF);
     }
@@ -636,10 +638,12 @@ public final class BuddyAllocator implements PageAllocator, FieldLabeler {
         return percpuBase + vcpu * PERCPU_STRIDE;
     }
 
+    @AccessHelper
     private long get(final long offset) {
         return access.getLong(Region.ALLOCATOR, zone, offset);
     }
 
+    @AccessHelper
     private void set(final long offset, final long value) {
         access.setLong(Region.ALLOCATOR, zone, offset, value);
     }

@@ -41,6 +41,17 @@ public final class LiveBlockCheck {
      * @throws BadFreeException naming what is wrong
      */
     public static void free(final Memmap memmap, final long pages, final int maxOrder, final long pfn, final int order) {
+        placement(pages, maxOrder, pfn, order);
+        allocated(memmap, pfn, order);
+    }
+
+    /**
+     * The first three checks of {@link #free}: order in range, block in range (no pfn, however
+     * large, overflows), alignment. Reads nothing.
+     *
+     * @throws BadFreeException naming what is wrong
+     */
+    public static void placement(final long pages, final int maxOrder, final long pfn, final int order) {
         if (order < 0 || order > maxOrder) {
             throw new BadFreeException(BadFreeException.Kind.BAD_ORDER, pfn, order, "order is outside 0.." + maxOrder);
         }
@@ -52,6 +63,15 @@ public final class LiveBlockCheck {
             throw new BadFreeException(BadFreeException.Kind.MISALIGNED, pfn, order,
                     "pfn is not aligned to 2^" + order + " pages");
         }
+    }
+
+    /**
+     * The last check of {@link #free}: the memmap records a live allocation of exactly {@code
+     * order} headed by {@code pfn} (the caller has checked the placement).
+     *
+     * @throws BadFreeException naming what is wrong
+     */
+    public static void allocated(final Memmap memmap, final long pfn, final int order) {
         final int allocated = memmap.allocatedOrder(pfn);
         if (allocated < 0) {
             if (memmap.allocatee(pfn) == Allocatee.NONE) {

@@ -56,6 +56,11 @@ public final class ShapeReport {
      * value a shape does not measure is {@code null}.
      */
     public static String json(final List<ShapeResult> results) {
+        return json(results, false);
+    }
+
+    /** {@link #json(List)} saying in its config whether each row ran in its own JVM ({@code forked}). */
+    public static String json(final List<ShapeResult> results, final boolean forked) {
         final StringBuilder out = new StringBuilder();
         out.append("{\"config\":{\"benchmark\":\"llfree-shapes\"")
                 .append(",\"source\":\"shapes of luhsra/llfree-rs bench/src/bin/bench.rs (bulk, repeat, rand)\"")
@@ -63,6 +68,7 @@ public final class ShapeReport {
                 .append(",\"pageSize\":").append(1L << ShapeConfig.PAGE_SHIFT)
                 .append(",\"jvm\":\"").append(escape(Runtime.version().toString())).append('"')
                 .append(",\"cpus\":").append(Runtime.getRuntime().availableProcessors())
+                .append(",\"forked\":").append(forked)
                 .append("},\"results\":[");
         for (int i = 0; i < results.size(); i++) {
             if (i > 0) {

@@ -45,6 +45,20 @@ public final class ShapeResult {
         return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair);
     }
 
+    /**
+     * A result measured elsewhere (a child JVM's {@link ShapeReport#json} row), in ns per op per
+     * thread; a value the shape does not measure is NaN.
+     */
+    public static ShapeResult measured(final ShapeConfig config, final long share, final int rounds,
+                                       final int warmupRounds, final double[] getNs, final double[] putNs,
+                                       final double[] pairNs) {
+        if (getNs.length != config.threads() || putNs.length != config.threads() || pairNs.length != config.threads()) {
+            throw new IllegalArgumentException("one figure per thread: " + config.threads() + " threads, got "
+                    + getNs.length + "/" + putNs.length + "/" + pairNs.length);
+        }
+        return new ShapeResult(config, share, rounds, warmupRounds, getNs.clone(), putNs.clone(), pairNs.clone());
+    }
+
     public ShapeConfig config() {
         return config;
     }

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li>Worker thread t is vcpu t for its whole life. The workers are started once and wait on a
  *       gate between rounds, so thread start-up never falls inside a timed phase.</li>
- *   <li>Each phase is timed by its own thread with {@link System#nanoTime()} around the whole
- *       loop, never per operation; ns per op is the phase time over the thread's share. Barriers
+ *   <li>Each phase is timed by its own thread with {@link System#nanoTime()} (or the clock a
+ *       caller passes, as tests do) around the whole loop, never per operation; ns per op is the phase time over the thread's share. Barriers
  *       ({@link Phaser}) separate the phases, as LLFree's {@code Barrier::wait} does.</li>
  *   <li>The timed loops allocate nothing on the heap: blocks live in one {@code long[]}
  *       preallocated before any round, thread t owning the slice {@code [t*share, (t+1)*share)}.
@@ -81,6 +81,8 @@ public final class ShapeRunner implements AutoCloseable {
     private final Phaser phase;
     private final Thread[] workers;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Nanoseconds, read by each worker around its phases. */
+    private final java.util.function.LongSupplier clock;
     private volatile Command command;
     private boolean filled;
     private boolean closed;
@@ -93,10 +95,17 @@ public final class ShapeRunner implements AutoCloseable {
      * @throws IllegalArgumentException  when the allocator's size does not match the config
      */
     public ShapeRunner(final ShapeConfig config, final PageAllocator allocator) {
-        this(config, allocator, null);
+        this(config, allocator, System::nanoTime);
     }
 
-    private ShapeRunner(final ShapeConfig config, final PageAllocator allocator, final Machine ownedMachine) {
+    /** {@link #ShapeRunner(ShapeConfig, PageAllocator)} timing its phases with {@code clock} (ns, never decreasing). */
+    public ShapeRunner(final ShapeConfig config, final PageAllocator allocator,
+                       final java.util.function.LongSupplier clock) {
+        this(config, allocator, null, clock);
+    }
+
+    private ShapeRunner(final ShapeConfig config, final PageAllocator allocator, final Machine ownedMachine,
+                        final java.util.function.LongSupplier clock) {
         if (config.order() > allocator.maxOrder()) {
             throw new UnsupportedOrderException(allocator, config.order());
         }
@@ -108,6 +117,7 @@ public final class ShapeRunner implements AutoCloseable {
         this.shape = config.shape();
         this.allocator = allocator;
         this.ownedMachine = ownedMachine;
+        this.clock = clock;
         this.threads = config.threads();
         this.order = config.order();
         this.share = (int) config.allocsPerThread();
@@ -135,12 +145,17 @@ public final class ShapeRunner implements AutoCloseable {
      * runner that owns and closes them.
      */
     public static ShapeRunner open(final ShapeConfig config) {
+        return open(config, System::nanoTime);
+    }
+
+    /** {@link #open(ShapeConfig)} timing its phases with {@code clock}. */
+    public static ShapeRunner open(final ShapeConfig config, final java.util.function.LongSupplier clock) {
         final Machine machine = Machine.create(config.ramBytes(), ShapeConfig.PAGE_SHIFT);
         try {
             final Memmap memmap = Layouts.byName(config.layout()).bind(machine, PlainAccess.INSTANCE);
             final PageAllocator allocator = Allocators.create(config.allocator(), memmap,
                     AllocatorOptions.defaults().withVcpus(config.threads()));
-            return new ShapeRunner(config, allocator, machine);
+            return new ShapeRunner(config, allocator, machine, clock);
         } catch (final RuntimeException | Error e) {
             machine.close();
             throw e;
@@ -318,13 +333,13 @@ public final class ShapeRunner implements AutoCloseable {
     /** LLFree bulk: time the share's gets, then (after a barrier) its puts in reverse. */
     private void bulk(final int t) {
         await(phase);
-        final long t0 = System.nanoTime();
+        final long t0 = clock.getAsLong();
         allocShare(t);
-        final long t1 = System.nanoTime();
+        final long t1 = clock.getAsLong();
         await(phase);
-        final long t2 = System.nanoTime();
+        final long t2 = clock.getAsLong();
         freeShareReversed(t);
-        final long t3 = System.nanoTime();
+        final long t3 = clock.getAsLong();
         getNanos[t] = t1 - t0;
         putNanos[t] = t3 - t2;
     }
@@ -336,7 +351,7 @@ public final class ShapeRunner implements AutoCloseable {
         final long allocatee = ALLOCATEE;
         final int n = share;
         await(phase);
-        final long t0 = System.nanoTime();
+        final long t0 = clock.getAsLong();
         for (int i = 0; i < n; i++) {
             final long pfn = a.alloc(o, allocatee, t);
             if (pfn == PageAllocator.NO_PAGE) {
@@ -344,7 +359,7 @@ public final class ShapeRunner implements AutoCloseable {
             }
             a.free(pfn, o, t);
         }
-        final long t1 = System.nanoTime();
+        final long t1 = clock.getAsLong();
         pairNanos[t] = t1 - t0;
     }
 
@@ -354,17 +369,17 @@ public final class ShapeRunner implements AutoCloseable {
      */
     private void rand(final int t) {
         await(phase);
-        final long t0 = System.nanoTime();
+        final long t0 = clock.getAsLong();
         allocShare(t);
-        final long t1 = System.nanoTime();
+        final long t1 = clock.getAsLong();
         await(phase);
         if (t == 0) {
             shuffle(blocks, shuffleRandom);
         }
         await(phase);
-        final long t2 = System.nanoTime();
+        final long t2 = clock.getAsLong();
         freeShare(t);
-        final long t3 = System.nanoTime();
+        final long t3 = clock.getAsLong();
         getNanos[t] = t1 - t0;
         putNanos[t] = t3 - t2;
     }

@@ -29,17 +29,30 @@ import java.util.Map;
  * <ol>
  *   <li><b>Timed pass</b>: a machine whose memmap is bound to {@link PlainAccess}; {@code threads}
  *       worker threads, worker {@code t} acting as vcpu {@code t} and running workload stream
- *       {@code t} (its own seed, its share of the fill and of the ops). Every worker does its
- *       setup (fill, warm-up), all wait for each other, then each times every measured call with
- *       {@code System.nanoTime()} into its own HdrHistogram per op kind; histograms are merged
- *       afterwards. Free blocks per order and bytes per page are read at the end, then the
- *       verifier walks the allocator.</li>
+ *       {@code t} (its own seed, its share of the fill and of the ops). Each worker performs its
+ *       fill one op at a time; a stream that {@linkplain Workload#generatesAhead() generates
+ *       ahead} then has its warm-up and measured ops recorded into {@link OpTape}s and replayed
+ *       from them, so the timed loop reads two longs per op and calls the allocator, no workload
+ *       code. The warm-up replays through the very loop that is timed, so the JIT has compiled
+ *       the measured path before the clock starts. All workers wait for each other, then each
+ *       times its measured loop as a whole (throughput: no timer per op); every
+ *       {@link #LATENCY_SAMPLE_EVERY}-th op is also timed alone with the clock into an
+ *       HdrHistogram per op kind (the latency sample; those few timer calls are part of the
+ *       throughput loop, and of the harness figure below). Then, on the same threads, the
+ *       <b>harness</b> alone: the last measured tape replayed through the same loop on a
+ *       {@link HarnessAllocator} that does nothing, warmed up first and timed the same way
+ *       (the fastest of a few replays); its ns per op is what a measured op costs that is not
+ *       the allocator. Free blocks per
+ *       order and bytes per page are read at the end, then the verifier walks the allocator.
+ *       A stream that cannot generate ahead (kernel-mix, fragment, a trace replay) produces each
+ *       op between the allocator calls, inside the timed loop, and no harness figure is made.</li>
  *   <li><b>Counting pass</b>: a fresh machine bound to a {@link CountingAccess}, the same streams
- *       (same seeds) interleaved round-robin on the calling thread, each op issued as its
+ *       (same seeds) interleaved op by op round-robin on the calling thread, each op issued as its
  *       stream's vcpu, so per-vcpu state and occupancy are those of the timed pass while one
- *       thread owns the counter. Each measured call is bracketed by {@code beginOp/endOp}; the
- *       distinct lines it touched are summed per region and per op kind. Then the verifier
- *       again. With one thread the op sequence is exactly the timed pass's.</li>
+ *       thread owns the counter. Setup ops are performed and not counted; each measured call is
+ *       bracketed by {@code beginOp/endOp} and the distinct lines it touched are summed per
+ *       region and per op kind. Then the verifier again. With one thread the op sequence is
+ *       exactly the timed pass's.</li>
  * </ol>
  *
  * In each pass every stream gets the pass's {@link WorkloadContext} (machine, allocator, access
@@ -48,21 +61,50 @@ import java.util.Map;
  * where a single-stream workload runs stop-the-world steps such as compaction. A stream factory
  * may put a wrapper in front of each pass's allocator ({@link StreamFactory#allocator}).
  *
+ * <p>Recorded ops assume every alloc succeeds (see {@link OpTape}); an alloc that fails at replay
+ * is counted as a failure, the later free of its block is skipped, and the workload statistics
+ * are corrected for both, so they describe what the allocator really holds.
+ *
  * The timed machine is closed before the counting one is built, so a huge emulated RAM is mapped
  * once at a time. A verifier finding, or allocated pages fewer than the workload holds, throws
- * {@link VerifyFailedException}.
+ * {@link VerifyFailedException}. All times come from one clock, {@code System.nanoTime} unless a
+ * caller passes its own (tests do, so that nothing they assert depends on wall time).
  */
 public final class Driver {
 
     /** Latencies above this are clamped (10 s): a histogram that cannot grow never allocates. */
     static final long MAX_LATENCY_NS = 10_000_000_000L;
+    /** One measured op in this many is timed alone for the latency histograms (a power of two). */
+    public static final int LATENCY_SAMPLE_EVERY = 16;
+    private static final int SAMPLE_MASK = LATENCY_SAMPLE_EVERY - 1;
     private static final int SIGNIFICANT_DIGITS = 3;
     /** Workers publish their op count every this many ops (a power of two). */
     private static final int PUBLISH_EVERY = 1 << 12;
+    /**
+     * Tapes replay in calls of this many ops: short enough that the replay method is invoked often
+     * (the JIT compiles a method fully once it has been called some hundreds of times; a loop
+     * called rarely would run as profiled C1 code entered afresh on every call), long enough that
+     * the call costs nothing per op.
+     */
+    private static final int REPLAY_BATCH = 1 << 8;
+    /** Ops the harness replays untimed before its timed replay, so that the JIT has recompiled the loop for it. */
+    private static final long HARNESS_WARMUP_OPS = 1L << 21;
+    /**
+     * Timed replays of the harness; the fastest counts. One replay of a default tape lasts a few
+     * milliseconds, so a single preemption on a busy host could double it (with five replays a
+     * compare on the contended 2-core host still showed one harness of 140 ns per op among ones
+     * of 10-15); the harness is a property of the loop, and the least disturbed replay measures
+     * it best. The later replays also give a starved JIT time to finish recompiling the loop.
+     */
+    private static final int HARNESS_TIMED_REPLAYS = 16;
     /** Lines-per-op histogram buckets for the counting pass's p99; more than this counts as this. */
     private static final int LINE_BUCKETS = 1 << 16;
     /** Orders a 64-bit pfn space can name. */
     private static final int ORDERS = 64;
+
+    /** How a run measures: its clock and the length of its op tapes. */
+    private record Settings(java.util.function.LongSupplier clock, int chunkOps) {
+    }
 
     private Driver() {
     }
@@ -85,7 +127,7 @@ public final class Driver {
     }
 
     /**
-     * Runs {@code spec}: timed pass, counting pass, verification.
+     * Runs {@code spec}: timed pass, harness, counting pass, verification.
      *
      * @throws RunConfigException   when the spec cannot run on its machine (nothing ran)
      * @throws VerifyFailedException when the allocator's state is inconsistent after a pass
@@ -108,22 +150,81 @@ public final class Driver {
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                 final ProgressListener progress) {
-        final TimedPass timed = timedPass(spec, factory, boot, progress);
-        final CountingPass counting = countingPass(spec, factory, boot, progress);
+        return run(spec, factory, boot, progress, System::nanoTime);
+    }
+
+    /**
+     * {@link #run(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} with every time taken
+     * from {@code clock} (nanoseconds, never decreasing): the timed loops, the latency samples,
+     * the harness and the progress meter.
+     */
+    public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                final ProgressListener progress, final java.util.function.LongSupplier clock) {
+        return run(spec, factory, boot, progress, clock, OpTape.DEFAULT_CHUNK_OPS);
+    }
+
+    /** With tapes of {@code chunkOps} ops, so that tests can make a short run span several. */
+    static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                         final ProgressListener progress, final java.util.function.LongSupplier clock,
+                         final int chunkOps) {
+        final Settings settings = new Settings(clock, chunkOps);
+        final TimedPass timed = timedPass(spec, factory, boot, progress, settings);
+        return result(spec, timed, countingPass(spec, factory, boot, progress, settings));
+    }
+
+    /**
+     * The timed pass and the harness only: the result's cachelines are empty and its counting
+     * workload {@link WorkloadStats#EMPTY}. For a caller that counts elsewhere with {@link #count}
+     * (compare times each configuration in a fresh JVM and counts them all in its own: the counts
+     * do not depend on the JIT, and one warm JVM counts them faster).
+     */
+    public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                      final ProgressListener progress) {
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS);
+        return result(spec, timedPass(spec, factory, boot, progress, settings), null);
+    }
+
+    /** What the counting pass of {@link #run} measures: cachelines per alloc and per free, and the streams' statistics. */
+    public record Counts(CachelineSummary allocLines, CachelineSummary freeLines, WorkloadStats workload) {
+    }
+
+    /** The counting pass alone, exactly as {@link #run} makes it (the same streams, ops and counts). */
+    public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                               final ProgressListener progress) {
+        final CountingPass c = countingPass(spec, factory, boot, progress,
+                new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS));
+        return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
+    }
+
+    private static RunResult result(final RunSpec spec, final TimedPass timed, final CountingPass counting) {
         final Histogram alloc = merged(timed.workers, Op.ALLOC);
         final Histogram free = merged(timed.workers, Op.FREE);
         final List<ThreadResult> perThread = new ArrayList<>();
         long ops = 0;
+        long timedNs = 0;
+        long harnessOps = 0;
+        long harnessNs = 0;
+        boolean ahead = true;
         for (final Worker w : timed.workers) {
-            perThread.add(new ThreadResult(w.vcpu, w.measuredOps, w.elapsedNs(),
-                    w.measuredOps * 1e9 / Math.max(1, w.elapsedNs()),
-                    LatencySummary.of(w.histograms[Op.ALLOC]), LatencySummary.of(w.histograms[Op.FREE])));
+            perThread.add(new ThreadResult(w.vcpu, w.measuredOps, w.timedNs,
+                    w.measuredOps * 1e9 / Math.max(1, w.timedNs),
+                    LatencySummary.of(w.histograms[Op.ALLOC]), LatencySummary.of(w.histograms[Op.FREE]),
+                    w.harnessNsPerOp()));
             ops += w.measuredOps;
+            timedNs += w.timedNs;
+            harnessOps += w.harnessOps;
+            harnessNs += w.harnessNs;
+            ahead &= w.ahead;
         }
+        final double nsPerOp = ops == 0 ? Double.NaN : (double) timedNs / ops;
+        final double harnessNsPerOp = ahead && harnessOps > 0 ? (double) harnessNs / harnessOps : Double.NaN;
         return new RunResult(spec, timed.pages, timed.maxOrder, ops, timed.elapsedNs,
                 ops * 1e9 / Math.max(1, timed.elapsedNs), LatencySummary.of(alloc), LatencySummary.of(free),
-                perThread, counting.summary(Op.ALLOC), counting.summary(Op.FREE), timed.bytesPerPage,
-                timed.freeBlocksByOrder, timed.stats, counting.stats, timed.verify, timerOverheadNs(), alloc, free);
+                perThread, counting == null ? CachelineSummary.empty() : counting.summary(Op.ALLOC),
+                counting == null ? CachelineSummary.empty() : counting.summary(Op.FREE), timed.bytesPerPage,
+                timed.freeBlocksByOrder, timed.stats, counting == null ? WorkloadStats.EMPTY : counting.stats,
+                timed.verify, timerOverheadNs(), alloc, free,
+                nsPerOp, harnessNsPerOp, LATENCY_SAMPLE_EVERY, ahead);
     }
 
     // ---- set-up ----
@@ -215,6 +316,28 @@ public final class Driver {
         return report;
     }
 
+    /**
+     * The streams' statistics with what their tapes could not do taken out: the blocks of allocs
+     * that failed at replay are not held, and the failures count as failures.
+     */
+    private static WorkloadStats corrected(final WorkloadStats s, final OpTape.Outcomes o) {
+        return new WorkloadStats(s.fillTargetPages(), s.livePages() - o.phantomPages, s.liveBlocks() - o.phantomBlocks,
+                s.setupOps(), s.measuredAllocs(), s.measuredFrees(), s.allocFailures() + o.failedMeasuredAllocs,
+                s.fillFailures() + o.failedSetupAllocs, s.probeOrder(), s.probeAttempts(), s.probeSuccesses());
+    }
+
+    private static OpTape.Outcomes sum(final List<OpTape.Outcomes> all) {
+        final OpTape.Outcomes sum = new OpTape.Outcomes();
+        for (final OpTape.Outcomes o : all) {
+            sum.failedMeasuredAllocs += o.failedMeasuredAllocs;
+            sum.failedSetupAllocs += o.failedSetupAllocs;
+            sum.skippedFrees += o.skippedFrees;
+            sum.phantomPages += o.phantomPages;
+            sum.phantomBlocks += o.phantomBlocks;
+        }
+        return sum;
+    }
+
     // ---- timed pass ----
 
     private record TimedPass(Worker[] workers, long elapsedNs, long pages, int maxOrder, long[] freeBlocksByOrder,
@@ -222,23 +345,25 @@ public final class Driver {
     }
 
     private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
-                                       final ProgressListener progress) {
+                                       final ProgressListener progress, final Settings settings) {
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, PlainAccess.INSTANCE));
             check(spec, allocator, machine);
             boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
-            final StartGate gate = new StartGate(streams.length);
+            final StartGate start = new StartGate(streams.length);
+            final StartGate measured = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
-                workers[t] = new Worker(allocator, streams[t], t, gate);
+                workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages());
             }
             final Thread[] threads = new Thread[workers.length];
             for (int t = 0; t < threads.length; t++) {
                 threads[t] = Thread.ofPlatform().name("memu-vcpu-" + t).unstarted(workers[t]);
                 threads[t].start();
             }
-            final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " timed", estimatedOps(streams));
+            final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " timed", estimatedOps(streams),
+                    settings.clock());
             for (final Thread thread : threads) {
                 while (thread.isAlive()) {
                     joinQuietly(thread);
@@ -255,15 +380,15 @@ public final class Driver {
                     throw propagate(spec.label() + " timed pass, vcpu " + w.vcpu, w.failure);
                 }
             }
-            long start = Long.MAX_VALUE;
-            long end = Long.MIN_VALUE;
+            long elapsed = 0;
+            final List<OpTape.Outcomes> outcomes = new ArrayList<>();
             for (final Worker w : workers) {
-                start = Math.min(start, w.startNs);
-                end = Math.max(end, w.endNs);
+                elapsed = Math.max(elapsed, w.timedNs);
+                outcomes.add(w.outcomes);
             }
-            final WorkloadStats stats = stats(streams);
+            final WorkloadStats stats = corrected(stats(streams), sum(outcomes));
             final VerifyReport report = verify("timed pass", spec, allocator, stats);
-            return new TimedPass(workers, end - start, machine.pages(), allocator.maxOrder(),
+            return new TimedPass(workers, elapsed, machine.pages(), allocator.maxOrder(),
                     allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report);
         }
     }
@@ -287,7 +412,7 @@ public final class Driver {
         return new IllegalStateException(where + ": " + failure, failure);
     }
 
-    /** Every worker counts down once its setup is done (or failed); all start measuring together. */
+    /** Every worker counts down once it is ready (or failed); all go on together. */
     private static final class StartGate {
         private final java.util.concurrent.CountDownLatch ready;
         private volatile boolean failed;
@@ -296,7 +421,7 @@ public final class Driver {
             this.ready = new java.util.concurrent.CountDownLatch(parties);
         }
 
-        /** @return false when some worker failed and nobody should measure */
+        /** @return false when some worker failed and nobody should go on */
         boolean arriveAndAwait() throws InterruptedException {
             ready.countDown();
             ready.await();
@@ -309,7 +434,7 @@ public final class Driver {
         }
     }
 
-    /** One vcpu of the timed pass. */
+    /** One vcpu of the timed pass, and afterwards of the harness measurement. */
     private static final class Worker implements Runnable {
         private static final java.lang.invoke.VarHandle PUBLISHED;
 
@@ -324,23 +449,38 @@ public final class Driver {
         private final PageAllocator allocator;
         private final Workload workload;
         private final int vcpu;
-        private final StartGate gate;
+        private final StartGate start;
+        private final StartGate measured;
+        private final java.util.function.LongSupplier clock;
+        private final int chunkOps;
+        private final long pages;
         final Histogram[] histograms = new Histogram[Op.KINDS];
+        final OpTape.Outcomes outcomes = new OpTape.Outcomes();
         /** Ops done so far (setup included), published with opaque stores for the progress meter. */
         @SuppressWarnings("unused")
         private long published;
+        private long done;
         long measuredOps;
-        long startNs;
-        long endNs;
+        /** Time of the measured loops, summed over the tapes (one tape unless the stream is long). */
+        long timedNs;
+        /** Whether the measured ops were replayed from tapes (else produced one by one in the loop). */
+        boolean ahead;
+        long harnessOps;
+        long harnessNs;
         volatile Throwable failure;
 
-        Worker(final PageAllocator allocator, final Workload workload, final int vcpu, final StartGate gate) {
+        Worker(final PageAllocator allocator, final Workload workload, final int vcpu, final StartGate start,
+               final StartGate measured, final Settings settings, final long pages) {
             this.allocator = allocator;
             this.workload = workload;
             this.vcpu = vcpu;
-            this.gate = gate;
+            this.start = start;
+            this.measured = measured;
+            this.clock = settings.clock();
+            this.chunkOps = settings.chunkOps();
+            this.pages = pages;
             for (int k = 0; k < Op.KINDS; k++) {
-                histograms[k] = new Histogram(1, MAX_LATENCY_NS, SIGNIFICANT_DIGITS);
+                histograms[k] = newHistogram();
             }
         }
 
@@ -348,74 +488,199 @@ public final class Driver {
             return (long) PUBLISHED.getOpaque(this);
         }
 
-        long elapsedNs() {
-            return endNs - startNs;
+        double harnessNsPerOp() {
+            return ahead && harnessOps > 0 ? (double) harnessNs / harnessOps : Double.NaN;
         }
 
         @Override
         public void run() {
             final Op op = new Op();
             boolean more;
-            long done = 0;
+            OpTape.Recorder recorder = null;
+            OpTape tape = null;
+            boolean recorded = false;
             try {
-                // Setup (fill, warm-up) goes through the same step() as the measured ops, so the
-                // JIT has compiled exactly the measured path before the clock starts.
+                // Ops one by one (the fill; everything for a stream that cannot generate ahead) go
+                // through the same step() as a one-by-one measured loop would.
                 more = workload.next(op);
-                while (more && !op.measured) {
+                while (more && !op.measured && !workload.generatesAhead()) {
                     step(op);
-                    if ((++done & (PUBLISH_EVERY - 1)) == 0) {
-                        PUBLISHED.setOpaque(this, done);
-                    }
+                    publish(++done);
                     more = workload.next(op);
+                }
+                if (more && workload.generatesAhead()) {
+                    ahead = true;
+                    recorder = new OpTape.Recorder(workload, op, true);
+                    tape = new OpTape(chunkOps);
+                    // The warm-up replays through the loop that is timed next, sampling and all.
+                    final Histogram[] scratch = {newHistogram(), newHistogram()};
+                    while (recorder.hasMore() && !recorder.nextMeasured()) {
+                        recorder.record(tape);
+                        replay(tape, allocator, recorder.handles(), outcomes, scratch);
+                    }
+                    recorded = recorder.record(tape);      // the first measured tape, before the clock starts
                 }
             } catch (final Throwable t) {
                 failure = t;
-                gate.fail();
+                start.fail();
+                measured.fail();
                 return;
             }
             try {
-                if (!gate.arriveAndAwait()) {
+                if (!start.arriveAndAwait()) {
+                    measured.fail();
                     return;
                 }
-                final Histogram allocs = histograms[Op.ALLOC];
-                final Histogram frees = histograms[Op.FREE];
-                long measured = 0;
-                startNs = System.nanoTime();
-                while (more) {
-                    final long ns = Math.min(step(op), MAX_LATENCY_NS);
-                    (op.kind == Op.ALLOC ? allocs : frees).recordValue(ns);
-                    measured++;
-                    if ((++done & (PUBLISH_EVERY - 1)) == 0) {
-                        PUBLISHED.setOpaque(this, done);
-                    }
-                    more = workload.next(op);
+                if (ahead) {
+                    measureTapes(recorder, tape, recorded);
+                } else {
+                    measureOneByOne(op, more);
                 }
-                endNs = System.nanoTime();
-                measuredOps = measured;
                 PUBLISHED.setOpaque(this, done);
+            } catch (final Throwable t) {
+                failure = t;
+                measured.fail();
+                return;
+            }
+            try {
+                if (!measured.arriveAndAwait()) {
+                    return;
+                }
                 workload.finish();
+                if (ahead && recorded && tape.measured()) {
+                    measureHarness(tape, recorder.handles().length);
+                }
             } catch (final Throwable t) {
                 failure = t;
             }
         }
 
-        /** Performs one op, timing only the allocator call; reports an alloc's outcome to the workload. */
-        private long step(final Op op) {
-            if (op.kind == Op.ALLOC) {
-                final long t0 = System.nanoTime();
-                final long pfn = allocator.alloc(op.order, op.allocatee, vcpu);
-                final long t1 = System.nanoTime();
-                workload.allocated(pfn);
-                return t1 - t0;
+        /**
+         * Replays the measured tapes, timing each as a whole; records the next tape (untimed)
+         * between them. Setup ops after the measured ones, if a stream has any, replay untimed.
+         */
+        private void measureTapes(final OpTape.Recorder recorder, final OpTape tape, final boolean recorded) {
+            final Histogram[] scratch = {newHistogram(), newHistogram()};
+            long ops = 0;
+            long ns = 0;
+            boolean more = recorded;
+            while (more) {
+                outcomes.measured = tape.measured();
+                if (tape.measured()) {
+                    final long t0 = clock.getAsLong();
+                    replay(tape, allocator, recorder.handles(), outcomes, histograms);
+                    ns += clock.getAsLong() - t0;
+                    ops += tape.ops();
+                } else {
+                    replay(tape, allocator, recorder.handles(), outcomes, scratch);
+                }
+                more = recorder.record(tape);
             }
-            final long t0 = System.nanoTime();
-            allocator.free(op.pfn, op.order, vcpu);
-            return System.nanoTime() - t0;
+            measuredOps = ops;
+            timedNs = ns;
+        }
+
+        /** The measured ops of a stream that produces them one by one: the workload's code runs inside the loop. */
+        private void measureOneByOne(final Op op, final boolean first) {
+            final Histogram allocs = histograms[Op.ALLOC];
+            final Histogram frees = histograms[Op.FREE];
+            final java.util.function.LongSupplier c = clock;
+            boolean more = first;
+            long i = 0;
+            final long t0 = c.getAsLong();
+            while (more) {
+                if ((i & SAMPLE_MASK) != SAMPLE_MASK) {
+                    step(op);
+                } else {
+                    final long s0 = c.getAsLong();
+                    step(op);
+                    final long s1 = c.getAsLong();
+                    (op.kind == Op.ALLOC ? allocs : frees).recordValue(Math.min(s1 - s0, MAX_LATENCY_NS));
+                }
+                i++;
+                publish(++done);
+                more = workload.next(op);
+            }
+            timedNs = c.getAsLong() - t0;
+            measuredOps = i;
+        }
+
+        /**
+         * The harness alone: the last measured tape replayed on a {@link HarnessAllocator} with a
+         * scratch handle table, enough times untimed for the JIT to recompile the loop for it,
+         * then {@link #HARNESS_TIMED_REPLAYS} times timed, the fastest counting. Its latency
+         * samples are thrown away.
+         */
+        private void measureHarness(final OpTape tape, final int handles) {
+            final PageAllocator none = new HarnessAllocator(pages);
+            final long[] scratchHandles = new long[handles];
+            final OpTape.Outcomes scratchOutcomes = new OpTape.Outcomes();
+            final Histogram[] scratch = {newHistogram(), newHistogram()};
+            for (long warm = 0; warm < HARNESS_WARMUP_OPS; warm += tape.ops()) {
+                replay(tape, none, scratchHandles, scratchOutcomes, scratch);
+            }
+            long fastest = Long.MAX_VALUE;
+            for (int r = 0; r < HARNESS_TIMED_REPLAYS; r++) {
+                final long t0 = clock.getAsLong();
+                replay(tape, none, scratchHandles, scratchOutcomes, scratch);
+                fastest = Math.min(fastest, clock.getAsLong() - t0);
+            }
+            harnessNs = fastest;
+            harnessOps = tape.ops();
+        }
+
+        /** Replays {@code tape} in batches (a compiled method per batch, a progress store after each). */
+        private void replay(final OpTape tape, final PageAllocator a, final long[] handles,
+                            final OpTape.Outcomes o, final Histogram[] latency) {
+            final long[] words = tape.words();
+            final int n = tape.ops();
+            for (int from = 0; from < n; from += REPLAY_BATCH) {
+                final int to = Math.min(n, from + REPLAY_BATCH);
+                replayBatch(words, from, to, a, vcpu, handles, o, latency[Op.ALLOC], latency[Op.FREE], clock);
+            }
+            done += n;
+            PUBLISHED.setOpaque(this, done);
+        }
+
+        /** The timed loop: ops {@code [from, to)}, every {@link #LATENCY_SAMPLE_EVERY}-th of them timed alone. */
+        private static void replayBatch(final long[] tape, final int from, final int to, final PageAllocator a,
+                                        final int vcpu, final long[] handles, final OpTape.Outcomes o,
+                                        final Histogram allocs, final Histogram frees,
+                                        final java.util.function.LongSupplier clock) {
+            for (int i = from; i < to; i++) {
+                if ((i & SAMPLE_MASK) != SAMPLE_MASK) {
+                    OpTape.perform(tape, i, a, vcpu, handles, o);
+                } else {
+                    final long t0 = clock.getAsLong();
+                    OpTape.perform(tape, i, a, vcpu, handles, o);
+                    final long t1 = clock.getAsLong();
+                    (OpTape.isAlloc(tape[2 * i]) ? allocs : frees).recordValue(Math.min(t1 - t0, MAX_LATENCY_NS));
+                }
+            }
+        }
+
+        private void publish(final long n) {
+            if ((n & (PUBLISH_EVERY - 1)) == 0) {
+                PUBLISHED.setOpaque(this, n);
+            }
+        }
+
+        /** Performs one op produced one by one; reports an alloc's outcome to the workload. */
+        private void step(final Op op) {
+            if (op.kind == Op.ALLOC) {
+                workload.allocated(allocator.alloc(op.order, op.allocatee, vcpu));
+            } else {
+                allocator.free(op.pfn, op.order, vcpu);
+            }
         }
     }
 
+    private static Histogram newHistogram() {
+        return new Histogram(1, MAX_LATENCY_NS, SIGNIFICANT_DIGITS);
+    }
+
     private static Histogram merged(final Worker[] workers, final int kind) {
-        final Histogram h = new Histogram(1, MAX_LATENCY_NS, SIGNIFICANT_DIGITS);
+        final Histogram h = newHistogram();
         for (final Worker w : workers) {
             h.add(w.histograms[kind]);
         }
@@ -449,8 +714,34 @@ public final class Driver {
 
     // ---- counting pass ----
 
-    private record CountingPass(long[][] lines, long[] ops, long[][] perOpHistogram, long[] max,
-                                long[][] linesByOrder, long[][] opsByOrder, WorkloadStats stats) {
+    private record CountingPass(LineTally tally, WorkloadStats stats) {
+
+        CachelineSummary summary(final int kind) {
+            return tally.summary(kind);
+        }
+    }
+
+    /** Distinct lines of every counted op, per kind, region and order. */
+    private static final class LineTally {
+        private final long[][] lines = new long[Op.KINDS][Region.count()];
+        private final long[] ops = new long[Op.KINDS];
+        private final long[][] perOpHistogram = new long[Op.KINDS][LINE_BUCKETS];
+        private final long[] max = new long[Op.KINDS];
+        private final long[][] linesByOrder = new long[Op.KINDS][ORDERS];
+        private final long[][] opsByOrder = new long[Op.KINDS][ORDERS];
+
+        /** Adds the op {@code access} has just ended. */
+        void add(final int k, final int order, final CountingAccess access) {
+            for (int r = 0; r < Region.count(); r++) {    // no values() clone per op
+                lines[k][r] += access.lastOpLines(Region.of(r));
+            }
+            final int total = access.lastOpLinesTotal();
+            perOpHistogram[k][Math.min(total, LINE_BUCKETS - 1)]++;
+            max[k] = Math.max(max[k], total);
+            ops[k]++;
+            linesByOrder[k][order] += total;
+            opsByOrder[k][order]++;
+        }
 
         CachelineSummary summary(final int kind) {
             if (ops[kind] == 0) {
@@ -482,22 +773,98 @@ public final class Driver {
         }
     }
 
+    /**
+     * One stream of the counting pass: its ops one by one until it generates ahead, then from
+     * tapes recorded exactly as the timed pass recorded them, so both passes issue the same ops.
+     */
+    private static final class CountingStream {
+        private final Workload workload;
+        private final int vcpu;
+        private final int chunkOps;
+        private final Op op = new Op();
+        final OpTape.Outcomes outcomes = new OpTape.Outcomes();
+        private OpTape.Recorder recorder;
+        private OpTape tape;
+        private int position;
+
+        CountingStream(final Workload workload, final int vcpu, final int chunkOps) {
+            this.workload = workload;
+            this.vcpu = vcpu;
+            this.chunkOps = chunkOps;
+        }
+
+        /** Performs the stream's next op, counting it when it is measured; false when the stream is finished. */
+        boolean step(final PageAllocator allocator, final CountingAccess access, final LineTally tally) {
+            if (recorder == null) {
+                if (!workload.next(op)) {
+                    return false;
+                }
+                if (!workload.generatesAhead()) {
+                    stepOneByOne(allocator, access, tally);
+                    return true;
+                }
+                recorder = new OpTape.Recorder(workload, op, true);
+                tape = new OpTape(chunkOps);
+            }
+            if (position == tape.ops()) {
+                if (!recorder.record(tape)) {
+                    return false;
+                }
+                position = 0;
+                outcomes.measured = tape.measured();
+            }
+            final long[] words = tape.words();
+            final long head = words[2 * position];
+            if (tape.measured()) {
+                access.beginOp();
+                OpTape.perform(words, position, allocator, vcpu, recorder.handles(), outcomes);
+                access.endOp();
+                tally.add(OpTape.kind(head), OpTape.order(head), access);
+            } else {
+                OpTape.perform(words, position, allocator, vcpu, recorder.handles(), outcomes);
+            }
+            position++;
+            return true;
+        }
+
+        private void stepOneByOne(final PageAllocator allocator, final CountingAccess access, final LineTally tally) {
+            if (op.measured) {
+                access.beginOp();
+            }
+            if (op.kind == Op.ALLOC) {
+                final long pfn = allocator.alloc(op.order, op.allocatee, vcpu);
+                if (op.measured) {
+                    access.endOp();
+                }
+                workload.allocated(pfn);
+            } else {
+                allocator.free(op.pfn, op.order, vcpu);
+                if (op.measured) {
+                    access.endOp();
+                }
+            }
+            if (op.measured) {
+                tally.add(op.kind, op.order, access);
+            }
+        }
+    }
+
     private static CountingPass countingPass(final RunSpec spec, final StreamFactory factory,
-                                             final AllocatorBoot boot, final ProgressListener progress) {
+                                             final AllocatorBoot boot, final ProgressListener progress,
+                                             final Settings settings) {
         final CountingAccess access = new CountingAccess();
         try (Machine machine = createMachine(spec)) {
             final PageAllocator allocator = factory.allocator(createAllocator(spec, machine, access));
             check(spec, allocator, machine);
             boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, access);
-            final long[][] lines = new long[Op.KINDS][Region.count()];
-            final long[] ops = new long[Op.KINDS];
-            final long[][] histogram = new long[Op.KINDS][LINE_BUCKETS];
-            final long[] max = new long[Op.KINDS];
-            final long[][] linesByOrder = new long[Op.KINDS][ORDERS];
-            final long[][] opsByOrder = new long[Op.KINDS][ORDERS];
-            final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " cachelines", estimatedOps(streams));
-            final Op op = new Op();
+            final CountingStream[] cursors = new CountingStream[streams.length];
+            for (int s = 0; s < streams.length; s++) {
+                cursors[s] = new CountingStream(streams[s], s, settings.chunkOps());
+            }
+            final LineTally tally = new LineTally();
+            final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " cachelines", estimatedOps(streams),
+                    settings.clock());
             final boolean[] finished = new boolean[streams.length];
             int running = streams.length;
             long done = 0;
@@ -506,39 +873,11 @@ public final class Driver {
                     if (finished[s]) {
                         continue;
                     }
-                    final Workload w = streams[s];
-                    if (!w.next(op)) {
+                    if (!cursors[s].step(allocator, access, tally)) {
                         finished[s] = true;
                         running--;
-                        w.finish();
+                        streams[s].finish();
                         continue;
-                    }
-                    if (op.measured) {
-                        access.beginOp();
-                    }
-                    if (op.kind == Op.ALLOC) {
-                        final long pfn = allocator.alloc(op.order, op.allocatee, s);
-                        if (op.measured) {
-                            access.endOp();
-                        }
-                        w.allocated(pfn);
-                    } else {
-                        allocator.free(op.pfn, op.order, s);
-                        if (op.measured) {
-                            access.endOp();
-                        }
-                    }
-                    if (op.measured) {
-                        final int k = op.kind;
-                        for (int r = 0; r < Region.count(); r++) {    // no values() clone per op
-                            lines[k][r] += access.lastOpLines(Region.of(r));
-                        }
-                        final int total = access.lastOpLinesTotal();
-                        histogram[k][Math.min(total, LINE_BUCKETS - 1)]++;
-                        max[k] = Math.max(max[k], total);
-                        ops[k]++;
-                        linesByOrder[k][op.order] += total;
-                        opsByOrder[k][op.order]++;
                     }
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         meter.update(done);
@@ -546,9 +885,13 @@ public final class Driver {
                 }
             }
             meter.finish();
-            final WorkloadStats stats = stats(streams);
+            final List<OpTape.Outcomes> outcomes = new ArrayList<>();
+            for (final CountingStream c : cursors) {
+                outcomes.add(c.outcomes);
+            }
+            final WorkloadStats stats = corrected(stats(streams), sum(outcomes));
             verify("cacheline pass", spec, allocator, stats);
-            return new CountingPass(lines, ops, histogram, max, linesByOrder, opsByOrder, stats);
+            return new CountingPass(tally, stats);
         }
     }
 }

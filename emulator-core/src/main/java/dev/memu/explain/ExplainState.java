@@ -69,9 +69,8 @@ public enum ExplainState {
         switch (this) {
             case STEADY -> { }
             case PCP_HIT, PCP_MISS, BULK_FREE -> {
-                if (!(allocator instanceof PcpAllocator pcp)) {
-                    throw notApplicable("needs an allocator with per-CPU page lists, not " + allocator.name());
-                }
+                final PcpView pcp = PcpView.of(allocator).orElseThrow(
+                        () -> notApplicable("needs an allocator with per-CPU page lists, not " + allocator.name()));
                 requireOp(this == BULK_FREE ? ExplainOp.FREE : ExplainOp.ALLOC, op);
                 if (!pcp.hasList(order)) {
                     throw notApplicable("order " + order + " has no PCP list on " + allocator.name()

@@ -6,7 +6,6 @@ import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
-import dev.memu.alloc.pcp.PcpAllocator;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
@@ -126,21 +125,24 @@ final class Scenario implements AutoCloseable {
         if (allocator instanceof FieldLabeler l) {
             out.add(l);
         }
-        if (allocator instanceof PcpAllocator pcp && pcp.backend() instanceof FieldLabeler l) {
-            out.add(l);
-        }
+        PcpView.of(allocator).flatMap(PcpView::backendLabeler).ifPresent(out::add);
         return out;
     }
 
     // ---- preparing the state (nothing here is inside an operation) ----
 
+    /** The PCP view; {@link ExplainState#check} made sure there is one. */
+    private PcpView pcpView() {
+        return PcpView.of(allocator).orElseThrow();
+    }
+
     void prepare() {
         steady();
         switch (spec.state()) {
             case STEADY -> { }
-            case PCP_HIT -> pcpHit((PcpAllocator) allocator);
-            case PCP_MISS -> ((PcpAllocator) allocator).drainPages(VCPU, VCPU);
-            case BULK_FREE -> bulkFree((PcpAllocator) allocator);
+            case PCP_HIT -> pcpHit(pcpView());
+            case PCP_MISS -> pcpView().drainAll(VCPU);
+            case BULK_FREE -> bulkFree(pcpView());
             case SPLIT -> emptyListOfOrder();
             case MERGE -> {
                 emptyListOfOrder();
@@ -212,7 +214,7 @@ final class Scenario implements AutoCloseable {
      * machine does), drain the lists and allocate once: the refill takes {@code nr_pcp_alloc}
      * blocks (2 or more when batch > 1) and leaves the rest on the list.
      */
-    private void pcpHit(final PcpAllocator pcp) {
+    private void pcpHit(final PcpView pcp) {
         if (pcp.blocks(VCPU, spec.order()) == 0) {
             final long pfn = allocTracked(spec.order());   // an empty list refills
             if (pfn != PageAllocator.NO_PAGE) {
@@ -220,7 +222,7 @@ final class Scenario implements AutoCloseable {
             }
         }
         if (pcp.blocks(VCPU, spec.order()) == 0) {
-            pcp.drainPages(VCPU, VCPU);
+            pcp.drainAll(VCPU);
             allocTracked(spec.order());
         }
         if (pcp.blocks(VCPU, spec.order()) == 0) {
@@ -231,7 +233,7 @@ final class Scenario implements AutoCloseable {
     }
 
     /** Holds enough blocks, then frees them until one more free makes pcp->count reach high. */
-    private void bulkFree(final PcpAllocator pcp) {
+    private void bulkFree(final PcpView pcp) {
         final int pagesPerBlock = 1 << spec.order();
         final List<Long> held = new ArrayList<>();
         final long want = pcp.high() / pagesPerBlock + 2;
@@ -275,11 +277,10 @@ final class Scenario implements AutoCloseable {
 
     Outcome run() {
         final Map<String, Object> notes = new LinkedHashMap<>();
-        final PcpAllocator pcp = allocator instanceof PcpAllocator p ? p : null;
+        final PcpView pcp = PcpView.of(allocator).orElse(null);
         final long[] freeBefore = allocator.freeBlocksByOrder();
         final int countBefore = pcp == null ? 0 : pcp.count(VCPU);
-        final long refillsBefore = pcp == null ? 0 : pcp.refills(VCPU);
-        final long bulkBefore = pcp == null ? 0 : pcp.bulkFrees(VCPU);
+        final long backendFreeBefore = pcp == null ? 0 : pcp.backendFreePages();
         final long pfn;
         access.beginOp();
         try {
@@ -305,8 +306,10 @@ final class Scenario implements AutoCloseable {
             p.put("countAfter", pcp.count(VCPU));
             p.put("high", pcp.high());
             p.put("batch", pcp.batch());
-            p.put("refilled", pcp.refills(VCPU) > refillsBefore);
-            p.put("bulkFreed", pcp.bulkFrees(VCPU) > bulkBefore);
+            // rmqueue_bulk takes pages from the backend; free_pcppages_bulk gives them back.
+            final long backendFreeAfter = pcp.backendFreePages();
+            p.put("refilled", spec.op() == ExplainOp.ALLOC && backendFreeAfter < backendFreeBefore);
+            p.put("bulkFreed", spec.op() == ExplainOp.FREE && backendFreeAfter > backendFreeBefore);
             notes.put("pcp", p);
         }
         final VerifyReport report = machine.pages() <= VERIFY_MAX_PAGES ? allocator.verify() : null;

@@ -11,6 +11,7 @@ public final class Layouts {
             new Memdesc32Layout(),
             new Memdesc16Layout(),
             new Memdesc8Layout(),
+            new Memdesc8HvoLayout(),
             new Peralloc16Layout(Peralloc16Layout.Kind.RADIX),
             new Peralloc16Layout(Peralloc16Layout.Kind.BTREE));
 

@@ -75,6 +75,16 @@ public final class ChurnWorkload extends Workload {
         return true;
     }
 
+    /**
+     * From the first churn op on: a churn decision reads only the stream's random numbers and the
+     * count and pages of its live blocks, never a pfn. The fill stays one by one, because a
+     * failed fill alloc ends it.
+     */
+    @Override
+    public boolean generatesAhead() {
+        return !filling;
+    }
+
     @Override
     public long estimatedOps() {
         return (long) (fillTarget / orders.meanPages()) + warmupOps + ops;

@@ -104,6 +104,20 @@ public abstract class Workload {
     }
 
     /**
+     * Whether this stream's ops from the one {@link #next} just produced to its end can be
+     * generated before any of them is performed: true when the stream decides them without looking
+     * at the pfns its allocs get, assuming every alloc succeeds, and keeps no other state that an
+     * outcome would change. The driver then reports a token instead of each pfn while it records
+     * the ops, and replays them on the allocator from a buffer; that keeps workload code out of the
+     * timed loop. The driver asks after every op it performs one by one, so a stream may say false
+     * during its fill (whose length depends on alloc failures) and true from its churn on. The
+     * default is false: ops are produced one at a time, between the allocator calls.
+     */
+    public boolean generatesAhead() {
+        return false;
+    }
+
+    /**
      * Called by the driver once per pass, before the first {@link #next}, with the machine and
      * allocator the stream's ops will run on. Workloads that build real descriptors, or act on the
      * machine between ops, take what they need here; the default does nothing.

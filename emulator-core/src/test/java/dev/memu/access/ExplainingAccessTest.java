@@ -57,4 +57,34 @@ class ExplainingAccessTest {
             assertEquals(0, counting.lastOpLines(Region.PAGE_DATA));
         }
     }
+
+    /** Stands for a struct's one-line getter: explain looks through it. */
+    @AccessHelper
+    private static long field(final Access access, final MemorySegment seg, final long offset) {
+        return access.getLong(Region.ALLOCATOR, seg, offset);
+    }
+
+    /** The same getter unmarked: explain names it. */
+    private static long unmarkedField(final Access access, final MemorySegment seg, final long offset) {
+        return access.getLong(Region.ALLOCATOR, seg, offset);
+    }
+
+    private static void zoneWatermarkFast(final Access access, final MemorySegment seg) {
+        field(access, seg, 0);
+        unmarkedField(access, seg, 64);
+    }
+
+    @Test
+    void whereNamesTheCallerOfAMarkedAccessHelper() {
+        try (Machine machine = Machine.create(1 << 20)) {
+            final MemorySegment seg = machine.allocate(Region.ALLOCATOR, 4096);
+            final ExplainingAccess access = new ExplainingAccess();
+            access.beginOp();
+            zoneWatermarkFast(access, seg);
+            access.endOp();
+            final List<ExplainingAccess.Line> lines = access.lastOpLines();
+            assertEquals(List.of("ExplainingAccessTest.zoneWatermarkFast"), lines.get(0).where());
+            assertEquals(List.of("ExplainingAccessTest.unmarkedField"), lines.get(1).where());
+        }
+    }
 }

@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -22,8 +21,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,6 +42,15 @@ class ShapeRunnerTest {
         if (machine != null) {
             machine.close();
         }
+    }
+
+    /**
+     * A clock that advances one tick each time the calling thread reads it, on each thread apart:
+     * a phase then "takes" one tick (one read before, one after), whatever the machine is doing.
+     */
+    private static java.util.function.LongSupplier ticks() {
+        final ThreadLocal<long[]> counter = ThreadLocal.withInitial(() -> new long[1]);
+        return () -> ++counter.get()[0];
     }
 
     private RecordingAllocator recording(final ShapeConfig config) {
@@ -73,7 +82,7 @@ class ShapeRunnerTest {
     void bulkAllocatesEachThreadsShareAndFreesItInReverse(final String allocator, final String layout) {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, allocator, layout, RAM, 0, 2, 2).withRounds(3, 0);
         final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             assertEquals(1024, runner.share(), "frames / (2 * T_max) / 2^order");
             final ShapeResult result = runner.run();
             assertEquals(3, result.rounds());
@@ -90,7 +99,8 @@ class ShapeRunnerTest {
                     assertEquals(reversed, frees.subList(round * 1024, (round + 1) * 1024),
                             "vcpu " + v + " round " + round + " frees in reverse order of allocation");
                 }
-                assertTrue(result.getNs(v) > 0 && result.putNs(v) > 0);
+                assertEquals(1.0 / 1024, result.getNs(v), 1e-12, "one tick per timed get phase of 1024 blocks");
+                assertEquals(1.0 / 1024, result.putNs(v), 1e-12, "one tick per timed put phase");
                 assertTrue(Double.isNaN(result.pairNs(v)), "bulk has no pair phase");
             }
         }
@@ -103,7 +113,7 @@ class ShapeRunnerTest {
     void bulkAtOrderNineUsesOrderNineBlocks(final String allocator) {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, allocator, "memdesc8", RAM, 9, 1, 2).withRounds(2, 1);
         final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             assertEquals(2, runner.share(), "4096 / 4 / 512");
             runner.run();
         }
@@ -119,7 +129,7 @@ class ShapeRunnerTest {
     void repeatKeepsHalfOfMemoryAllocatedWhileTimingPairs(final String allocator) {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.REPEAT, allocator, "linux64", RAM, 0, 2, 2).withRounds(2, 0);
         final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             runner.prepare();
             assertEquals(2048, rec.totalAllocs(), "the untimed fill: each thread's share");
             assertEquals(RAM / 4096 / 2, rec.target.managedPages() - rec.target.freePages(), "memory is half full");
@@ -127,7 +137,8 @@ class ShapeRunnerTest {
             assertEquals(2048 + 2048, rec.totalAllocs(), "one get+put pair per block of each share");
             assertEquals(2048, rec.totalFrees());
             assertEquals(2048, rec.live.size(), "the fill stays allocated between rounds");
-            assertTrue(runner.pairNanos(0) > 0 && runner.pairNanos(1) > 0);
+            assertEquals(1, runner.pairNanos(0), "the pair loop is timed as a whole: one read before, one after");
+            assertEquals(1, runner.pairNanos(1));
             runner.round();
             runner.release();
             assertTrue(rec.live.isEmpty(), "release gives the fill back");
@@ -141,10 +152,10 @@ class ShapeRunnerTest {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.REPEAT, "buddy", "memdesc16", RAM, 0, 1, 2).withRounds(1, 1);
         final RecordingAllocator rec = recording(config);
         final ShapeResult result;
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             result = runner.run();
         }
-        assertTrue(result.pairNs(0) > 0);
+        assertEquals(1.0 / 1024, result.pairNs(0), 1e-12, "the one timed round's tick over its 1024 pairs");
         assertTrue(Double.isNaN(result.getNs(0)) && Double.isNaN(result.putNs(0)));
         assertEquals(1024 + 2 * 1024, rec.totalAllocs(), "fill + two rounds of pairs");
         assertWhole(rec.target);
@@ -155,7 +166,7 @@ class ShapeRunnerTest {
     void randFreesEveryBlockExactlyOnceAcrossThreads(final String allocator, final String layout) {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, allocator, layout, RAM, 0, 2, 2).withRounds(2, 0);
         final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             runner.run();
         }
         assertEquals(2 * 2 * 1024, rec.totalAllocs());
@@ -172,7 +183,7 @@ class ShapeRunnerTest {
     void randFreesInShuffledNotAllocationOrder() {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, "buddy", "memdesc8", RAM, 0, 1, 1).withRounds(1, 0);
         final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy())) {
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             runner.run();
         }
         final List<Long> allocs = rec.allocsByVcpu.get(0);
@@ -214,20 +225,27 @@ class ShapeRunnerTest {
     }
 
     @Test
-    void aFailingWorkerFailsTheRunInsteadOfHanging() {
+    void aFailingWorkerFailsTheRunInsteadOfHanging() throws InterruptedException {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", RAM, 0, 2, 2).withRounds(1, 0);
         machine = Machine.create(RAM, ShapeConfig.PAGE_SHIFT);
         final PageAllocator buddy = Allocators.create("buddy",
                 Layouts.byName("memdesc8").bind(machine, PlainAccess.INSTANCE), AllocatorOptions.defaults().withVcpus(2));
         final RecordingAllocator rec = RecordingAllocator.failingAfter(buddy, 2, 1500);
-        final IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
-            final ShapeRunner runner = new ShapeRunner(config, rec.proxy());
+        // Run on its own thread so that a hang fails the test after a bounded wait instead of the build.
+        final java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread coordinator = Thread.ofPlatform().daemon().start(() -> {
+            final ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks());
             try {
-                return assertThrows(IllegalStateException.class, runner::run);
+                runner.run();
+            } catch (final Throwable t) {
+                thrown.set(t);
             } finally {
                 runner.close();
             }
         });
+        coordinator.join(120_000);
+        assertFalse(coordinator.isAlive(), "the run ended instead of hanging on its barriers");
+        final IllegalStateException e = assertInstanceOf(IllegalStateException.class, thrown.get());
         assertTrue(e.getMessage().contains("got no order-0 block"), e.getMessage());
     }
 
@@ -236,13 +254,14 @@ class ShapeRunnerTest {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, "buddy", "memdesc16", RAM, 0, 2, 2).withRounds(1, 1);
         final PageAllocator allocator;
         final ShapeResult result;
-        try (ShapeRunner runner = ShapeRunner.open(config)) {
+        try (ShapeRunner runner = ShapeRunner.open(config, ticks())) {
             result = runner.run();
             allocator = runner.allocator();
             assertWhole(allocator);
         }
         assertEquals(2, result.threads());
         assertEquals(1024, result.share());
-        assertTrue(result.meanGetNs() > 0 && result.meanPutNs() > 0);
+        assertEquals(1.0 / 1024, result.meanGetNs(), 1e-12);
+        assertEquals(1.0 / 1024, result.meanPutNs(), 1e-12);
     }
 }

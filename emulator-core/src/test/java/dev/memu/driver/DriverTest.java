@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,16 +27,31 @@ class DriverTest {
         return WorkloadSpec.defaults(Workloads.CHURN).withOps(ops, ops / 4);
     }
 
+    /**
+     * A clock that advances by one tick each time the calling thread reads it, on each thread
+     * apart: what a loop measures with it is how often it read the clock, not how long it took.
+     */
+    private static java.util.function.LongSupplier ticks() {
+        final ThreadLocal<long[]> counter = ThreadLocal.withInitial(() -> new long[1]);
+        return () -> ++counter.get()[0];
+    }
+
+    private static RunResult run(final RunSpec spec) {
+        return Driver.run(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, ticks());
+    }
+
     @Test
     void runsEveryLayoutOnBuddyAndLeavesASoundAllocator() {
         for (final Layout layout : Layouts.all()) {
-            final RunResult r = Driver.run(RunSpec.of(RAM, layout.name(), "buddy", 1, churn(20_000)));
+            final RunResult r = run(RunSpec.of(RAM, layout.name(), "buddy", 1, churn(20_000)));
             assertEquals(20_000, r.ops(), layout.name());
             assertEquals(PAGES, r.pages());
             assertTrue(r.verify().ok());
-            assertEquals(r.alloc().count() + r.free().count(), r.ops());
-            assertEquals(r.alloc().count(), r.allocLines().ops(), "counting pass replays the timed pass's ops");
-            assertEquals(r.free().count(), r.freeLines().ops());
+            assertEquals(20_000 / Driver.LATENCY_SAMPLE_EVERY, r.alloc().count() + r.free().count(),
+                    "one op in " + Driver.LATENCY_SAMPLE_EVERY + " is timed alone");
+            assertEquals(r.workload().measuredAllocs(), r.allocLines().ops(), "counting pass replays the timed pass's ops");
+            assertEquals(r.workload().measuredFrees(), r.freeLines().ops());
+            assertEquals(r.ops(), r.allocLines().ops() + r.freeLines().ops());
             assertTrue(r.opsPerSec() > 0);
             assertTrue(r.alloc().p50() <= r.alloc().p99() && r.alloc().p99() <= r.alloc().max());
             // Measured bytes per page: the memmap is exactly the layout's entry, the allocator adds its own.
@@ -68,8 +84,8 @@ class DriverTest {
     @Test
     void layoutsDifferWhereTheyKeepFreeListLinks() {
         final WorkloadSpec orderZero = churn(20_000).withOrders(OrderMix.parse("0:1"));
-        final RunResult linux64 = Driver.run(RunSpec.of(RAM, "linux64", "buddy", 1, orderZero));
-        final RunResult memdesc8 = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 1, orderZero));
+        final RunResult linux64 = run(RunSpec.of(RAM, "linux64", "buddy", 1, orderZero));
+        final RunResult memdesc8 = run(RunSpec.of(RAM, "memdesc8", "buddy", 1, orderZero));
         assertEquals(0.0, linux64.allocLines().byRegion().get(Region.PAGE_DATA), "linux64 links live in struct page");
         assertTrue(memdesc8.allocLines().byRegion().get(Region.PAGE_DATA) > 0, "memdesc8 links live in free pages");
     }
@@ -77,8 +93,8 @@ class DriverTest {
     @Test
     void sameSeedGivesTheSameCachelineCounts() {
         final RunSpec spec = RunSpec.of(RAM, "memdesc16", "buddy", 1, churn(10_000)).withSeed(5);
-        final RunResult a = Driver.run(spec);
-        final RunResult b = Driver.run(spec);
+        final RunResult a = run(spec);
+        final RunResult b = run(spec);
         assertEquals(a.allocLines(), b.allocLines());
         assertEquals(a.freeLines(), b.freeLines());
         assertEquals(a.workload(), b.workload());
@@ -86,7 +102,7 @@ class DriverTest {
 
     @Test
     void multiThreadRunSplitsTheWorkAndStaysSound() {
-        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(40_000)));
+        final RunResult r = run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(40_000)));
         assertEquals(40_000, r.ops());
         assertEquals(2, r.perThread().size());
         final List<Long> ops = new ArrayList<>();
@@ -96,18 +112,19 @@ class DriverTest {
         assertEquals(r.perThread().get(0).alloc().count() + r.perThread().get(1).alloc().count(), r.alloc().count());
         assertTrue(r.verify().ok());
         assertEquals(r.workload().livePages(), r.verify().allocatedPages());
-        assertEquals(r.alloc().count() + r.free().count(), r.allocLines().ops() + r.freeLines().ops(),
-                "the counting pass replays both streams");
+        assertEquals(r.ops(), r.allocLines().ops() + r.freeLines().ops(), "the counting pass replays both streams");
     }
 
     @Test
     void fragmentReportsHighOrderAttempts() {
         final WorkloadSpec spec = WorkloadSpec.defaults(Workloads.FRAGMENT).withOrders(OrderMix.parse("0:1"));
-        final RunResult r = Driver.run(RunSpec.of(RAM, "linux64", "buddy", 1, spec));
+        final RunResult r = run(RunSpec.of(RAM, "linux64", "buddy", 1, spec));
         assertEquals(9, r.workload().probeOrder());
         assertTrue(r.workload().probeAttempts() > 0);
         assertTrue(r.workload().probeSuccesses() <= r.workload().probeAttempts());
         assertEquals(r.workload().measuredOps(), r.ops());
+        assertFalse(r.opsAhead(), "fragment's probes depend on their outcomes: produced one by one");
+        assertTrue(Double.isNaN(r.harnessNsPerOp()), "no tape, no harness figure");
     }
 
     @Test
@@ -145,7 +162,7 @@ class DriverTest {
     void aHugeRamCostsWhatTheOpsCostNotWhatTheRamIs() {
         // 64 GiB emulated (16 Mi pages) on a test heap of 2 GiB: the fill is capped, nothing is sized by RAM.
         final WorkloadSpec spec = churn(2_000).withMaxFillBytes(16L << 20);
-        final RunResult r = Driver.run(RunSpec.of(64L << 30, "memdesc8", "buddy", 1, spec));
+        final RunResult r = run(RunSpec.of(64L << 30, "memdesc8", "buddy", 1, spec));
         assertEquals(16L << 20, r.pages());
         assertEquals(4096, r.workload().fillTargetPages());
         assertEquals(8.0, r.bytesPerPage().byRegion().get(Region.MEMMAP), 1e-9);
@@ -191,9 +208,13 @@ class DriverTest {
     @Test
     void runsStreamsFromACallersOwnFactory() {
         final StreamFactory bulk = (spec, pages, pageShift, stream) -> new Bulk(spec.seed() + stream, 3000);
-        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(1)), bulk, ProgressListener.NONE);
+        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 2, churn(1)), bulk, AllocatorBoot.NONE,
+                ProgressListener.NONE, ticks());
         assertEquals(2 * 2 * 3000, r.ops());
-        assertEquals(2 * 3000, r.alloc().count());
+        assertFalse(r.opsAhead(), "a workload that does not say it generates ahead is run one op at a time");
+        assertEquals(2 * 3000, r.workload().measuredAllocs());
+        assertEquals(2 * (2 * 3000 / Driver.LATENCY_SAMPLE_EVERY), r.alloc().count() + r.free().count(),
+                "one by one, each stream samples one op in " + Driver.LATENCY_SAMPLE_EVERY);
         assertEquals(0, r.verify().allocatedPages());
         final long[] blocks = r.freeBlocksByOrder();
         assertEquals(PAGES >> 10, blocks[10], "every page freed: buddy merged all the way back to max order");
@@ -214,7 +235,56 @@ class DriverTest {
                 events.add("done " + pass);
             }
         };
-        Driver.run(RunSpec.of(RAM, "memdesc8", "buddy", 1, churn(2_000)), listener);
-        assertEquals(List.of(), events, "a run far shorter than the delay reports nothing");
+        final RunSpec spec = RunSpec.of(RAM, "memdesc8", "buddy", 1, churn(20_000));
+        Driver.run(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, listener, () -> 0L);
+        assertEquals(List.of(), events, "a clock that stands still never passes the delay: nothing reported");
+        // A clock that jumps a second per reading passes the delay and the interval at every update.
+        final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        Driver.run(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, listener, () -> now.addAndGet(1_000_000_000L));
+        assertTrue(events.contains("progress memdesc8/buddy/1t cachelines"), events.toString());
+        assertEquals("done memdesc8/buddy/1t cachelines", events.getLast(), "a pass that reported says when it is done");
+    }
+
+    @Test
+    void theHarnessReplaysTheSameOpsThroughTheSameLoop() {
+        // With a clock that counts its own readings, a loop's "time" is the number of clock reads in
+        // it: the measured loop and the harness read it the same number of times (two per sampled
+        // op) only if they replay the same ops with the same sampling.
+        final RunResult r = run(RunSpec.of(RAM, "memdesc8", "potad", 1, churn(20_000)));
+        assertTrue(r.opsAhead());
+        final double reads = 2.0 * (20_000 / Driver.LATENCY_SAMPLE_EVERY) + 1;
+        assertEquals(reads / 20_000, r.nsPerOp(), 1e-12);
+        assertEquals(reads / 20_000, r.harnessNsPerOp(), 1e-12);
+        assertEquals(1.0, r.harnessShare(), 1e-12);
+        assertEquals(r.harnessNsPerOp(), r.perThread().getFirst().harnessNsPerOp(), 1e-12);
+    }
+
+    @Test
+    void theTimedPassAloneAndTheCountingPassAloneMakeWhatOneRunMakes() {
+        final RunSpec spec = RunSpec.of(RAM, "memdesc8", "buddy+pcp", 2, churn(10_000));
+        final RunResult whole = run(spec);
+        final Driver.Counts counts = Driver.count(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE);
+        assertEquals(whole.allocLines(), counts.allocLines());
+        assertEquals(whole.freeLines(), counts.freeLines());
+        assertEquals(whole.countingWorkload(), counts.workload());
+        final RunResult timed = Driver.timedOnly(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE);
+        assertEquals(whole.ops(), timed.ops());
+        assertEquals(0, timed.allocLines().ops(), "nothing counted");
+        assertTrue(timed.verify().ok());
+        assertTrue(timed.opsAhead() && !Double.isNaN(timed.harnessNsPerOp()));
+    }
+
+    @Test
+    void tapesInShortChunksGiveTheSameRunAsOneTape() {
+        final RunSpec spec = RunSpec.of(RAM, "memdesc16", "buddy", 2, churn(20_000));
+        final RunResult one = run(spec);
+        final RunResult chunked = Driver.run(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE,
+                ticks(), 777);
+        assertEquals(one.ops(), chunked.ops());
+        assertEquals(one.countingWorkload(), chunked.countingWorkload());
+        assertEquals(one.allocLines(), chunked.allocLines(), "the same ops, recorded 777 at a time");
+        assertEquals(one.freeLines(), chunked.freeLines());
+        assertTrue(chunked.verify().ok());
+        assertEquals(chunked.workload().livePages(), chunked.verify().allocatedPages());
     }
 }

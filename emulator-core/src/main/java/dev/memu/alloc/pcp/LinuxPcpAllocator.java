@@ -1,6 +1,7 @@
 package dev.memu.alloc.pcp;
 
 import dev.memu.access.Access;
+import dev.memu.access.AccessHelper;
 import dev.memu.access.FieldLabeler;
 import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
@@ -479,10 +480,12 @@ public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler {
         return vcpu * PcpStruct.SIZE;
     }
 
+    @AccessHelper
     private int pcpCount(final long pcp) {
         return access.getInt(Region.ALLOCATOR, area, pcp + PcpStruct.COUNT);
     }
 
+    @AccessHelper
     private void setPcpCount(final long pcp, final int count) {
         access.setInt(Region.ALLOCATOR, area, pcp + PcpStruct.COUNT, count);
     }
@@ -505,12 +508,19 @@ public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler {
         return zone;
     }
 
+    /** {@code pcp->batch} of every vcpu (set once, at construction). */
     public int batch() {
         return batch;
     }
 
+    /** {@code pcp->high} of every vcpu ({@code high_min == high_max}, so it never moves). */
     public int high() {
         return high;
+    }
+
+    /** Orders served from the lists ({@code pcp_allowed_order}): 0..3 and, when the buddy reaches it, the THP order. */
+    public boolean hasList(final int order) {
+        return order >= 0 && pcpAllowedOrder(order);
     }
 
     /** {@code pcp->count} of {@code vcpu}. */

@@ -20,10 +20,15 @@ import java.util.function.LongFunction;
  * <p>The shape follows LLFree (Wrenger et al., USENIX ATC 2023): a 2 MiB <em>region</em> of 512
  * frames keeps one bit per frame in one 64-byte line, a small <em>entry</em> word per region
  * counts what is available there, and each vcpu <em>reserves</em> a region to allocate from, so
- * that vcpus rarely write the same lines. Unlike LLFree there is no tree level above the entries:
- * a tree counter would be a fourth line on every free, and the issue asks for at most three per
- * order-0 operation including the memmap. Regions are found by a linear scan of the entries (8
- * per line) from a per-vcpu cursor, which is the slow path taken once per reservation.
+ * that vcpus rarely write the same lines. Unlike LLFree there is no counting tree above the
+ * entries: a tree counter would be a fourth line on every free, and the issue asks for at most
+ * three per order-0 operation including the memmap. Above the entries sits only a <em>summary</em>
+ * of hints, one bit per region, that frees never touch: the reservation search (the slow path
+ * taken once per reservation) reads it first and skips whole words of regions known to be huge or
+ * empty, so on a large, mostly allocated RAM it reads one line per 512 such regions instead of
+ * one per 8. A hint can be stale (a free gave the region tokens back); when the hinted search
+ * finds nothing, a full search reads every entry and refreshes the hints, and the last-resort
+ * scans before NO_FRAME never use hints, so exactness does not depend on them.
  *
  * <h2>Off-heap layout</h2>
  * <pre>
@@ -38,6 +43,12 @@ import java.util.function.LongFunction;
  *   bit  16      RESERVED: a vcpu's reservation word names this region
  *   bit  17      HUGE: the region is (part of) one allocation of order >= 9; TAKEN = 512
  *   bits 18..23  the order of that allocation (HUGE only)
+ *
+ * summary: one 64-bit word per 64 regions, at (r / 64) * 8 (512 regions per line).
+ *   bit r % 64 = 1  a hint: region r was seen HUGE or without tokens; the reservation search
+ *                   skips it. Set by a huge claim and by a search that finds the region empty,
+ *                   cleared by a huge free and by the full search that refreshes stale hints.
+ *                   Never read by a free or by any search whose failure would be final.
  *
  * vcpu slot: 64 bytes per vcpu v at v * 64 (one line each, so vcpus never share one).
  *   +0   RESERVATION: 0 = none, else bits 0..9 LOCAL tokens (free frames of the reserved
@@ -128,6 +139,9 @@ public final class PotadCore implements FieldLabeler {
     static final long SLOT_CURSOR = 8;
     static final long SLOT_HUGE_CURSOR = 16;
     static final long SLOT_STEALS = 24;
+    /** Regions per summary word (one bit each). */
+    static final int SUMMARY_SHIFT = 6;
+    static final long SUMMARY_REGIONS = 1L << SUMMARY_SHIFT;
     /** Reservation word: LOCAL tokens in the low bits (0..512 needs 10), region + 1 above. */
     static final int LOCAL_BITS = 10;
     static final long LOCAL_MASK = (1L << LOCAL_BITS) - 1;
@@ -151,6 +165,7 @@ public final class PotadCore implements FieldLabeler {
     private final MemorySegment bits;
     private final MemorySegment entries;
     private final MemorySegment slots;
+    private final MemorySegment summary;
     private final long metadataBytes;
 
     /**
@@ -159,7 +174,7 @@ public final class PotadCore implements FieldLabeler {
      * @param vcpus    number of vcpus that may call in (one slot each)
      * @param maxOrder largest order, or -1 for all of it (log2(frames) rounded down)
      * @param source   maps zero-filled, page-aligned off-heap memory of the given size; called
-     *                 three times here and never again (RAM: {@code Machine.allocate(ALLOCATOR, n)})
+     *                 four times here and never again (RAM: {@code Machine.allocate(ALLOCATOR, n)})
      */
     public PotadCore(final Access access, final long frames, final int vcpus, final int maxOrder,
                      final LongFunction<MemorySegment> source) {
@@ -181,7 +196,8 @@ public final class PotadCore implements FieldLabeler {
         this.bits = source.apply(regions * BITS_BYTES_PER_REGION);
         this.entries = source.apply(regions * ENTRY_BYTES);
         this.slots = source.apply(vcpus * SLOT_BYTES);
-        this.metadataBytes = bits.byteSize() + entries.byteSize() + slots.byteSize();
+        this.summary = source.apply(((regions + SUMMARY_REGIONS - 1) >>> SUMMARY_SHIFT) * 8);
+        this.metadataBytes = bits.byteSize() + entries.byteSize() + slots.byteSize() + summary.byteSize();
         // A partial last region: the frames beyond the end read as allocated, for ever.
         final long tail = frames & (REGION_FRAMES - 1);
         if (tail != 0) {
@@ -218,7 +234,7 @@ public final class PotadCore implements FieldLabeler {
         return access;
     }
 
-    /** Bytes of off-heap metadata mapped for this core (bits, entries, vcpu slots). */
+    /** Bytes of off-heap metadata mapped for this core (bits, entries, vcpu slots, summary). */
     public long metadataBytes() {
         return metadataBytes;
     }
@@ -493,16 +509,33 @@ public final class PotadCore implements FieldLabeler {
 
     /**
      * Reserves the first unreserved region from the vcpu's cursor with at least {@code need}
-     * tokens (step P); the vcpu's reservation word is 0 when this is called.
+     * tokens (step P); the vcpu's reservation word is 0 when this is called. First skipping the
+     * regions the summary marks, then, when that finds none, over every entry, refreshing the
+     * marks on the way (a free may have given a marked region tokens back).
      */
     private boolean reserve(final int vcpu, final long need) {
+        return reserveFrom(vcpu, need, true) || reserveFrom(vcpu, need, false);
+    }
+
+    private boolean reserveFrom(final int vcpu, final long need, final boolean hinted) {
         final long slot = slot(vcpu);
         final long cursor = access.getLong(R, slots, slot + SLOT_CURSOR);
-        for (long i = 0; i < regions; i++) {
+        long i = 0;
+        while (i < regions) {
             long region = cursor + i;
             if (region >= regions) {
                 region -= regions;
             }
+            final long sumOff = summaryWord(region);
+            final long bit = 1L << (region & (SUMMARY_REGIONS - 1));
+            final long hints = access.getLong(R, summary, sumOff);
+            if (hinted && (hints & bit) != 0) {
+                // Skip the run of marked regions from here to the end of this word (or of RAM).
+                final long run = Long.numberOfTrailingZeros(~(hints >>> (region & (SUMMARY_REGIONS - 1))));
+                i += Math.min(run, regions - region);
+                continue;
+            }
+            i++;
             final long off = entry(region);
             long e = access.getLong(R, entries, off);
             while ((e & (RESERVED | HUGE)) == 0 && REGION_FRAMES - taken(e) >= need) {
@@ -511,12 +544,42 @@ public final class PotadCore implements FieldLabeler {
                 if (witness == e) {
                     access.setLongRelease(R, slots, slot + SLOT_RESERVATION, reservation(region, REGION_FRAMES - taken(e)));
                     access.setLong(R, slots, slot + SLOT_CURSOR, region);
+                    if ((hints & bit) != 0) {
+                        access.getAndBitwiseAndLong(R, summary, sumOff, ~bit);
+                    }
                     return true;
                 }
                 e = witness;
             }
+            final boolean empty = (e & HUGE) != 0 || ((e & RESERVED) == 0 && taken(e) >= REGION_FRAMES);
+            if (empty && (hints & bit) == 0) {
+                access.getAndBitwiseOrLong(R, summary, sumOff, bit);
+            } else if (!empty && (hints & bit) != 0) {
+                access.getAndBitwiseAndLong(R, summary, sumOff, ~bit);
+            }
         }
         return false;
+    }
+
+    private static long summaryWord(final long region) {
+        return (region >>> SUMMARY_SHIFT) * 8;
+    }
+
+    /** Marks (or unmarks) regions first..first+span-1 in the summary: one RMW per summary word. */
+    private void markRegions(final long first, final long span, final boolean mark) {
+        long r = first;
+        final long end = first + span;
+        while (r < end) {
+            final long inWord = r & (SUMMARY_REGIONS - 1);
+            final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
+            final long mask = (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
+            if (mark) {
+                access.getAndBitwiseOrLong(R, summary, summaryWord(r), mask);
+            } else {
+                access.getAndBitwiseAndLong(R, summary, summaryWord(r), ~mask);
+            }
+            r += n;
+        }
     }
 
     /** Last resort for orders 0..8: take tokens from any region's entry (reserved or not). */
@@ -685,6 +748,7 @@ public final class PotadCore implements FieldLabeler {
                 return false;
             }
         }
+        markRegions(first, span, true);
         return true;
     }
 
@@ -757,6 +821,24 @@ public final class PotadCore implements FieldLabeler {
         if ((frame & ((1L << order) - 1)) != 0) {
             return BadFreeException.Kind.MISALIGNED;
         }
+        return free(frame, order, order <= 6 ? bitWordOf(frame) : 0);
+    }
+
+    /**
+     * A plain read of the bitfield word that holds {@code frame}'s bit: what {@link #free(long, int, long)} of an
+     * order 0..6 block starts from. Reading it before the memmap lets a caller issue both loads
+     * (two independent misses on a random free) before it waits for either.
+     */
+    long bitWordOf(final long frame) {
+        return access.getLong(R, bits, bitWord(frame >>> REGION_ORDER, (frame & (REGION_FRAMES - 1)) >>> 6));
+    }
+
+    /**
+     * {@link #free} once its argument checks have passed: {@code guess} is a read of {@link
+     * #bitWordOf}{@code (frame)} for orders 0..6 (any value above), which the CAS validates, so a
+     * stale guess costs one retry and never a wrong result.
+     */
+    BadFreeException.Kind free(final long frame, final int order, final long guess) {
         final long region = frame >>> REGION_ORDER;
         if (order >= REGION_ORDER) {
             return freeHuge(region, order);
@@ -766,9 +848,15 @@ public final class PotadCore implements FieldLabeler {
         if (order <= 6) {
             final long off = bitWord(region, inRegion >>> 6);
             final long mask = (order == 6 ? -1L : (1L << need) - 1) << (inRegion & 63);
-            long word = access.getLong(R, bits, off);
+            long word = guess;
+            boolean fresh = false;
             while (true) {
                 if ((word & mask) != mask) {
+                    if (!fresh) {       // the error path only: judge on the latest value, not a guess
+                        word = access.getLongVolatile(R, bits, off);
+                        fresh = true;
+                        continue;
+                    }
                     return classifySmall(region, (word & mask) == 0);
                 }
                 final long witness = access.compareAndExchangeLong(R, bits, off, word, word & ~mask);
@@ -808,6 +896,22 @@ public final class PotadCore implements FieldLabeler {
         return allClear ? BadFreeException.Kind.DOUBLE_FREE : BadFreeException.Kind.WRONG_ORDER;
     }
 
+    /**
+     * True when the block of 2^order frames at {@code frame} (order >= 9, aligned, in range) is
+     * allocated as one huge block of exactly that order: every region entry of it says so. Reads
+     * only the entries, which is all a huge free checks in {@link #free}.
+     */
+    boolean isHugeBlock(final long frame, final int order) {
+        final long first = frame >>> REGION_ORDER;
+        final long huge = hugeEntry(order);
+        for (long r = first; r < first + (1L << (order - REGION_ORDER)); r++) {
+            if (access.getLong(R, entries, entry(r)) != huge) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private BadFreeException.Kind freeHuge(final long first, final int order) {
         final long span = 1L << (order - REGION_ORDER);
         final long huge = hugeEntry(order);
@@ -826,6 +930,7 @@ public final class PotadCore implements FieldLabeler {
                 throw new IllegalStateException("huge block at region " + first + " changed while being freed");
             }
         }
+        markRegions(first, span, false);
         return null;
     }
 
@@ -849,6 +954,11 @@ public final class PotadCore implements FieldLabeler {
 
     void setRawEntry(final long region, final long value) {
         access.setLong(R, entries, entry(region), value);
+    }
+
+    /** The summary word covering {@code region} (hints for 64 regions). */
+    long rawSummary(final long region) {
+        return access.getLong(R, summary, summaryWord(region));
     }
 
     /** {@code field} is one of the SLOT_* offsets. */
@@ -1071,6 +1181,12 @@ public final class PotadCore implements FieldLabeler {
                 out.add(entry + "reserved");
                 out.add(entry + "huge");
                 out.add(entry + "hugeOrder");
+            }
+        } else if (segment.address() == summary.address()) {
+            for (long w = offset & -8L; w < end; w += 8) {
+                final long firstRegion = (w / 8) << SUMMARY_SHIFT;
+                out.add("potad.summary[regions 0x" + Long.toHexString(firstRegion) + "..0x"
+                        + Long.toHexString(firstRegion + SUMMARY_REGIONS - 1) + "]");
             }
         } else if (segment.address() == slots.address()) {
             for (long w = offset & -8L; w < end; w += 8) {

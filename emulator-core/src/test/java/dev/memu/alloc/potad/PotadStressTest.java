@@ -49,7 +49,7 @@ class PotadStressTest {
     private static final int KEEP = 600;
 
     @ParameterizedTest(name = "{0} threads, {1}, {2} MiB, thief {3}")
-    @CsvSource({"2, memdesc8, 64, false", "3, memdesc16, 64, false", "2, linux64, 64, false",
+    @CsvSource({"2, memdesc8, 64, false", "3, memdesc16, 64, false", "2, linux64, 64, false", "2, memdesc8-hvo, 64, false",
                 "3, memdesc8, 4, false", "2, linux64, 4, true"})
     void concurrentMixedOrdersKeepEveryInvariant(final int threads, final String layout, final long mib,
                                                  final boolean thief) throws Exception {

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A {@code memu} command in a JVM of its own, for what needs a real process: signals, kill -9. */
-final class ChildJvm {
+final class MemuProcess {
 
-    private ChildJvm() {
+    private MemuProcess() {
     }
 
     /** Starts {@code memu args...} on this test's class path; its output goes to {@code log}. */

@@ -1,0 +1,160 @@
+package dev.memu.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one memu command in a fresh JVM, for the commands that measure one configuration per JVM
+ * ({@code compare}, {@code bench llfree}) so that no configuration runs through call sites that
+ * another one made polymorphic, nor on a heap another one filled.
+ *
+ * <p>The child is this JVM's java with its options (less a debugger agent, whose port can be
+ * bound once) and class path, entered through {@link ChildMain}. Its stdout is collected and
+ * returned (a command's JSON report); its stderr is passed on line by line to the parent's
+ * error writer (progress, notes, its error message). The parent holds the write end of the
+ * child's stdin and never writes to it: when the parent dies, even by {@code kill -9}, the pipe
+ * closes and the child's {@link ParentWatch} sees end of file and exits.
+ */
+final class ChildJvm {
+
+    private ChildJvm() {
+    }
+
+    /** The command line of a child JVM running {@code memu args...}. */
+    static List<String> command(final List<String> args) {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        boolean nativeAccess = false;
+        boolean sharing = false;
+        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
+                continue;   // a debugger port can be bound once
+            }
+            nativeAccess |= arg.startsWith("--enable-native-access");
+            sharing |= arg.startsWith("-XX:SharedArchiveFile") || arg.startsWith("-Xshare")
+                    || arg.contains("ArchiveClassesAtExit");
+            command.add(arg);
+        }
+        if (!nativeAccess) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (!sharing && fromOwnJar()) {
+            command.addAll(classDataSharing());
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
+        command.addAll(args);
+        return command;
+    }
+
+    /**
+     * A dynamic class-data archive that the children share (JDK 19+ {@code AutoCreateSharedArchive}):
+     * the first child writes it when it exits, the next ones map memu's, picocli's and the JDK's
+     * classes from it instead of loading and verifying them again, which was a good part of a
+     * child's start. The JVM checks the archive against the class path and refuses a stale one;
+     * it changes how classes are loaded, not the code that runs. One archive per user, JDK and
+     * build of the jar, in the temporary directory; its logging is off, so a stale or
+     * unwritable archive says nothing on the child's stderr. Only when memu runs from its jar
+     * ({@link #fromOwnJar()}).
+     */
+    /**
+     * Whether this JVM runs memu from its one jar (the launcher's {@code -jar memu.jar}): a
+     * dynamic archive cannot hold classes loaded from directories (a build's or a test's
+     * {@code target/classes}), and a JVM asked to write one then fails at exit.
+     */
+    static boolean fromOwnJar() {
+        final String classPath = System.getProperty("java.class.path");
+        if (classPath == null || classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar")) {
+            return false;
+        }
+        try {
+            final var source = ChildJvm.class.getProtectionDomain().getCodeSource();
+            return source != null && Path.of(source.getLocation().toURI()).equals(Path.of(classPath).toAbsolutePath());
+        } catch (final java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static List<String> classDataSharing() {
+        final java.io.File jar = new java.io.File(System.getProperty("java.class.path"));
+        // The jar's size and time in the name: a rebuilt jar gets a fresh archive (the JVM would
+        // refuse the old one, and does not always write a new one in its place).
+        final String key = Integer.toHexString(java.util.Objects.hash(System.getProperty("user.name"),
+                System.getProperty("java.home"), Runtime.version().toString(), jar.getAbsolutePath(), jar.length(),
+                jar.lastModified()));
+        final Path archive = Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
+        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off");
+    }
+
+    /**
+     * Starts {@code memu args...} in a child JVM whose stdin stays open (the parent-liveness pipe)
+     * and whose stdout and stderr are pipes for the caller to read.
+     */
+    static Process start(final List<String> args) throws IOException {
+        return new ProcessBuilder(command(args))
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
+    }
+
+    /**
+     * Runs {@code memu args...} in a child JVM to its end and returns what it printed on stdout.
+     *
+     * @param what names the run in the message when it fails
+     * @param err  where the child's stderr goes
+     * @throws IllegalStateException when the child exits non-zero (its own message went to {@code err})
+     */
+    static String run(final String what, final List<String> args, final PrintWriter err)
+            throws IOException, InterruptedException {
+        final Process child = start(args);
+        final Thread relay = Thread.ofPlatform().daemon().name("memu-child-stderr")
+                .start(() -> relay(child.getErrorStream(), err));
+        final String out;
+        try (InputStream in = child.getInputStream()) {
+            final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            in.transferTo(buffer);
+            out = buffer.toString(StandardCharsets.UTF_8);
+        } catch (final IOException e) {
+            child.destroyForcibly();
+            throw e;
+        }
+        final int exit;
+        try {
+            exit = child.waitFor();
+            relay.join();
+        } finally {
+            if (child.isAlive()) {
+                child.destroyForcibly();    // interrupted: the child must not outlive the wait
+            }
+            child.getOutputStream().close();
+        }
+        if (exit != 0) {
+            throw new IllegalStateException(what + " failed with exit code " + exit + " (its message is above)");
+        }
+        return out;
+    }
+
+    /** Copies the child's stderr to {@code err} as it comes, so that progress lines show while the child runs. */
+    private static void relay(final InputStream stderr, final PrintWriter err) {
+        try (Reader in = new InputStreamReader(stderr, StandardCharsets.UTF_8)) {
+            final char[] buffer = new char[4096];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                err.write(buffer, 0, n);
+                err.flush();
+            }
+        } catch (final IOException e) {
+            // the child is gone; what it printed so far has been passed on
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.memu.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The child JVMs of compare and bench: what they run, and that they do not outlive their parent. */
+class ChildJvmTest {
+
+    /** Polls of the child's liveness after its parent died, 100 ms apart: a bound, not a speed. */
+    private static final int POLLS = 600;
+
+    @Test
+    void theChildRunsMemuThroughTheParentWatchWithThisJvmsClassPath() {
+        final List<String> command = ChildJvm.command(List.of("run", "--ops", "1"));
+        assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(), command.getFirst());
+        final int main = command.indexOf(ChildMain.class.getName());
+        assertTrue(main > 0, command.toString());
+        assertEquals(System.getProperty("java.class.path"), command.get(command.indexOf("-cp") + 1));
+        assertEquals(List.of("run", "--ops", "1"), command.subList(main + 1, command.size()));
+        assertTrue(command.stream().anyMatch(a -> a.startsWith("--enable-native-access")), command.toString());
+        assertTrue(command.stream().noneMatch(a -> a.startsWith("-agentlib:jdwp")), command.toString());
+        // Tests run from class directories, which a class-data archive cannot hold: no archive then.
+        assertFalse(ChildJvm.fromOwnJar());
+        assertTrue(command.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), command.toString());
+    }
+
+    @Test
+    void theWatchReturnsWhenTheParentsEndOfThePipeCloses() throws Exception {
+        final PipedOutputStream parentEnd = new PipedOutputStream();
+        final PipedInputStream childEnd = new PipedInputStream(parentEnd);
+        final Thread watch = Thread.ofPlatform().start(() -> ParentWatch.watch(childEnd));
+        parentEnd.write("ignored".getBytes(StandardCharsets.UTF_8));
+        parentEnd.flush();
+        parentEnd.close();
+        watch.join(60_000);
+        assertFalse(watch.isAlive(), "end of file ends the watch");
+    }
+
+    @Test
+    void aChildExitsWhenItsParentIsKilled() throws Exception {
+        final Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OrphanParent.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        ProcessHandle child = null;
+        try {
+            final String pid = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertTrue(pid != null && pid.matches("\\d+"), "the parent printed its child's pid: " + pid);
+            child = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
+            assertTrue(child != null && child.isAlive(), "the child runs a long configuration");
+            assertTrue(parent.toHandle().destroyForcibly(), "SIGKILL to the parent");
+            parent.waitFor();
+            for (int i = 0; i < POLLS && child.isAlive(); i++) {
+                Thread.sleep(100);
+            }
+            assertFalse(child.isAlive(), "the child saw its parent's pipe close and exited");
+        } finally {
+            parent.destroyForcibly();
+            if (child != null) {
+                child.destroyForcibly();
+            }
+        }
+    }
+}
