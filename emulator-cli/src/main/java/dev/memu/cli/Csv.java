@@ -1,5 +1,10 @@
 package dev.memu.cli;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.QuoteMode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,12 +15,24 @@ import java.util.Set;
 /**
  * Results as CSV (RFC 4180): one header row of flattened JSON paths ({@code latencyNs.alloc.p50},
  * {@code freeBlocksByOrder.3}), one row per result; a column a result lacks is empty. Per-thread
- * detail is reduced to {@code perThread.N.opsPerSec}; the JSON has the rest.
+ * detail is reduced to {@code perThread.N.opsPerSec}; the JSON has the rest. Quoting and
+ * escaping are Apache Commons CSV's; this class only flattens the result trees into rows.
+ * Commons CSV's minimal quoting also quotes an empty first cell of a row and a cell with leading
+ * or trailing blanks, which memu's own writer did not; a CSV reader reads the same values.
  */
 final class Csv {
 
     private Csv() {
     }
+
+    /**
+     * RFC 4180 with minimal quoting, but rows end in {@code \n} rather than the RFC's CRLF: the
+     * files memu always wrote, which every CSV reader and {@code cut}/{@code awk} accept.
+     */
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
+            .setRecordSeparator('\n')
+            .setQuoteMode(QuoteMode.MINIMAL)
+            .get();
 
     static String write(final List<Map<String, Object>> results) {
         final List<Map<String, String>> rows = new ArrayList<>();
@@ -71,19 +88,15 @@ final class Csv {
     }
 
     private static void line(final StringBuilder sb, final List<String> cells) {
-        for (int i = 0; i < cells.size(); i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(quote(cells.get(i)));
+        try {
+            FORMAT.printRecord(sb, cells.toArray());
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e); // a StringBuilder does not fail
         }
-        sb.append('\n');
     }
 
+    /** One cell as it appears in a row: quoted only when it holds a comma, a quote or a line break. */
     static String quote(final String cell) {
-        if (cell.indexOf(',') < 0 && cell.indexOf('"') < 0 && cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) {
-            return cell;
-        }
-        return '"' + cell.replace("\"", "\"\"") + '"';
+        return FORMAT.format(cell);
     }
 }

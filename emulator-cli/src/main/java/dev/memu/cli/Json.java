@@ -1,20 +1,51 @@
 package dev.memu.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Just enough JSON for memu's output: a pretty-printing writer of trees made of {@link Map}
- * (keys in insertion order), {@link List}, {@link String}, {@link Number}, {@link Boolean} and
- * null, and a strict parser back into the same kinds (objects as {@link LinkedHashMap}, integers
- * as {@link Long}, other numbers as {@link Double}). No dependency, RFC 8259 string escaping;
- * NaN and infinities are written as null since JSON has no such numbers.
+ * memu's JSON, through Jackson: a pretty-printing writer of trees made of {@link Map} (keys in
+ * insertion order), {@link List}, {@link String}, {@link Number}, {@link Boolean} and null, and a
+ * strict parser back into the same kinds (objects as {@link LinkedHashMap}, integers as
+ * {@link Long}, other numbers as {@link Double}).
+ *
+ * <p>The text is a contract ({@code memu compare} reads its children's output, scripts and
+ * {@code memu plot} read saved results), so the writer keeps the format memu always had:
+ * two-space indent, {@code "key": value}, arrays of scalars on one line ({@code [1, 2]}), doubles
+ * rounded to three decimals in plain notation with trailing zeros stripped, NaN and infinities as
+ * null (JSON has no such numbers), U+2028/U+2029 and control characters escaped as lowercase
+ * {@code \\u00xx}. Jackson does the escaping, the generator state and the parsing; the
+ * {@link Layout} printer below only places the whitespace.
  */
 public final class Json {
+
+    /** Strict reading: a duplicate key or anything after the value is an error, as RFC 8259 readers expect. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .build();
+
+    private static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private Json() {
     }
@@ -22,110 +53,173 @@ public final class Json {
     // ---- writing ----
 
     public static String write(final Object tree) {
-        final StringBuilder sb = new StringBuilder(4096);
-        write(sb, tree, 0);
-        return sb.append('\n').toString();
+        final StringWriter out = new StringWriter(4096);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            final Layout layout = new Layout();
+            g.setPrettyPrinter(layout);
+            g.setCharacterEscapes(Escapes.INSTANCE);
+            write(g, layout, tree);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.append('\n').toString();
     }
 
-    private static void write(final StringBuilder sb, final Object value, final int depth) {
-        if (value == null) {
-            sb.append("null");
-        } else if (value instanceof String s) {
-            string(sb, s);
-        } else if (value instanceof Boolean b) {
-            sb.append(b);
-        } else if (value instanceof Number n) {
-            number(sb, n);
-        } else if (value instanceof Map<?, ?> map) {
-            object(sb, map, depth);
-        } else if (value instanceof List<?> list) {
-            array(sb, list, depth);
-        } else {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
-        }
-    }
-
-    private static void object(final StringBuilder sb, final Map<?, ?> map, final int depth) {
-        if (map.isEmpty()) {
-            sb.append("{}");
-            return;
-        }
-        sb.append('{');
-        boolean first = true;
-        for (final Map.Entry<?, ?> e : map.entrySet()) {
-            sb.append(first ? "\n" : ",\n");
-            first = false;
-            indent(sb, depth + 1);
-            string(sb, String.valueOf(e.getKey()));
-            sb.append(": ");
-            write(sb, e.getValue(), depth + 1);
-        }
-        sb.append('\n');
-        indent(sb, depth);
-        sb.append('}');
-    }
-
-    private static void array(final StringBuilder sb, final List<?> list, final int depth) {
-        final boolean flat = list.stream().allMatch(v -> v == null || v instanceof Number || v instanceof String
-                || v instanceof Boolean);
-        sb.append('[');
-        for (int i = 0; i < list.size(); i++) {
-            if (flat) {
-                sb.append(i == 0 ? "" : ", ");
-            } else {
-                sb.append(i == 0 ? "\n" : ",\n");
-                indent(sb, depth + 1);
+    private static void write(final JsonGenerator g, final Layout layout, final Object value) throws IOException {
+        switch (value) {
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Boolean b -> g.writeBoolean(b);
+            case Number n -> number(g, n);
+            case Map<?, ?> map -> {
+                g.writeStartObject();
+                for (final Map.Entry<?, ?> e : map.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    write(g, layout, e.getValue());
+                }
+                g.writeEndObject();
             }
-            write(sb, list.get(i), depth + 1);
+            case List<?> list -> {
+                layout.nextArrayFlat = list.stream().allMatch(v -> v == null || v instanceof Number
+                        || v instanceof String || v instanceof Boolean);
+                g.writeStartArray();
+                for (final Object v : list) {
+                    write(g, layout, v);
+                }
+                g.writeEndArray();
+            }
+            default -> throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
         }
-        if (!flat && !list.isEmpty()) {
-            sb.append('\n');
-            indent(sb, depth);
-        }
-        sb.append(']');
     }
 
-    private static void indent(final StringBuilder sb, final int depth) {
-        sb.append("  ".repeat(depth));
-    }
-
-    private static void number(final StringBuilder sb, final Number n) {
+    private static void number(final JsonGenerator g, final Number n) throws IOException {
         if (n instanceof Double || n instanceof Float) {
             final double d = n.doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
-                sb.append("null");
+                g.writeNull();
                 return;
             }
             // Three decimals are below anything memu measures; strip the zeros a reader does not need.
             final BigDecimal rounded = BigDecimal.valueOf(d).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros();
-            sb.append(rounded.scale() < 0 ? rounded.setScale(0).toPlainString() : rounded.toPlainString());
+            g.writeNumber(rounded.scale() < 0 ? rounded.setScale(0).toPlainString() : rounded.toPlainString());
         } else {
-            sb.append(n.longValue());
+            g.writeNumber(n.longValue());
         }
     }
 
-    static void string(final StringBuilder sb, final String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            final char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
+    /**
+     * Where the whitespace goes: objects one entry per line, arrays of scalars inline with
+     * {@code ", "}, other arrays one element per line. The writer says which kind the next array
+     * is ({@link #nextArrayFlat}) just before it starts, since a printer cannot look ahead.
+     */
+    private static final class Layout implements PrettyPrinter {
+        private final ArrayDeque<Boolean> flat = new ArrayDeque<>();
+        private boolean nextArrayFlat;
+        private int depth;
+
+        private void newline(final JsonGenerator g) throws IOException {
+            g.writeRaw('\n');
+            g.writeRaw("  ".repeat(depth));
+        }
+
+        @Override
+        public void writeRootValueSeparator(final JsonGenerator g) {
+        }
+
+        @Override
+        public void writeStartObject(final JsonGenerator g) throws IOException {
+            g.writeRaw('{');
+            depth++;
+        }
+
+        @Override
+        public void beforeObjectEntries(final JsonGenerator g) throws IOException {
+            newline(g);
+        }
+
+        @Override
+        public void writeObjectFieldValueSeparator(final JsonGenerator g) throws IOException {
+            g.writeRaw(": ");
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(final JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            newline(g);
+        }
+
+        @Override
+        public void writeEndObject(final JsonGenerator g, final int entries) throws IOException {
+            depth--;
+            if (entries > 0) {
+                newline(g);
+            }
+            g.writeRaw('}');
+        }
+
+        @Override
+        public void writeStartArray(final JsonGenerator g) throws IOException {
+            flat.push(nextArrayFlat);
+            g.writeRaw('[');
+            depth++;
+        }
+
+        @Override
+        public void beforeArrayValues(final JsonGenerator g) throws IOException {
+            if (!flat.element()) {
+                newline(g);
+            }
+        }
+
+        @Override
+        public void writeArrayValueSeparator(final JsonGenerator g) throws IOException {
+            if (flat.element()) {
+                g.writeRaw(", ");
+            } else {
+                g.writeRaw(',');
+                newline(g);
+            }
+        }
+
+        @Override
+        public void writeEndArray(final JsonGenerator g, final int values) throws IOException {
+            depth--;
+            if (!flat.pop() && values > 0) {
+                newline(g);
+            }
+            g.writeRaw(']');
+        }
+    }
+
+    /**
+     * Jackson's standard JSON escapes, except: control characters without a short form as
+     * lowercase {@code \\u00xx} (the format memu has always written), and U+2028/U+2029 escaped
+     * too, since JavaScript before ES2019 ends a line there.
+     */
+    private static final class Escapes extends CharacterEscapes {
+        static final Escapes INSTANCE = new Escapes();
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        private Escapes() {
+            for (int c = 0; c < 0x20; c++) {
+                if (ascii[c] == ESCAPE_STANDARD) {
+                    ascii[c] = ESCAPE_CUSTOM;
                 }
             }
         }
-        sb.append('"');
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(final int ch) {
+            return ch < 0x20 || ch == 0x2028 || ch == 0x2029
+                    ? new SerializedString(String.format("\\u%04x", ch))
+                    : null;
+        }
     }
 
     // ---- parsing ----
@@ -136,186 +230,13 @@ public final class Json {
      * @throws IllegalArgumentException with the offset of the first error
      */
     public static Object parse(final String text) {
-        final Parser p = new Parser(text);
-        final Object value = p.value();
-        p.skipSpace();
-        if (p.pos != text.length()) {
-            throw p.error("trailing characters");
-        }
-        return value;
-    }
-
-    private static final class Parser {
-        private final String s;
-        private int pos;
-
-        Parser(final String s) {
-            this.s = s;
-        }
-
-        IllegalArgumentException error(final String what) {
-            return new IllegalArgumentException("bad JSON at offset " + pos + ": " + what);
-        }
-
-        void skipSpace() {
-            while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) {
-                pos++;
-            }
-        }
-
-        char peek() {
-            skipSpace();
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(pos);
-        }
-
-        void expect(final char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            pos++;
-        }
-
-        Object value() {
-            final char c = peek();
-            return switch (c) {
-                case '{' -> object();
-                case '[' -> array();
-                case '"' -> string();
-                case 't' -> literal("true", Boolean.TRUE);
-                case 'f' -> literal("false", Boolean.FALSE);
-                case 'n' -> literal("null", null);
-                default -> number();
-            };
-        }
-
-        Object literal(final String word, final Object value) {
-            if (!s.startsWith(word, pos)) {
-                throw error("expected " + word);
-            }
-            pos += word.length();
-            return value;
-        }
-
-        Map<String, Object> object() {
-            expect('{');
-            final Map<String, Object> map = new LinkedHashMap<>();
-            if (peek() == '}') {
-                pos++;
-                return map;
-            }
-            while (true) {
-                if (peek() != '"') {
-                    throw error("expected a key");
-                }
-                final String key = string();
-                expect(':');
-                if (map.put(key, value()) != null) {
-                    throw error("duplicate key '" + key + "'");
-                }
-                if (peek() == ',') {
-                    pos++;
-                } else {
-                    expect('}');
-                    return map;
-                }
-            }
-        }
-
-        List<Object> array() {
-            expect('[');
-            final List<Object> list = new ArrayList<>();
-            if (peek() == ']') {
-                pos++;
-                return list;
-            }
-            while (true) {
-                list.add(value());
-                if (peek() == ',') {
-                    pos++;
-                } else {
-                    expect(']');
-                    return list;
-                }
-            }
-        }
-
-        String string() {
-            expect('"');
-            final StringBuilder sb = new StringBuilder();
-            while (true) {
-                if (pos >= s.length()) {
-                    throw error("unterminated string");
-                }
-                final char c = s.charAt(pos++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c < 0x20) {
-                    throw error("control character in string");
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                if (pos >= s.length()) {
-                    throw error("unterminated escape");
-                }
-                final char e = s.charAt(pos++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'u' -> {
-                        if (pos + 4 > s.length()) {
-                            throw error("short \\u escape");
-                        }
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (final NumberFormatException ex) {
-                            throw error("bad \\u escape");
-                        }
-                        pos += 4;
-                    }
-                    default -> throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        Number number() {
-            final int start = pos;
-            if (pos < s.length() && s.charAt(pos) == '-') {
-                pos++;
-            }
-            boolean integral = true;
-            while (pos < s.length()) {
-                final char c = s.charAt(pos);
-                if (c >= '0' && c <= '9') {
-                    pos++;
-                } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                    integral = false;
-                    pos++;
-                } else {
-                    break;
-                }
-            }
-            final String text = s.substring(start, pos);
-            if (text.isEmpty() || text.equals("-")) {
-                throw error("expected a value");
-            }
-            try {
-                if (integral) {
-                    return Long.parseLong(text);
-                }
-                return Double.parseDouble(text);
-            } catch (final NumberFormatException e) {
-                throw error("bad number '" + text + "'");
-            }
+        try {
+            return MAPPER.readValue(text, Object.class);
+        } catch (final JsonProcessingException e) {
+            final long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            throw new IllegalArgumentException("bad JSON at offset " + offset + ": " + e.getOriginalMessage(), e);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e); // a String does not fail
         }
     }
 

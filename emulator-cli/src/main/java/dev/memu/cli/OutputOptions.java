@@ -7,8 +7,8 @@ import java.util.List;
 /** Output options shared by {@code run} and {@code compare}. */
 final class OutputOptions {
 
-    @Option(names = "--format", paramLabel = "text|json|csv", defaultValue = "text",
-            description = "Report format (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "text|json|csv|html", defaultValue = "text",
+            description = "Report format (default: ${DEFAULT-VALUE}); html: one self-contained page with SVG charts.")
     String format;
 
     @Option(names = "--out", paramLabel = "FILE",
@@ -23,7 +23,7 @@ final class OutputOptions {
     String progress;
 
     String format() {
-        return Inputs.choice("--format", format, List.of("text", "json", "csv"));
+        return Inputs.choice("--format", format, List.of("text", "json", "csv", "html"));
     }
 
     String progress() {

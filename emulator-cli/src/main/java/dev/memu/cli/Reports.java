@@ -148,6 +148,8 @@ final class Reports {
                 yield Json.write(root);
             }
             case "csv" -> Csv.write(results);
+            case "html" -> Html.render("memu " + config.get("command"),
+                    List.of(new Html.Source("memu " + config.get("command"), config, results)));
             default -> TextReport.render(config, results, detail);
         };
     }

@@ -34,6 +34,42 @@ class JsonTest {
                 Json.write(List.of(Double.NaN, Double.POSITIVE_INFINITY, 1 / 3.0, 2.0, 1.5e6)));
     }
 
+    @Test
+    void keepsTheLayoutSavedResultsHave() {
+        final Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("flat", List.of(1L, "a"));
+        tree.put("rows", List.of(Map.of("k", 0.25), List.of()));
+        tree.put("empty", Map.of());
+        assertEquals("""
+                {
+                  "flat": [1, "a"],
+                  "rows": [
+                    {
+                      "k": 0.25
+                    },
+                    []
+                  ],
+                  "empty": {}
+                }
+                """, Json.write(tree));
+    }
+
+    @Test
+    void csvCellsReadBackThroughACsvParser() throws Exception {
+        final Map<String, Object> row = new LinkedHashMap<>();
+        row.put("name", "a,b \"c\"\nd");
+        row.put("ratio", 0.5);
+        row.put("missing", null);
+        row.put("nested", Map.of("x", 3L));
+        final String text = Csv.write(List.of(row));
+        try (org.apache.commons.csv.CSVParser p = org.apache.commons.csv.CSVParser.parse(text,
+                org.apache.commons.csv.CSVFormat.RFC4180)) {
+            final List<org.apache.commons.csv.CSVRecord> records = p.getRecords();
+            assertEquals(List.of("name", "ratio", "missing", "nested.x"), records.get(0).toList());
+            assertEquals(List.of("a,b \"c\"\nd", "0.5", "", "3"), records.get(1).toList());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "\"open", "tru", "1 2", "{\"a\":1,\"a\":2}",
             "\"bad \\q escape\"", "-", "\"ctl \u0001\""})

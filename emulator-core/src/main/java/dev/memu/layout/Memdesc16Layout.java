@@ -60,8 +60,9 @@ public final class Memdesc16Layout extends Layout {
         return List.of(
                 LayoutField.bits("type", 0, 0, 4, "memdesc type tag; 5 = free"),
                 LayoutField.bits("memdesc|next", 0, 4, 60, "allocated: descriptor pointer; free: next free pfn"),
-                LayoutField.bits("order", 8, 0, 4, "free: order of the block; allocated: bits 0..5 order"),
-                LayoutField.bits("allocator|prev", 8, 4, 60, "free: previous free pfn; allocated: 0"));
+                LayoutField.bits("free.order", 8, 0, 4, "free: order of the block"),
+                LayoutField.bits("alloc.order", 8, 0, 6, "allocated: order of the allocation"),
+                LayoutField.bits("allocator|prev", 8, 4, 60, "free: previous free pfn; allocated: 0 above the order"));
     }
 
     @Override

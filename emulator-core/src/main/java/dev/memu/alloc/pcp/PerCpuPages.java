@@ -90,10 +90,6 @@ abstract class PerCpuPages {
         return gate.tryClaim(base, who);
     }
 
-    final void releaseClaim(final long base) {
-        gate.unlockRemote(base);
-    }
-
     /** Owner, before touching its lists: O1..O3 of the protocol in {@link PcpAllocator}. */
     final void enter(final long base) {
         gate.enter(base);

@@ -1,0 +1,204 @@
+package dev.memu.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The HTML report of run and compare results ({@code --format html}, {@code memu plot}): one
+ * self-contained page (inline CSS and SVG, no script, nothing fetched) with a chart wherever people
+ * would rather look than read, and the text report under it for the exact figures.
+ *
+ * <p>Charts, each drawn only when some result has the data: bytes per page by region (stacked,
+ * one bar per result), cachelines per op by op kind (grouped), latency percentiles p50 / p99 /
+ * p99.9 / max per op kind (log scale), free blocks by order at the end of the run (like
+ * {@code /proc/buddyinfo}). Several sources (files given to {@code memu plot}) go into the same
+ * charts side by side, each bar labelled with its source.
+ */
+final class Html {
+
+    /** One result file or one command's output: a name, its {@code config} and its {@code results}. */
+    record Source(String name, Map<String, Object> config, List<Map<String, Object>> results) {
+    }
+
+    private static final String CSS = """
+            body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+            h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+            .figure { overflow-x: auto; margin: 8px 0 20px; }
+            svg.chart { background: #fff; }
+            svg .chart-title { font-size: 14px; font-weight: 600; }
+            svg .legend, svg .tick, svg .category, svg .axis-label { font-size: 11px; fill: #333; }
+            svg .grid { stroke: #e4e4e4; } svg .axis { stroke: #555; }
+            pre { font-size: 12px; background: #f6f6f6; padding: 8px; overflow-x: auto; }
+            table.config td { padding: 0 12px 0 0; } table.config td:first-child { color: #666; }
+            """;
+
+    private static final String[] PERCENTILES = {"p50", "p99", "p999", "max"};
+    private static final String[] PERCENTILE_NAMES = {"p50", "p99", "p99.9", "max"};
+
+    private Html() {
+    }
+
+    static String render(final String title, final List<Source> sources) {
+        final StringBuilder sb = new StringBuilder(65536);
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+                .append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+        sb.append("<h1>").append(escape(title)).append("</h1>\n");
+        final List<String> labels = new ArrayList<>();
+        final List<Map<String, Object>> results = new ArrayList<>();
+        for (final Source s : sources) {
+            for (final Map<String, Object> r : s.results()) {
+                labels.add((sources.size() > 1 ? s.name() + ": " : "") + label(r));
+                results.add(r);
+            }
+        }
+        sb.append("<h2>Charts</h2>\n");
+        bytesPerPage(sb, labels, results);
+        cachelines(sb, labels, results);
+        latency(sb, labels, results);
+        freeBlocks(sb, labels, results);
+        for (final Source s : sources) {
+            sb.append("<h2>").append(escape(s.name())).append("</h2>\n");
+            config(sb, s.config());
+            final String text = TextReport.render(s.config(), s.results(), s.results().size() == 1);
+            sb.append("<pre>").append(escape(text)).append("</pre>\n");
+        }
+        return sb.append("</body>\n</html>\n").toString();
+    }
+
+    private static String label(final Map<String, Object> r) {
+        return Json.at(r, "layout") + " " + Json.at(r, "allocator") + " t" + Json.at(r, "threads");
+    }
+
+    private static void bytesPerPage(final StringBuilder sb, final List<String> labels,
+                                     final List<Map<String, Object>> results) {
+        final Set<String> regions = keys(results, "bytesPerPage.byRegion");
+        if (regions.isEmpty()) {
+            return;
+        }
+        final List<SvgBars.Series> series = new ArrayList<>();
+        for (final String region : regions) {
+            series.add(new SvgBars.Series(region, values(results, "bytesPerPage.byRegion." + region)));
+        }
+        figure(sb, SvgBars.chart("Bytes per page by region", "bytes per page", labels, series, true, false));
+    }
+
+    private static void cachelines(final StringBuilder sb, final List<String> labels,
+                                   final List<Map<String, Object>> results) {
+        final Set<String> kinds = keys(results, "cachelinesPerOp");
+        if (kinds.isEmpty()) {
+            return;
+        }
+        final List<SvgBars.Series> series = new ArrayList<>();
+        for (final String kind : kinds) {
+            series.add(new SvgBars.Series(kind, values(results, "cachelinesPerOp." + kind + ".total")));
+        }
+        figure(sb, SvgBars.chart("Cachelines per op (distinct 64 B lines, mean)", "lines per op", labels, series,
+                false, false));
+    }
+
+    private static void latency(final StringBuilder sb, final List<String> labels,
+                                final List<Map<String, Object>> results) {
+        for (final String kind : keys(results, "latencyNs")) {
+            final List<SvgBars.Series> series = new ArrayList<>();
+            for (int p = 0; p < PERCENTILES.length; p++) {
+                series.add(new SvgBars.Series(PERCENTILE_NAMES[p],
+                        values(results, "latencyNs." + kind + "." + PERCENTILES[p])));
+            }
+            figure(sb, SvgBars.chart("Latency of " + kind + " (ns, log scale)", "ns", labels, series, false, true));
+        }
+    }
+
+    private static void freeBlocks(final StringBuilder sb, final List<String> labels,
+                                   final List<Map<String, Object>> results) {
+        int orders = 0; // up to the highest order any result has a free block of
+        for (final Map<String, Object> r : results) {
+            if (r.get("freeBlocksByOrder") instanceof List<?> l) {
+                for (int o = l.size() - 1; o >= orders; o--) {
+                    if (l.get(o) instanceof Number n && n.longValue() > 0) {
+                        orders = o + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        if (orders == 0) {
+            return;
+        }
+        final List<String> categories = new ArrayList<>();
+        for (int o = 0; o < orders; o++) {
+            categories.add("order " + o);
+        }
+        final List<SvgBars.Series> series = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            final double[] v = new double[orders];
+            java.util.Arrays.fill(v, Double.NaN);
+            if (results.get(i).get("freeBlocksByOrder") instanceof List<?> l) {
+                for (int o = 0; o < Math.min(orders, l.size()); o++) {
+                    v[o] = l.get(o) instanceof Number n ? n.doubleValue() : Double.NaN;
+                }
+            }
+            series.add(new SvgBars.Series(labels.get(i), v));
+        }
+        figure(sb, SvgBars.chart("Free blocks by order at the end of the run", "free blocks", categories, series,
+                false, false));
+    }
+
+    private static void config(final StringBuilder sb, final Map<String, Object> config) {
+        if (config == null || config.isEmpty()) {
+            return;
+        }
+        sb.append("<table class=\"config\">\n");
+        for (final Map.Entry<String, Object> e : config.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?>) {
+                continue; // nested detail (host, mix) is in the text report below
+            }
+            sb.append("<tr><td>").append(escape(e.getKey())).append("</td><td>")
+                    .append(escape(String.valueOf(e.getValue()))).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+    }
+
+    private static void figure(final StringBuilder sb, final String svg) {
+        sb.append("<div class=\"figure\">\n").append(svg).append("</div>\n");
+    }
+
+    /** The keys of the object at {@code path}, over all results, in first-seen order. */
+    private static Set<String> keys(final List<Map<String, Object>> results, final String path) {
+        final Set<String> keys = new LinkedHashSet<>();
+        for (final Map<String, Object> r : results) {
+            if (Json.at(r, path) instanceof Map<?, ?> m) {
+                for (final Object k : m.keySet()) {
+                    keys.add(String.valueOf(k));
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static double[] values(final List<Map<String, Object>> results, final String path) {
+        final double[] v = new double[results.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Json.number(results.get(i), path);
+        }
+        return v;
+    }
+
+    static String escape(final String s) {
+        final StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

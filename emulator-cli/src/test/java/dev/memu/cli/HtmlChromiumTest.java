@@ -1,0 +1,51 @@
+package dev.memu.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code memu compare --format html} opened in a real browser: headless Chromium (Debian's
+ * package) renders the page through {@code scripts/check-html.sh}, which finds the SVG charts in
+ * the DOM Chromium built and takes a screenshot. Runs only where {@code /usr/bin/chromium} is
+ * installed.
+ */
+class HtmlChromiumTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path SCRIPT = Path.of("..", "scripts", "check-html.sh");
+    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G'};
+
+    @Test
+    void chromiumRendersEveryChart(@TempDir final Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + " (apt-get install chromium)");
+        final Path page = dir.resolve("compare.html");
+        final Cli cli = Cli.run(Cli.small("compare", "--no-fork", "--layouts", "memdesc8,memdesc16",
+                "--allocators", "potad,buddy", "--format", "html", "--out", page.toString()));
+        assertEquals(0, cli.exit(), cli.err());
+        final Path shot = dir.resolve("compare.png");
+        final ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), page.toString(), shot.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("MIN_CHARTS", "5");
+        pb.environment().put("CHROMIUM", CHROMIUM.toString());
+        final Process p = pb.start();
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(240, TimeUnit.SECONDS), output);
+        assertFalse(p.isAlive());
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains(": 5 SVG charts, "), output);
+        final byte[] png = Files.readAllBytes(shot);
+        assertTrue(png.length > 10_000, "screenshot of " + png.length + " bytes");
+        assertArrayEquals(PNG, java.util.Arrays.copyOf(png, 4));
+    }
+}
