@@ -81,8 +81,7 @@ public final class CountersFile implements RunCounters, AutoCloseable {
     /** The JVM cannot give Agrona what it needs (the module flag is missing). */
     public static final class UnavailableException extends RuntimeException {
         UnavailableException(final Throwable cause) {
-            super("live counters need the JVM option --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ("
-                    + cause + ")", cause);
+            super("live counters need the JVM option --add-exports java.base/jdk.internal.misc=ALL-UNNAMED", cause);
         }
     }
 
@@ -140,8 +139,7 @@ public final class CountersFile implements RunCounters, AutoCloseable {
             Runtime.getRuntime().addShutdownHook(file.cleanup);
             return file;
         } catch (final IllegalAccessError | ExceptionInInitializerError | NoClassDefFoundError e) {
-            unmap(mapping);
-            deleteQuietly(temp);
+            deleteQuietly(temp);      // Agrona cannot unmap either: the collector frees the mapping
             throw new UnavailableException(e);
         } catch (final IOException e) {
             unmap(mapping);
