@@ -124,6 +124,29 @@ class StatCommandTest {
         assertEquals(Json.at(result, "latencyNs.free.count"), counts.get("free"));
     }
 
+    /** SIGTERM ends a run through the shutdown hooks: its counters file goes with it. */
+    @Test
+    void aTerminatedRunLeavesNoCountersFile() throws Exception {
+        final Path out = dir.resolve("term.log");
+        final Process child = MemuProcess.memu(out, "run", "--mem", "64M", "--ops", "1000000000", "--progress", "off");
+        try {
+            Optional<Path> file = Optional.empty();
+            for (int poll = 0; poll < 600 && file.isEmpty() && child.isAlive(); poll++) {
+                file = dev.memu.stat.CountersFileReader.ofPid(child.pid());
+                if (file.isEmpty()) {
+                    Thread.sleep(50);
+                }
+            }
+            assertTrue(file.isPresent(), "the run publishes its counters: " + Files.readString(out));
+            MemuProcess.signal(child, "TERM");
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the run ends on SIGTERM");
+            assertFalse(child.isAlive());
+            assertFalse(Files.exists(file.get()), "the shutdown hook removed " + file.get());
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     /** A real run in its own JVM, read by 'memu stat --pid' while it goes; its file is gone once it exits. */
     @Test
     void statReadsALiveRunInAnotherProcess() throws Exception {
