@@ -74,6 +74,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * once at a time. A verifier finding, or allocated pages fewer than the workload holds, throws
  * {@link VerifyFailedException}. All times come from one clock, {@code System.nanoTime} unless a
  * caller passes its own (tests do, so that nothing they assert depends on wall time).
+ *
+ * <p>A caller may pass a {@link Telemetry}: live counters ({@link dev.memu.stat.RunCounter}) and an
+ * HdrHistogram interval log of the latency samples. Neither adds work per op: a worker publishes
+ * its op, alloc, free and failure counts with opaque stores after each tape (outside its timing;
+ * every {@value #PUBLISH_EVERY} ops of a one-by-one loop, which already publishes its progress
+ * there), the driver thread gathers them into the counters about five times a second, and the
+ * counting pass publishes every {@value #PUBLISH_EVERY} ops; latency intervals are cut at the
+ * same boundaries ({@link LatencyIntervals}).
  */
 public final class Driver {
 
@@ -391,7 +399,8 @@ public final class Driver {
             final StartGate start = new StartGate(streams.length);
             final StartGate measured = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
-                workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages());
+                workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages(),
+                        workers.length == 1);
             }
             final Thread[] threads = new Thread[workers.length];
             for (int t = 0; t < threads.length; t++) {
@@ -453,10 +462,13 @@ public final class Driver {
     }
 
     /**
-     * Gathers, on the driver thread, what the workers last published into the live counters, and
-     * samples the allocator's free blocks about once a second. While workers run the sample is
-     * taken concurrently with them, so it is approximate (the allocators' quiescent views read
-     * their counters or bitmaps without locks); after the pass it is exact.
+     * Gathers, on the driver thread, what the workers last published into the live counters.
+     * Free pages and free blocks are the allocator's quiescent views (some walk lists), so the
+     * driver thread never reads them while workers run: with one worker, the worker itself samples
+     * them about once a second between tapes (outside its timing; during the fill every 4096 ops;
+     * not inside a one-by-one measured loop), and the driver publishes its latest sample; with
+     * several, they are sampled only when the timed pass has ended. In the counting pass the one
+     * thread samples them itself about once a second.
      */
     private static final class LiveGather {
         private final RunCounters counters;
@@ -464,6 +476,7 @@ public final class Driver {
         private final java.util.function.LongSupplier clock;
         private long lastSampleNs;
         private boolean sampled;
+        private FreeSample published;
 
         LiveGather(final RunCounters counters, final PageAllocator allocator,
                    final java.util.function.LongSupplier clock) {
@@ -481,6 +494,11 @@ public final class Driver {
             long frees = 0;
             long failures = 0;
             Phase phase = Phase.DONE;
+            final FreeSample free = workers[0].freeSample;
+            if (free != null && free != published) {
+                counters.freeBlocks(free.freePages(), free.freeBlocksByOrder());
+                published = free;
+            }
             for (final Worker w : workers) {
                 final Phase p = Phase.of(w.live.getAcquire(Worker.LIVE_PHASE));
                 // the harness's replays are not the workload's ops: count up to where it began
@@ -492,7 +510,6 @@ public final class Driver {
             }
             counters.phase(phase);
             counters.timed(ops, allocs, frees, failures);
-            sampleIfDue();
         }
 
         void counting(final long done, final LineTally tally) {
@@ -517,6 +534,10 @@ public final class Driver {
                 sampled = true;
             }
         }
+    }
+
+    /** A worker's sample of its allocator's free pages and free blocks per order. */
+    private record FreeSample(long freePages, long[] freeBlocksByOrder) {
     }
 
     /** Every worker counts down once it is ready (or failed); all go on together. */
@@ -575,6 +596,11 @@ public final class Driver {
          */
         final AtomicLongArray live = new AtomicLongArray(5);
         private final LatencyIntervals intervals;
+        /** Whether this worker samples its allocator's free blocks (the only worker, with live counters on). */
+        private final boolean samplesFree;
+        private long lastFreeSampleNs;
+        /** The latest free-blocks sample, for the driver thread. */
+        volatile FreeSample freeSample;
         private long liveAllocs;
         private long liveFrees;
         /** Ops done so far (setup included), published with opaque stores for the progress meter. */
@@ -591,7 +617,7 @@ public final class Driver {
         volatile Throwable failure;
 
         Worker(final PageAllocator allocator, final Workload workload, final int vcpu, final StartGate start,
-               final StartGate measured, final Settings settings, final long pages) {
+               final StartGate measured, final Settings settings, final long pages, final boolean soleWorker) {
             this.allocator = allocator;
             this.workload = workload;
             this.vcpu = vcpu;
@@ -601,6 +627,7 @@ public final class Driver {
             this.chunkOps = settings.chunkOps();
             this.pages = pages;
             this.intervals = settings.telemetry().latency();
+            this.samplesFree = settings.telemetry().counters().enabled() && soleWorker;
             for (int k = 0; k < Op.KINDS; k++) {
                 histograms[k] = newHistogram();
             }
@@ -628,7 +655,10 @@ public final class Driver {
                 more = workload.next(op);
                 while (more && !op.measured && !workload.generatesAhead()) {
                     step(op);
-                    publish(++done);
+                    if ((++done & (PUBLISH_EVERY - 1)) == 0) {
+                        PUBLISHED.setOpaque(this, done);
+                        sampleFree();
+                    }
                     more = workload.next(op);
                 }
                 if (more && workload.generatesAhead()) {
@@ -641,6 +671,7 @@ public final class Driver {
                     while (recorder.hasMore() && !recorder.nextMeasured()) {
                         recorder.record(tape);
                         replay(tape, allocator, recorder.handles(), outcomes, scratch);
+                        sampleFree();
                     }
                     recorded = recorder.record(tape);      // the first measured tape, before the clock starts
                 }
@@ -705,6 +736,7 @@ public final class Driver {
                     ns += t1 - t0;
                     ops += tape.ops();
                     publishTape(tape);
+                    sampleFree();
                     if (cutter != null) {
                         cutter.maybeCut(t1);
                     }
@@ -718,6 +750,17 @@ public final class Driver {
             }
             measuredOps = ops;
             timedNs = ns;
+        }
+
+        /** About once a second, outside any timing: the allocator's free pages and blocks, if this worker samples them. */
+        private void sampleFree() {
+            if (samplesFree) {
+                final long now = clock.getAsLong();
+                if (freeSample == null || now - lastFreeSampleNs >= FREE_BLOCKS_SAMPLE_NS) {
+                    freeSample = new FreeSample(allocator.freePages(), allocator.freeBlocksByOrder());
+                    lastFreeSampleNs = now;
+                }
+            }
         }
 
         /** After a measured tape, outside its timing: its allocs, frees and failures for the live counters. */
@@ -832,12 +875,6 @@ public final class Driver {
             live.setOpaque(LIVE_FAILURES, s.allocFailures());
             if (cutter != null) {
                 cutter.maybeCut(clock.getAsLong());
-            }
-        }
-
-        private void publish(final long n) {
-            if ((n & (PUBLISH_EVERY - 1)) == 0) {
-                PUBLISHED.setOpaque(this, n);
             }
         }
 

@@ -79,6 +79,26 @@ class CountersFileTest {
     }
 
     @Test
+    void twoWorkersCountersAddUpToTheRunsTotals() throws Exception {
+        final Path path = dir.resolve("two.counters");
+        final RunSpec spec = spec(40_000).withThreads(2);
+        try (CountersFile file = CountersFile.create(path, spec.label())) {
+            final RunResult result = Driver.run(spec, StreamFactory.FROM_SPEC, AllocatorBoot.NONE,
+                    ProgressListener.NONE, new Telemetry(file, null));
+            try (CountersFileReader reader = CountersFileReader.open(path)) {
+                final CountersSnapshot s = reader.snapshot();
+                final var w = result.workload();
+                assertEquals(w.setupOps() + w.measuredAllocs() + w.measuredFrees(), s.value(RunCounter.OPS));
+                assertEquals(w.measuredAllocs(), s.value(RunCounter.ALLOCS));
+                assertEquals(w.measuredFrees(), s.value(RunCounter.FREES));
+                assertEquals(result.allocLines().ops() + result.freeLines().ops(),
+                        s.value(RunCounter.COUNTED_ALLOCS) + s.value(RunCounter.COUNTED_FREES));
+                assertEquals(result.freeBlocksByOrder().length, s.freeBlocksByOrder().length);
+            }
+        }
+    }
+
+    @Test
     void closeMarksTheRunDoneForAReaderThatStillMapsIt() throws Exception {
         final Path path = dir.resolve("done.counters");
         final CountersFile file = CountersFile.create(path, "x");
