@@ -29,23 +29,31 @@ final class ChildJvm {
     private ChildJvm() {
     }
 
+    /** The export Agrona 2.x needs (the manifest's Add-Exports does not reach a child started with -cp). */
+    private static final String AGRONA_EXPORT = "java.base/jdk.internal.misc=ALL-UNNAMED";
+
     /** The command line of a child JVM running {@code memu args...}. */
     static List<String> command(final List<String> args) {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         boolean nativeAccess = false;
+        boolean agronaExport = false;
         boolean sharing = false;
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
                 continue;   // a debugger port can be bound once
             }
             nativeAccess |= arg.startsWith("--enable-native-access");
+            agronaExport |= arg.contains(AGRONA_EXPORT);
             sharing |= arg.startsWith("-XX:SharedArchiveFile") || arg.startsWith("-Xshare")
                     || arg.contains("ArchiveClassesAtExit");
             command.add(arg);
         }
         if (!nativeAccess) {
             command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (!agronaExport) {
+            command.addAll(List.of("--add-exports", AGRONA_EXPORT));    // a run's live counters (Agrona 2.x)
         }
         if (!sharing && fromOwnJar()) {
             command.addAll(classDataSharing());

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
         subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, ReplayCommand.class,
                 HostCommand.class, TraceCommand.class, BenchCommand.class, ExplainCommand.class, RmapCommand.class,
-                PlotCommand.class,
+                PlotCommand.class, StatCommand.class,
                 CommandLine.HelpCommand.class},
         description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
                 + "cachelines per op, bytes per page, latency and scaling.",

@@ -10,6 +10,7 @@ import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.driver.StreamFactory;
 import dev.memu.machine.Machine;
+import dev.memu.stat.Telemetry;
 import dev.memu.util.Sizes;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;
@@ -41,6 +42,16 @@ final class Reports {
                          final AllocatorBoot boot, final ProgressListener progress) {
         try {
             return Driver.run(spec, factory, boot, progress);
+        } catch (final RunConfigException e) {
+            throw usage(e, spec, memText);
+        }
+    }
+
+    /** {@link #run(RunSpec, StreamFactory, String, AllocatorBoot, ProgressListener)} publishing through {@code telemetry}. */
+    static RunResult run(final RunSpec spec, final StreamFactory factory, final String memText,
+                         final AllocatorBoot boot, final ProgressListener progress, final Telemetry telemetry) {
+        try {
+            return Driver.run(spec, factory, boot, progress, telemetry);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

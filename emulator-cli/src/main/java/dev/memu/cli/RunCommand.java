@@ -89,6 +89,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private TelemetryOptions telemetry;
+
     @Override
     public Integer call() throws Exception {
         final FromHost host = fromHost == null ? null : FromHost.load(fromHost, blankFree);
@@ -123,7 +126,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());
             final RunResult result = Reports.run(runSpec, streams, memText,
-                    host == null ? AllocatorBoot.NONE : host.boot(), console);
+                    host == null ? AllocatorBoot.NONE : host.boot(), console,
+                    telemetry.open(runSpec.label(), spec.commandLine().getErr()));
             final var config = Reports.config("run", memText, memBytes, w, seed, List.of(layoutName),
                     List.of(allocatorName), List.of(threadCount), false, result.timerOverheadNs());
             if (host != null) {
@@ -147,8 +151,10 @@ final class RunCommand implements Callable<Integer> {
                 swapText = SwapReport.text(swapResult, swap);
             }
             final String rendered = Reports.render(format, config, List.of(tree), true);
+            telemetry.finish();
             target.commit(format.equals("text") ? rendered + swapText : rendered);
         } finally {
+            telemetry.close();
             target.abandon();
         }
         return 0;

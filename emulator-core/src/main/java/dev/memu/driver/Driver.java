@@ -11,6 +11,10 @@ import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Footprint;
 import dev.memu.machine.Machine;
+import dev.memu.stat.LatencyIntervals;
+import dev.memu.stat.Phase;
+import dev.memu.stat.RunCounters;
+import dev.memu.stat.Telemetry;
 import dev.memu.workload.Op;
 import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadContext;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Runs one {@link RunSpec} and measures it, in two passes over the same workload streams.
@@ -69,6 +74,14 @@ import java.util.Map;
  * once at a time. A verifier finding, or allocated pages fewer than the workload holds, throws
  * {@link VerifyFailedException}. All times come from one clock, {@code System.nanoTime} unless a
  * caller passes its own (tests do, so that nothing they assert depends on wall time).
+ *
+ * <p>A caller may pass a {@link Telemetry}: live counters ({@link dev.memu.stat.RunCounter}) and an
+ * HdrHistogram interval log of the latency samples. Neither adds work per op: a worker publishes
+ * its op, alloc, free and failure counts with opaque stores after each tape (outside its timing;
+ * every {@value #PUBLISH_EVERY} ops of a one-by-one loop, which already publishes its progress
+ * there), the driver thread gathers them into the counters about five times a second, and the
+ * counting pass publishes every {@value #PUBLISH_EVERY} ops; latency intervals are cut at the
+ * same boundaries ({@link LatencyIntervals}).
  */
 public final class Driver {
 
@@ -102,8 +115,21 @@ public final class Driver {
     /** Orders a 64-bit pfn space can name. */
     private static final int ORDERS = 64;
 
-    /** How a run measures: its clock and the length of its op tapes. */
-    private record Settings(java.util.function.LongSupplier clock, int chunkOps) {
+    /** The driver thread samples the allocator's free blocks for the live counters at most this often. */
+    private static final long FREE_BLOCKS_SAMPLE_NS = 1_000_000_000L;
+    /** Tags of the latency interval log, index = op kind. */
+    private static final String[] LATENCY_TAGS = {"alloc", "free"};
+
+    /** How a run measures: its clock, the length of its op tapes, and what it publishes while it goes. */
+    private record Settings(java.util.function.LongSupplier clock, int chunkOps, Telemetry telemetry) {
+    }
+
+    /** A latency interval log with the tags this driver files under (index = op kind). */
+    public static LatencyIntervals latencyIntervals(final long intervalNs) {
+        final LatencyIntervals intervals = new LatencyIntervals(intervalNs, LATENCY_TAGS);
+        intervals.comment("memu latency samples, ns: one measured op in " + LATENCY_SAMPLE_EVERY
+                + " timed alone (each includes one System.nanoTime pair)");
+        return intervals;
     }
 
     private Driver() {
@@ -160,14 +186,32 @@ public final class Driver {
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                 final ProgressListener progress, final java.util.function.LongSupplier clock) {
-        return run(spec, factory, boot, progress, clock, OpTape.DEFAULT_CHUNK_OPS);
+        return run(spec, factory, boot, progress, clock, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE);
+    }
+
+    /**
+     * {@link #run(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} publishing live
+     * counters and latency intervals through {@code telemetry}. The counters are the workers'
+     * figures as of their last chunk boundary (a tape; 4096 ops when ops are produced one by one),
+     * gathered by the driver thread about five times a second while the timed pass runs (free
+     * blocks about once a second), and the counting pass's every 4096 ops: nothing per op.
+     */
+    public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                final ProgressListener progress, final Telemetry telemetry) {
+        return run(spec, factory, boot, progress, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry);
     }
 
     /** With tapes of {@code chunkOps} ops, so that tests can make a short run span several. */
     static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                          final ProgressListener progress, final java.util.function.LongSupplier clock,
                          final int chunkOps) {
-        final Settings settings = new Settings(clock, chunkOps);
+        return run(spec, factory, boot, progress, clock, chunkOps, Telemetry.NONE);
+    }
+
+    static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                         final ProgressListener progress, final java.util.function.LongSupplier clock,
+                         final int chunkOps, final Telemetry telemetry) {
+        final Settings settings = new Settings(clock, chunkOps, telemetry);
         final TimedPass timed = timedPass(spec, factory, boot, progress, settings);
         return result(spec, timed, countingPass(spec, factory, boot, progress, settings));
     }
@@ -180,7 +224,7 @@ public final class Driver {
      */
     public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                       final ProgressListener progress) {
-        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS);
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE);
         return result(spec, timedPass(spec, factory, boot, progress, settings), null);
     }
 
@@ -192,7 +236,7 @@ public final class Driver {
     public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                final ProgressListener progress) {
         final CountingPass c = countingPass(spec, factory, boot, progress,
-                new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS));
+                new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE));
         return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
     }
 
@@ -355,7 +399,8 @@ public final class Driver {
             final StartGate start = new StartGate(streams.length);
             final StartGate measured = new StartGate(streams.length);
             for (int t = 0; t < workers.length; t++) {
-                workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages());
+                workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages(),
+                        workers.length == 1);
             }
             final Thread[] threads = new Thread[workers.length];
             for (int t = 0; t < threads.length; t++) {
@@ -364,6 +409,7 @@ public final class Driver {
             }
             final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " timed", estimatedOps(streams),
                     settings.clock());
+            final LiveGather live = new LiveGather(settings.telemetry().counters(), allocator, settings.clock());
             for (final Thread thread : threads) {
                 while (thread.isAlive()) {
                     joinQuietly(thread);
@@ -372,6 +418,7 @@ public final class Driver {
                         done += w.published();
                     }
                     meter.update(done);
+                    live.timed(workers);
                 }
             }
             meter.finish();
@@ -387,6 +434,8 @@ public final class Driver {
                 outcomes.add(w.outcomes);
             }
             final WorkloadStats stats = corrected(stats(streams), sum(outcomes));
+            live.timed(workers);
+            live.sample();
             final VerifyReport report = verify("timed pass", spec, allocator, stats);
             return new TimedPass(workers, elapsed, machine.pages(), allocator.maxOrder(),
                     allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report);
@@ -410,6 +459,85 @@ public final class Driver {
             throw e;
         }
         return new IllegalStateException(where + ": " + failure, failure);
+    }
+
+    /**
+     * Gathers, on the driver thread, what the workers last published into the live counters.
+     * Free pages and free blocks are the allocator's quiescent views (some walk lists), so the
+     * driver thread never reads them while workers run: with one worker, the worker itself samples
+     * them about once a second between tapes (outside its timing; during the fill every 4096 ops;
+     * not inside a one-by-one measured loop), and the driver publishes its latest sample; with
+     * several, they are sampled only when the timed pass has ended. In the counting pass the one
+     * thread samples them itself about once a second.
+     */
+    private static final class LiveGather {
+        private final RunCounters counters;
+        private final PageAllocator allocator;
+        private final java.util.function.LongSupplier clock;
+        private long lastSampleNs;
+        private boolean sampled;
+        private FreeSample published;
+
+        LiveGather(final RunCounters counters, final PageAllocator allocator,
+                   final java.util.function.LongSupplier clock) {
+            this.counters = counters;
+            this.allocator = allocator;
+            this.clock = clock;
+        }
+
+        void timed(final Worker[] workers) {
+            if (!counters.enabled()) {
+                return;
+            }
+            long ops = 0;
+            long allocs = 0;
+            long frees = 0;
+            long failures = 0;
+            Phase phase = Phase.DONE;
+            final FreeSample free = workers[0].freeSample;
+            if (free != null && free != published) {
+                counters.freeBlocks(free.freePages(), free.freeBlocksByOrder());
+                published = free;
+            }
+            for (final Worker w : workers) {
+                final Phase p = Phase.of(w.live.getAcquire(Worker.LIVE_PHASE));
+                // the harness's replays are not the workload's ops: count up to where it began
+                ops += p == Phase.HARNESS ? w.live.getOpaque(Worker.LIVE_OPS_BEFORE_HARNESS) : w.published();
+                allocs += w.live.getOpaque(Worker.LIVE_ALLOCS);
+                frees += w.live.getOpaque(Worker.LIVE_FREES);
+                failures += w.live.getOpaque(Worker.LIVE_FAILURES);
+                phase = p.compareTo(phase) < 0 ? p : phase;
+            }
+            counters.phase(phase);
+            counters.timed(ops, allocs, frees, failures);
+        }
+
+        void counting(final long done, final LineTally tally) {
+            if (!counters.enabled()) {
+                return;
+            }
+            counters.counting(done, tally.ops[Op.ALLOC], tally.totalLines(Op.ALLOC), tally.ops[Op.FREE],
+                    tally.totalLines(Op.FREE));
+            sampleIfDue();
+        }
+
+        void sampleIfDue() {
+            if (!sampled || clock.getAsLong() - lastSampleNs >= FREE_BLOCKS_SAMPLE_NS) {
+                sample();
+            }
+        }
+
+        void sample() {
+            if (counters.enabled()) {
+                counters.freeBlocks(allocator.freePages(), allocator.freeBlocksByOrder());
+                lastSampleNs = clock.getAsLong();
+                sampled = true;
+            }
+        }
+    }
+
+    /** A worker's sample of its allocator's free pages and free blocks per order. */
+    private record FreeSample(long freePages, long[] freeBlocksByOrder) {
     }
 
     /** Every worker counts down once it is ready (or failed); all go on together. */
@@ -456,6 +584,25 @@ public final class Driver {
         private final long pages;
         final Histogram[] histograms = new Histogram[Op.KINDS];
         final OpTape.Outcomes outcomes = new OpTape.Outcomes();
+        static final int LIVE_PHASE = 0;
+        static final int LIVE_ALLOCS = 1;
+        static final int LIVE_FREES = 2;
+        static final int LIVE_FAILURES = 3;
+        static final int LIVE_OPS_BEFORE_HARNESS = 4;
+        /**
+         * For the live counters, stored with opaque stores at chunk boundaries only: the worker's
+         * {@link Phase} (ordinal, stored with release so that what it implies is visible first),
+         * measured allocs and frees done, failed measured allocs, ops done when the harness began.
+         */
+        final AtomicLongArray live = new AtomicLongArray(5);
+        private final LatencyIntervals intervals;
+        /** Whether this worker samples its allocator's free blocks (the only worker, with live counters on). */
+        private final boolean samplesFree;
+        private long lastFreeSampleNs;
+        /** The latest free-blocks sample, for the driver thread. */
+        volatile FreeSample freeSample;
+        private long liveAllocs;
+        private long liveFrees;
         /** Ops done so far (setup included), published with opaque stores for the progress meter. */
         @SuppressWarnings("unused")
         private long published;
@@ -470,7 +617,7 @@ public final class Driver {
         volatile Throwable failure;
 
         Worker(final PageAllocator allocator, final Workload workload, final int vcpu, final StartGate start,
-               final StartGate measured, final Settings settings, final long pages) {
+               final StartGate measured, final Settings settings, final long pages, final boolean soleWorker) {
             this.allocator = allocator;
             this.workload = workload;
             this.vcpu = vcpu;
@@ -479,6 +626,8 @@ public final class Driver {
             this.clock = settings.clock();
             this.chunkOps = settings.chunkOps();
             this.pages = pages;
+            this.intervals = settings.telemetry().latency();
+            this.samplesFree = settings.telemetry().counters().enabled() && soleWorker;
             for (int k = 0; k < Op.KINDS; k++) {
                 histograms[k] = newHistogram();
             }
@@ -500,16 +649,21 @@ public final class Driver {
             OpTape tape = null;
             boolean recorded = false;
             try {
+                live.setOpaque(LIVE_PHASE, Phase.FILL.ordinal());
                 // Ops one by one (the fill; everything for a stream that cannot generate ahead) go
                 // through the same step() as a one-by-one measured loop would.
                 more = workload.next(op);
                 while (more && !op.measured && !workload.generatesAhead()) {
                     step(op);
-                    publish(++done);
+                    if ((++done & (PUBLISH_EVERY - 1)) == 0) {
+                        PUBLISHED.setOpaque(this, done);
+                        sampleFree();
+                    }
                     more = workload.next(op);
                 }
                 if (more && workload.generatesAhead()) {
                     ahead = true;
+                    live.setOpaque(LIVE_PHASE, Phase.WARM_UP.ordinal());
                     recorder = new OpTape.Recorder(workload, op, true);
                     tape = new OpTape(chunkOps);
                     // The warm-up replays through the loop that is timed next, sampling and all.
@@ -517,6 +671,7 @@ public final class Driver {
                     while (recorder.hasMore() && !recorder.nextMeasured()) {
                         recorder.record(tape);
                         replay(tape, allocator, recorder.handles(), outcomes, scratch);
+                        sampleFree();
                     }
                     recorded = recorder.record(tape);      // the first measured tape, before the clock starts
                 }
@@ -531,12 +686,14 @@ public final class Driver {
                     measured.fail();
                     return;
                 }
+                live.setOpaque(LIVE_PHASE, Phase.MEASURED.ordinal());
                 if (ahead) {
                     measureTapes(recorder, tape, recorded);
                 } else {
                     measureOneByOne(op, more);
                 }
                 PUBLISHED.setOpaque(this, done);
+                live.setOpaque(LIVE_FAILURES, ahead ? outcomes.failedMeasuredAllocs : workload.stats().allocFailures());
             } catch (final Throwable t) {
                 failure = t;
                 measured.fail();
@@ -548,6 +705,8 @@ public final class Driver {
                 }
                 workload.finish();
                 if (ahead && recorded && tape.measured()) {
+                    live.setOpaque(LIVE_OPS_BEFORE_HARNESS, done);
+                    live.setRelease(LIVE_PHASE, Phase.HARNESS.ordinal());
                     measureHarness(tape, recorder.handles().length);
                 }
             } catch (final Throwable t) {
@@ -564,20 +723,53 @@ public final class Driver {
             long ops = 0;
             long ns = 0;
             boolean more = recorded;
+            final LatencyIntervals.Cutter cutter = intervals == null ? null : intervals.cutter(histograms);
+            if (cutter != null) {
+                cutter.start(clock.getAsLong());
+            }
             while (more) {
                 outcomes.measured = tape.measured();
                 if (tape.measured()) {
                     final long t0 = clock.getAsLong();
                     replay(tape, allocator, recorder.handles(), outcomes, histograms);
-                    ns += clock.getAsLong() - t0;
+                    final long t1 = clock.getAsLong();
+                    ns += t1 - t0;
                     ops += tape.ops();
+                    publishTape(tape);
+                    sampleFree();
+                    if (cutter != null) {
+                        cutter.maybeCut(t1);
+                    }
                 } else {
                     replay(tape, allocator, recorder.handles(), outcomes, scratch);
                 }
                 more = recorder.record(tape);
             }
+            if (cutter != null) {
+                cutter.finish(clock.getAsLong());
+            }
             measuredOps = ops;
             timedNs = ns;
+        }
+
+        /** About once a second, outside any timing: the allocator's free pages and blocks, if this worker samples them. */
+        private void sampleFree() {
+            if (samplesFree) {
+                final long now = clock.getAsLong();
+                if (freeSample == null || now - lastFreeSampleNs >= FREE_BLOCKS_SAMPLE_NS) {
+                    freeSample = new FreeSample(allocator.freePages(), allocator.freeBlocksByOrder());
+                    lastFreeSampleNs = now;
+                }
+            }
+        }
+
+        /** After a measured tape, outside its timing: its allocs, frees and failures for the live counters. */
+        private void publishTape(final OpTape tape) {
+            liveAllocs += tape.allocs();
+            liveFrees += tape.ops() - tape.allocs();
+            live.setOpaque(LIVE_ALLOCS, liveAllocs);
+            live.setOpaque(LIVE_FREES, liveFrees);
+            live.setOpaque(LIVE_FAILURES, outcomes.failedMeasuredAllocs);
         }
 
         /** The measured ops of a stream that produces them one by one: the workload's code runs inside the loop. */
@@ -587,7 +779,11 @@ public final class Driver {
             final java.util.function.LongSupplier c = clock;
             boolean more = first;
             long i = 0;
+            final LatencyIntervals.Cutter cutter = intervals == null ? null : intervals.cutter(histograms);
             final long t0 = c.getAsLong();
+            if (cutter != null) {
+                cutter.start(t0);
+            }
             while (more) {
                 if ((i & SAMPLE_MASK) != SAMPLE_MASK) {
                     step(op);
@@ -598,11 +794,18 @@ public final class Driver {
                     (op.kind == Op.ALLOC ? allocs : frees).recordValue(Math.min(s1 - s0, MAX_LATENCY_NS));
                 }
                 i++;
-                publish(++done);
+                if ((++done & (PUBLISH_EVERY - 1)) == 0) {
+                    publishOneByOne(cutter);
+                }
                 more = workload.next(op);
             }
-            timedNs = c.getAsLong() - t0;
+            final long t1 = c.getAsLong();
+            timedNs = t1 - t0;
             measuredOps = i;
+            if (cutter != null) {
+                cutter.finish(t1);
+            }
+            publishOneByOne(null);
         }
 
         /**
@@ -659,9 +862,19 @@ public final class Driver {
             }
         }
 
-        private void publish(final long n) {
-            if ((n & (PUBLISH_EVERY - 1)) == 0) {
-                PUBLISHED.setOpaque(this, n);
+        /**
+         * Every {@link #PUBLISH_EVERY} ops of a one-by-one measured loop (inside its timing, as
+         * the workload's own code is): the progress count, the stream's statistics for the live
+         * counters, and a latency interval cut when one is due.
+         */
+        private void publishOneByOne(final LatencyIntervals.Cutter cutter) {
+            PUBLISHED.setOpaque(this, done);
+            final WorkloadStats s = workload.stats();
+            live.setOpaque(LIVE_ALLOCS, s.measuredAllocs());
+            live.setOpaque(LIVE_FREES, s.measuredFrees());
+            live.setOpaque(LIVE_FAILURES, s.allocFailures());
+            if (cutter != null) {
+                cutter.maybeCut(clock.getAsLong());
             }
         }
 
@@ -741,6 +954,15 @@ public final class Driver {
             ops[k]++;
             linesByOrder[k][order] += total;
             opsByOrder[k][order]++;
+        }
+
+        /** Distinct lines of all counted ops of {@code kind}, summed over regions. */
+        long totalLines(final int kind) {
+            long sum = 0;
+            for (final long n : lines[kind]) {
+                sum += n;
+            }
+            return sum;
         }
 
         CachelineSummary summary(final int kind) {
@@ -868,6 +1090,8 @@ public final class Driver {
             final boolean[] finished = new boolean[streams.length];
             int running = streams.length;
             long done = 0;
+            final LiveGather live = new LiveGather(settings.telemetry().counters(), allocator, settings.clock());
+            settings.telemetry().counters().phase(Phase.COUNTING);
             while (running > 0) {
                 for (int s = 0; s < streams.length; s++) {
                     if (finished[s]) {
@@ -881,10 +1105,13 @@ public final class Driver {
                     }
                     if ((++done & (PUBLISH_EVERY - 1)) == 0) {
                         meter.update(done);
+                        live.counting(done, tally);
                     }
                 }
             }
             meter.finish();
+            live.counting(done, tally);
+            live.sample();
             final List<OpTape.Outcomes> outcomes = new ArrayList<>();
             for (final CountingStream c : cursors) {
                 outcomes.add(c.outcomes);

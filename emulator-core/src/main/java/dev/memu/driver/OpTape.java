@@ -49,6 +49,7 @@ final class OpTape {
 
     private final long[] words;
     private int ops;
+    private int allocs;
     private boolean measured;
 
     OpTape(final int capacityOps) {
@@ -62,6 +63,11 @@ final class OpTape {
     /** Ops recorded in this chunk. */
     int ops() {
         return ops;
+    }
+
+    /** Allocs among the chunk's ops (counted while recording, for the live counters). */
+    int allocs() {
+        return allocs;
     }
 
     /** Whether the chunk's ops are measured ones (a chunk never mixes measured and setup ops). */
@@ -192,8 +198,10 @@ final class OpTape {
             final long[] w = tape.words;
             final int capacity = tape.capacity();
             int n = 0;
+            int allocs = 0;
             while (pending && n < capacity && op.measured == tape.measured) {
                 if (op.kind == Op.ALLOC) {
+                    allocs++;
                     final int h = takeHandle();
                     w[2 * n] = ((long) h << HANDLE_SHIFT) | ((long) op.order << ORDER_SHIFT);
                     w[2 * n + 1] = op.allocatee;
@@ -216,6 +224,7 @@ final class OpTape {
                 pending = workload.next(op);
             }
             tape.ops = n;
+            tape.allocs = allocs;
             return n > 0;
         }
 
