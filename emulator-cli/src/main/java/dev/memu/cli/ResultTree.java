@@ -7,6 +7,7 @@ import dev.memu.driver.Driver;
 import dev.memu.driver.LatencySummary;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.ThreadResult;
+import dev.memu.machine.HugePageReport;
 import dev.memu.workload.WorkloadStats;
 import dev.memu.workload.Workloads;
 
@@ -48,6 +49,7 @@ final class ResultTree {
         m.put("cachelinesPerOp", lines);
         m.put("bytesPerPage", bytes(r.bytesPerPage()));
         m.put("percentOfRam", r.percentOfRam());
+        m.put("hugePages", hugePages(r.bytesPerPage().hugePages()));
         final List<Object> blocks = new ArrayList<>();
         for (final long b : r.freeBlocksByOrder()) {
             blocks.add(b);
@@ -129,6 +131,25 @@ final class ResultTree {
         final Map<String, Object> byOrder = new LinkedHashMap<>();
         c.byOrder().forEach((order, mean) -> byOrder.put(Integer.toString(order), mean));
         m.put("byOrder", byOrder);
+        return m;
+    }
+
+    /** THP mode and, per region (all of them, so CSV rows line up), bytes mapped, advised, resident, huge-backed. */
+    private static Map<String, Object> hugePages(final HugePageReport h) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("thpMode", h.thpMode());
+        final Map<String, Object> byRegion = new LinkedHashMap<>();
+        for (final Region r : Region.values()) {
+            final Map<String, Object> b = new LinkedHashMap<>();
+            final HugePageReport.RegionBacking rb = h.regions().stream().filter(x -> x.region() == r).findFirst()
+                    .orElse(new HugePageReport.RegionBacking(r, 0, 0, 0, 0));
+            b.put("mappedBytes", rb.mappedBytes());
+            b.put("advisedBytes", rb.advisedBytes());
+            b.put("residentBytes", rb.residentBytes());
+            b.put("hugeBytes", rb.hugeBytes());
+            byRegion.put(r.key(), b);
+        }
+        m.put("byRegion", byRegion);
         return m;
     }
 

@@ -214,6 +214,21 @@ final class TextReport {
         }
         sb.append(") = ").append(fmt("%.3f", Json.number(r, "percentOfRam"))).append("% of RAM, ")
                 .append(Sizes.format(lng(r, "bytesPerPage.metadataBytes"))).append(" mapped\n");
+        if (Json.at(r, "hugePages.thpMode") instanceof String thp) {
+            long advised = 0;
+            long resident = 0;
+            long huge = 0;
+            for (final Region region : Region.values()) {
+                if (region != Region.PAGE_DATA) {
+                    advised += lng(r, "hugePages.byRegion." + region.key() + ".advisedBytes");
+                    resident += lng(r, "hugePages.byRegion." + region.key() + ".residentBytes");
+                    huge += lng(r, "hugePages.byRegion." + region.key() + ".hugeBytes");
+                }
+            }
+            sb.append("  metadata on huge pages: ").append(Sizes.format(huge)).append(" of ").append(Sizes.format(resident))
+                    .append(" resident (").append(Sizes.format(advised)).append(" advised MADV_HUGEPAGE; host THP mode ")
+                    .append(thp).append(")\n");
+        }
 
         sb.append("  free blocks by order:");
         if (r.get("freeBlocksByOrder") instanceof List<?> blocks) {

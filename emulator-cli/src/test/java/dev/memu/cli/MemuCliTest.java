@@ -81,6 +81,21 @@ class MemuCliTest {
     }
 
     @Test
+    void runJsonSaysHowTheHostBackedTheMetadata() {
+        final Cli cli = Cli.run(Cli.small("run", "--layout", "memdesc8", "--format", "json"));
+        assertEquals(0, cli.exit(), cli.err());
+        final Object r = ((List<?>) Json.at(Json.parse(cli.out()), "results")).getFirst();
+        assertInstanceOf(String.class, Json.at(r, "hugePages.thpMode"));
+        final double memmapPerPage = ((Number) Json.at(r, "bytesPerPage.byRegion.memmap")).doubleValue();
+        final long pages = ((Number) Json.at(r, "pages")).longValue();
+        assertEquals((long) (memmapPerPage * pages), ((Number) Json.at(r, "hugePages.byRegion.memmap.mappedBytes")).longValue(),
+                "the report covers exactly the memmap the machine mapped");
+        final long huge = ((Number) Json.at(r, "hugePages.byRegion.memmap.hugeBytes")).longValue();
+        final long resident = ((Number) Json.at(r, "hugePages.byRegion.memmap.residentBytes")).longValue();
+        assertTrue(huge >= 0 && huge <= resident, huge + " huge of " + resident + " resident");
+    }
+
+    @Test
     void runJsonHasTheRequiredShape() {
         final Cli cli = Cli.run(Cli.small("run", "--layout", "linux64", "--format", "json"));
         assertEquals(0, cli.exit(), cli.err());

@@ -1,6 +1,7 @@
 package dev.memu.driver;
 
 import dev.memu.access.Region;
+import dev.memu.machine.HugePageReport;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -14,8 +15,11 @@ import java.util.Map;
  * @param byRegion      bytes per page of each metadata region
  * @param percentOfRam  metadata bytes as a percentage of RAM
  * @param metadataBytes metadata bytes mapped
+ * @param hugePages     how the host backed those mappings (and RAM), read from /proc/self/smaps at
+ *                      the end of the timed pass: a run on a host without THP says so here
  */
-public record BytesPerPage(double total, Map<Region, Double> byRegion, double percentOfRam, long metadataBytes) {
+public record BytesPerPage(double total, Map<Region, Double> byRegion, double percentOfRam, long metadataBytes,
+                           HugePageReport hugePages) {
 
     public BytesPerPage {
         byRegion = Collections.unmodifiableMap(new EnumMap<>(byRegion));

@@ -10,6 +10,7 @@ import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Footprint;
+import dev.memu.machine.HugePageReport;
 import dev.memu.machine.Machine;
 import dev.memu.stat.LatencyIntervals;
 import dev.memu.stat.Phase;
@@ -910,7 +911,7 @@ public final class Driver {
         }
         final long metadata = footprint.metadataBytes();
         return new BytesPerPage((double) metadata / machine.pages(), byRegion,
-                100.0 * metadata / machine.ramBytes(), metadata);
+                100.0 * metadata / machine.ramBytes(), metadata, HugePageReport.of(machine));
     }
 
     /** Median cost of back-to-back {@code nanoTime()} calls: what every latency sample includes. */
