@@ -163,7 +163,7 @@ public final class HostCommand implements Callable<Integer> {
                             + Sizes.format(Math.abs(c.savedVsStructPage()))));
         }
         sb.append('\n').append(costs.render());
-        sb.append("  (* total over all pfns; % of the pfn span's bytes; computed from the counts above, see HostReport)\n");
+        sb.append("  (* total over all pfns; % of the pfn span's bytes; memmap and memdescs computed from the counts above, the allocator column measured on memu's buddy built per host zone; see HostReport)\n");
         if (r.saved() != null) {
             sb.append("\nsnapshot saved to ").append(r.saved()).append('\n');
         }
