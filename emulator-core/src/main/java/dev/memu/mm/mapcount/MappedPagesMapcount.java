@@ -69,16 +69,12 @@ public final class MappedPagesMapcount implements MapcountScheme {
 
     @Override
     public void folioCreated(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            f.setInt(folio, MP_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        slots.init(folio);
+        slots.created(folio, order);
     }
 
     @Override
     public void folioFreed(final long folio, final long headPfn, final int order) {
-        if (order == 0 ? f.getInt(folio, MP_LARGE_MAPCOUNT) != -1 : !slots.unmapped(folio)) {
+        if (!slots.unmapped(folio, order)) {
             throw EventChecks.stillMapped(name(), headPfn, "mapcount " + mapcount(folio, headPfn, order));
         }
     }
@@ -87,24 +83,14 @@ public final class MappedPagesMapcount implements MapcountScheme {
     public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
                         final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
         EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, MP_LARGE_MAPCOUNT, 1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.addReturn(folio, nr, nr, mmId);
+        slots.addPtes(folio, order, nr, mmId);
     }
 
     @Override
     public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
                            final int mmId, final long vmaId, final long ptPfn) {
         EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, MP_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.subReturn(folio, nr, nr, mmId);
+        slots.removePtes(folio, order, nr, mmId);
     }
 
     @Override

@@ -75,18 +75,15 @@ public final class NoPageMapcount implements MapcountScheme {
 
     @Override
     public void folioCreated(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            f.setInt(folio, NPM_LARGE_MAPCOUNT, -1);
-            return;
+        slots.created(folio, order);
+        if (order > 0) {
+            f.setInt(folio, NPM_ENTIRE_MAPCOUNT, -1);
         }
-        slots.init(folio);
-        f.setInt(folio, NPM_ENTIRE_MAPCOUNT, -1);
     }
 
     @Override
     public void folioFreed(final long folio, final long headPfn, final int order) {
-        if (order == 0 ? f.getInt(folio, NPM_LARGE_MAPCOUNT) != -1
-                : !slots.unmapped(folio) || f.getInt(folio, NPM_ENTIRE_MAPCOUNT) != -1) {
+        if (!slots.unmapped(folio, order) || order > 0 && f.getInt(folio, NPM_ENTIRE_MAPCOUNT) != -1) {
             throw EventChecks.stillMapped(name(), headPfn, "mapcount " + mapcount(folio, headPfn, order));
         }
     }
@@ -95,24 +92,14 @@ public final class NoPageMapcount implements MapcountScheme {
     public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
                         final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
         EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, NPM_LARGE_MAPCOUNT, 1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.addReturn(folio, nr, nr, mmId);
+        slots.addPtes(folio, order, nr, mmId);
     }
 
     @Override
     public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
                            final int mmId, final long vmaId, final long ptPfn) {
         EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, NPM_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.subReturn(folio, nr, nr, mmId);
+        slots.removePtes(folio, order, nr, mmId);
     }
 
     @Override
