@@ -4,6 +4,7 @@ import dev.memu.access.FieldLabeler;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.pcp.LinuxPcpAllocator;
 import dev.memu.alloc.pcp.PcpAllocator;
+import dev.memu.alloc.pcp.PcpFront;
 
 import java.util.Optional;
 
@@ -27,21 +28,36 @@ sealed interface PcpView {
         return Optional.empty();
     }
 
+    /** The allocator's per-CPU lists. */
+    PcpFront lists();
+
     /** Orders that have a list. */
-    boolean hasList(int order);
+    default boolean hasList(final int order) {
+        return lists().hasList(order);
+    }
 
     /** Blocks on {@code vcpu}'s list of {@code order}. */
-    int blocks(int vcpu, int order);
+    default int blocks(final int vcpu, final int order) {
+        return lists().blocks(vcpu, order);
+    }
 
     /** {@code pcp->count} of {@code vcpu}: pages on all its lists. */
-    int count(int vcpu);
+    default int count(final int vcpu) {
+        return lists().count(vcpu);
+    }
 
-    int high();
+    default int high() {
+        return lists().high();
+    }
 
-    int batch();
+    default int batch() {
+        return lists().batch();
+    }
 
     /** {@code drain_all_pages}: every vcpu's lists back to the backend, the frees counted as {@code callerVcpu}'s. */
-    void drainAll(int callerVcpu);
+    default void drainAll(final int callerVcpu) {
+        lists().drainAllPages(callerVcpu);
+    }
 
     /**
      * Free pages of the allocator behind the lists (held blocks not included): it falls when a
@@ -56,33 +72,8 @@ sealed interface PcpView {
     /** {@code buddy+pcp}: Linux's {@code struct per_cpu_pages} in front of the buddy. */
     record Linux(LinuxPcpAllocator pcp) implements PcpView {
         @Override
-        public boolean hasList(final int order) {
-            return pcp.hasList(order);
-        }
-
-        @Override
-        public int blocks(final int vcpu, final int order) {
-            return pcp.blocks(vcpu, order);
-        }
-
-        @Override
-        public int count(final int vcpu) {
-            return pcp.count(vcpu);
-        }
-
-        @Override
-        public int high() {
-            return pcp.high();
-        }
-
-        @Override
-        public int batch() {
-            return pcp.batch();
-        }
-
-        @Override
-        public void drainAll(final int callerVcpu) {
-            pcp.drainAllPages(callerVcpu);
+        public PcpFront lists() {
+            return pcp;
         }
 
         @Override
@@ -99,33 +90,8 @@ sealed interface PcpView {
     /** memu's array (or linked) PCP in front of any backend. */
     record Array(PcpAllocator pcp) implements PcpView {
         @Override
-        public boolean hasList(final int order) {
-            return pcp.hasList(order);
-        }
-
-        @Override
-        public int blocks(final int vcpu, final int order) {
-            return pcp.blocks(vcpu, order);
-        }
-
-        @Override
-        public int count(final int vcpu) {
-            return pcp.count(vcpu);
-        }
-
-        @Override
-        public int high() {
-            return pcp.high();
-        }
-
-        @Override
-        public int batch() {
-            return pcp.batch();
-        }
-
-        @Override
-        public void drainAll(final int callerVcpu) {
-            pcp.drainAllPages(callerVcpu);
+        public PcpFront lists() {
+            return pcp;
         }
 
         @Override

@@ -213,14 +213,12 @@ public final class Memdesc32Layout extends Layout {
 
         @Override
         public boolean pageAnonExclusive(final long pfn) {
-            return (access.getLong(Region.MEMMAP, memmap, at(pfn) + FLAGS) & PG_ANON_EXCLUSIVE) != 0;
+            return flagSet(at(pfn) + FLAGS, PG_ANON_EXCLUSIVE);
         }
 
         @Override
         public void setPageAnonExclusive(final long pfn, final boolean exclusive) {
-            final long e = at(pfn) + FLAGS;
-            final long flags = access.getLong(Region.MEMMAP, memmap, e);
-            access.setLong(Region.MEMMAP, memmap, e, exclusive ? flags | PG_ANON_EXCLUSIVE : flags & ~PG_ANON_EXCLUSIVE);
+            assignFlag(at(pfn) + FLAGS, PG_ANON_EXCLUSIVE, exclusive);
         }
     }
 }

@@ -22,6 +22,21 @@ abstract class PerPageMemmap extends Memmap {
         this.memmap = machine.allocate(Region.MEMMAP, machine.pages() * layout.bytesPerPage());
     }
 
+    /** True when any of {@code bits} is set in the 64-bit flags word at {@code flagsAt} (test_bit on a page's flags). */
+    protected final boolean flagSet(final long flagsAt, final long bits) {
+        return (access.getLong(Region.MEMMAP, memmap, flagsAt) & bits) != 0;
+    }
+
+    /**
+     * Sets or clears {@code bits} in the 64-bit flags word at {@code flagsAt}: one plain read and
+     * one plain write (the non-atomic {@code __SetPage}/{@code __ClearPage} form; callers hold the
+     * page exclusively).
+     */
+    protected final void assignFlag(final long flagsAt, final long bits, final boolean on) {
+        final long flags = access.getLong(Region.MEMMAP, memmap, flagsAt);
+        access.setLong(Region.MEMMAP, memmap, flagsAt, on ? flags | bits : flags & ~bits);
+    }
+
     /** {@code memmap[pfn 0x1234].field} for each field of each entry the bytes overlap, then page data. */
     @Override
     public void labelFields(final MemorySegment segment, final long offset, final long bytes,

@@ -67,7 +67,7 @@ import static dev.memu.alloc.linux.LinuxConfig.MIGRATE_MOVABLE;
  * As in Linux: not PageBuddy, no owner, links in {@code pcp_list}; the tails are never written
  * while the block sits on a list. A free of it is a double free by {@link LiveBlockCheck}.
  */
-public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler {
+public final class LinuxPcpAllocator implements PageAllocator, FieldLabeler, PcpFront {
 
     private final BuddyAllocator zone;
     private final Memmap memmap;

@@ -108,7 +108,7 @@ import java.util.List;
  * marked as the PCP's, and reports the user's view: free = backend free + PCP-held, allocated =
  * backend allocated - PCP-held.
  */
-public final class PcpAllocator implements PageAllocator, FieldLabeler {
+public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront {
 
     /** Linux's PAGE_ALLOC_COSTLY_ORDER: orders up to it have PCP lists. */
     public static final int PAGE_ALLOC_COSTLY_ORDER = 3;

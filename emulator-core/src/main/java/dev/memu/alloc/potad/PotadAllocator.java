@@ -1,17 +1,12 @@
 package dev.memu.alloc.potad;
 
-import dev.memu.access.FieldLabeler;
-import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
 import dev.memu.alloc.LiveBlockCheck;
-import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Memmap;
-import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,49 +34,15 @@ import java.util.List;
  * and looking again ({@link PotadCore}: "No stranded frames"), so at quiescence it fails only
  * when no free block of its order exists.
  */
-public final class PotadAllocator implements PageAllocator, FieldLabeler {
-
-    private final Memmap memmap;
-    private final Machine machine;
-    private final PotadCore core;
-    private final long pages;
+public final class PotadAllocator extends PotadBase {
 
     public PotadAllocator(final Memmap memmap, final AllocatorOptions options) {
-        this.memmap = memmap;
-        this.machine = memmap.machine();
-        this.pages = machine.pages();
-        this.core = new PotadCore(memmap.access(), pages, options.vcpus(), options.maxOrder(),
-                bytes -> machine.allocate(Region.ALLOCATOR, bytes));
+        super(memmap, options);
     }
 
     @Override
     public String name() {
         return "potad";
-    }
-
-    @Override
-    public Memmap memmap() {
-        return memmap;
-    }
-
-    /** The lock-free frame allocator underneath (for sub-page blocks, benchmarks, checks). */
-    public PotadCore core() {
-        return core;
-    }
-
-    @Override
-    public int maxOrder() {
-        return core.maxOrder();
-    }
-
-    @Override
-    public long managedPages() {
-        return pages;
-    }
-
-    @Override
-    public long freePages() {
-        return core.freeFrames();
     }
 
     @Override
@@ -149,16 +110,6 @@ public final class PotadAllocator implements PageAllocator, FieldLabeler {
 
     /** Gives up the vcpu's region reservation (before quiescent checks); any thread may call it. */
     public void releaseReservation(final int vcpu) {
-        core.releaseReservation(vcpu);
-    }
-
-    /**
-     * The vcpu's region reservation goes back to the shared entries ({@link
-     * PotadCore#releaseReservation}): its tokens become visible to every vcpu and its region can
-     * be reserved by another vcpu or claimed whole.
-     */
-    @Override
-    public void vcpuOffline(final int vcpu) {
         core.releaseReservation(vcpu);
     }
 
@@ -285,11 +236,6 @@ public final class PotadAllocator implements PageAllocator, FieldLabeler {
     // quiescent views
     // ------------------------------------------------------------------------------------------
 
-    @Override
-    public long[] freeBlocksByOrder() {
-        return core.freeBlocksByOrder();
-    }
-
     /**
      * The core's own check (bits against entries and reservations), then every page against the
      * memmap: a free page names no allocatee, an allocated page lies in an allocation whose head
@@ -298,11 +244,7 @@ public final class PotadAllocator implements PageAllocator, FieldLabeler {
     @Override
     public VerifyReport verify() {
         final List<String> problems = new ArrayList<>();
-        final long freeFound = core.verify(problems);
-        final long free = core.freeFrames();
-        if (free != freeFound) {
-            VerifyReport.addProblem(problems, "tokens count " + free + " free pages but the bits hold " + freeFound);
-        }
+        final long freeFound = verifyCore(problems);
         long allocatedPages = 0;
         long pfn = 0;
         while (pfn < pages) {
@@ -340,12 +282,5 @@ public final class PotadAllocator implements PageAllocator, FieldLabeler {
             VerifyReport.addProblem(problems, "free " + freeFound + " + allocated " + allocatedPages + " != managed " + pages);
         }
         return new VerifyReport(freeFound, allocatedPages, pages, problems);
-    }
-
-    /** The core's words ({@link PotadCore#labelFields}); the memmap labels itself. */
-    @Override
-    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
-                            final List<String> out) {
-        core.labelFields(segment, offset, bytes, out);
     }
 }

@@ -1,16 +1,11 @@
 package dev.memu.alloc.potad;
 
-import dev.memu.access.FieldLabeler;
-import dev.memu.access.Region;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.BadFreeException;
 import dev.memu.alloc.LiveBlockCheck;
-import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Memmap;
-import dev.memu.machine.Machine;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,48 +29,15 @@ import java.util.List;
  * Order-0 cost: alloc touches the vcpu's slot line and one bitfield line, free one bitfield line
  * and the region's entry line.
  */
-public final class PotadNodescAllocator implements PageAllocator, FieldLabeler {
-
-    private final Memmap memmap;
-    private final PotadCore core;
-    private final long pages;
+public final class PotadNodescAllocator extends PotadBase {
 
     public PotadNodescAllocator(final Memmap memmap, final AllocatorOptions options) {
-        final Machine machine = memmap.machine();
-        this.memmap = memmap;
-        this.pages = machine.pages();
-        this.core = new PotadCore(memmap.access(), pages, options.vcpus(), options.maxOrder(),
-                bytes -> machine.allocate(Region.ALLOCATOR, bytes));
+        super(memmap, options);
     }
 
     @Override
     public String name() {
         return "potad-nodesc";
-    }
-
-    /** The bound memmap, never written by this allocator: every page reads as unowned. */
-    @Override
-    public Memmap memmap() {
-        return memmap;
-    }
-
-    public PotadCore core() {
-        return core;
-    }
-
-    @Override
-    public int maxOrder() {
-        return core.maxOrder();
-    }
-
-    @Override
-    public long managedPages() {
-        return pages;
-    }
-
-    @Override
-    public long freePages() {
-        return core.freeFrames();
     }
 
     /** Claims a block; {@code allocatee} is checked like every allocator's and then dropped. */
@@ -95,31 +57,11 @@ public final class PotadNodescAllocator implements PageAllocator, FieldLabeler {
         }
     }
 
-    @Override
-    public void vcpuOffline(final int vcpu) {
-        core.releaseReservation(vcpu);
-    }
-
-    @Override
-    public long[] freeBlocksByOrder() {
-        return core.freeBlocksByOrder();
-    }
-
     /** The core's own check: bits against entries and reservations (nothing in the memmap to check). */
     @Override
     public VerifyReport verify() {
         final List<String> problems = new ArrayList<>();
-        final long freeFound = core.verify(problems);
-        final long free = core.freeFrames();
-        if (free != freeFound) {
-            VerifyReport.addProblem(problems, "tokens count " + free + " free pages but the bits hold " + freeFound);
-        }
+        final long freeFound = verifyCore(problems);
         return new VerifyReport(freeFound, pages - freeFound, pages, problems);
-    }
-
-    @Override
-    public void labelFields(final MemorySegment segment, final long offset, final long bytes,
-                            final List<String> out) {
-        core.labelFields(segment, offset, bytes, out);
     }
 }

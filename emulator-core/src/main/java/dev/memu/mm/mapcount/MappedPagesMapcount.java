@@ -1,6 +1,5 @@
 package dev.memu.mm.mapcount;
 
-import dev.memu.layout.Layout;
 import dev.memu.memdesc.MemdescHeap;
 
 import static dev.memu.memdesc.FolioDesc.MP_LARGE_MAPCOUNT;
@@ -37,14 +36,10 @@ import static dev.memu.memdesc.FolioDesc.MP_TOTAL_MAPPED_PAGES;
  * As in {@link NoPageMapcount}: PageAnonExclusive not modelled; order-0 folios use this scheme's
  * own slot. The RFC also tracks PMD statistics from the two counters; memu does not need them.
  */
-public final class MappedPagesMapcount implements MapcountScheme {
-
-    private final FolioFields f;
-    private final MmIdSlots slots;
+public final class MappedPagesMapcount extends MmIdSlotsScheme {
 
     public MappedPagesMapcount(final MemdescHeap heap) {
-        this.f = new FolioFields(heap);
-        this.slots = new MmIdSlots(f, MP_LARGE_MAPCOUNT, MP_MM_ID_MAPCOUNT, MP_MM_IDS, MP_TOTAL_MAPPED_PAGES);
+        super(heap, MP_LARGE_MAPCOUNT, MP_MM_ID_MAPCOUNT, MP_MM_IDS, MP_TOTAL_MAPPED_PAGES);
     }
 
     @Override
@@ -53,58 +48,20 @@ public final class MappedPagesMapcount implements MapcountScheme {
     }
 
     @Override
-    public boolean supports(final Layout layout) {
-        return true;
-    }
-
-    @Override
     public int folioBytes() {
         return 28;   // _large_mapcount, _mm_id_mapcount[2], _mm_ids, _total_mapped_pages
     }
 
     @Override
-    public int pageBytes() {
-        return 0;
-    }
-
-    @Override
     public void folioCreated(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            f.setInt(folio, MP_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        slots.init(folio);
+        slots.created(folio, order);
     }
 
     @Override
     public void folioFreed(final long folio, final long headPfn, final int order) {
-        if (order == 0 ? f.getInt(folio, MP_LARGE_MAPCOUNT) != -1 : !slots.unmapped(folio)) {
+        if (!slots.unmapped(folio, order)) {
             throw EventChecks.stillMapped(name(), headPfn, "mapcount " + mapcount(folio, headPfn, order));
         }
-    }
-
-    @Override
-    public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                        final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
-        EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, MP_LARGE_MAPCOUNT, 1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.addReturn(folio, nr, nr, mmId);
-    }
-
-    @Override
-    public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                           final int mmId, final long vmaId, final long ptPfn) {
-        EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, MP_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.subReturn(folio, nr, nr, mmId);
     }
 
     @Override
@@ -120,16 +77,6 @@ public final class MappedPagesMapcount implements MapcountScheme {
         EventChecks.pmd(order);
         EventChecks.mm(mmId);
         slots.subReturn(folio, 1, 1 << order, mmId);
-    }
-
-    @Override
-    public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
-        EventChecks.pages(order, page, nr);
-    }
-
-    @Override
-    public long mapcount(final long folio, final long headPfn, final int order) {
-        return f.getInt(folio, MP_LARGE_MAPCOUNT) + 1L;
     }
 
     /** folio_total_mapped_pages: for an order-0 folio, its mapcount. */
@@ -149,24 +96,11 @@ public final class MappedPagesMapcount implements MapcountScheme {
     }
 
     @Override
-    public boolean mappedShared(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            return mapcount(folio, headPfn, order) > 1;
-        }
-        return slots.maybeMappedShared(folio);
-    }
-
-    @Override
     public boolean partiallyMapped(final long folio, final long headPfn, final int order) {
         if (order == 0) {
             return false;
         }
         final long total = slots.totalMappedPages(folio);
         return total > 0 && total < (1L << order);
-    }
-
-    @Override
-    public boolean mapped(final long folio, final long headPfn, final int order) {
-        return mapcount(folio, headPfn, order) >= 1;
     }
 }

@@ -63,6 +63,48 @@ final class MmIdSlots {
         }
     }
 
+    /**
+     * Folio creation for a scheme built on these slots: an order-0 folio keeps only its mapcount
+     * (in the scheme's {@code _large_mapcount} slot, standing in for folio->_mapcount); a large
+     * folio gets {@link #init}.
+     */
+    void created(final long folio, final int order) {
+        if (order == 0) {
+            f.setInt(folio, largeMapcount, -1);
+        } else {
+            init(folio);
+        }
+    }
+
+    /** The free check matching {@link #created}: true when nothing says mapped. */
+    boolean unmapped(final long folio, final int order) {
+        return order == 0 ? f.getInt(folio, largeMapcount) == -1 : unmapped(folio);
+    }
+
+    /**
+     * {@code nr} PTE mappings added by {@code mmId}: an order-0 folio counts its one mapping
+     * without the slot lock (atomic_inc of folio->_mapcount); a large folio takes
+     * folio_add_return_large_mapcount with {@code nr_mappings = nr_pages = nr}.
+     */
+    void addPtes(final long folio, final int order, final int nr, final int mmId) {
+        if (order == 0) {
+            f.getAndAddInt(folio, largeMapcount, 1);
+            return;
+        }
+        EventChecks.mm(mmId);
+        addReturn(folio, nr, nr, mmId);
+    }
+
+    /** The reverse of {@link #addPtes}: folio_sub_return_large_mapcount for a large folio. */
+    void removePtes(final long folio, final int order, final int nr, final int mmId) {
+        if (order == 0) {
+            f.getAndAddInt(folio, largeMapcount, -1);
+            return;
+        }
+        EventChecks.mm(mmId);
+        subReturn(folio, nr, nr, mmId);
+    }
+
     /** free_tail_page_prepare's checks: true when nothing says mapped. */
     boolean unmapped(final long folio) {
         return f.getInt(folio, largeMapcount) == -1

@@ -1,6 +1,5 @@
 package dev.memu.mm.mapcount;
 
-import dev.memu.layout.Layout;
 import dev.memu.memdesc.MemdescHeap;
 
 import static dev.memu.memdesc.FolioDesc.NPM_ENTIRE_MAPCOUNT;
@@ -43,14 +42,10 @@ import static dev.memu.memdesc.FolioDesc.NPM_MM_ID_MAPCOUNT;
  * events are ignored. Order-0 folios keep their mapcount in this scheme's own slot instead of
  * folio->_mapcount, so that several schemes can follow the same folios.
  */
-public final class NoPageMapcount implements MapcountScheme {
-
-    private final FolioFields f;
-    private final MmIdSlots slots;
+public final class NoPageMapcount extends MmIdSlotsScheme {
 
     public NoPageMapcount(final MemdescHeap heap) {
-        this.f = new FolioFields(heap);
-        this.slots = new MmIdSlots(f, NPM_LARGE_MAPCOUNT, NPM_MM_ID_MAPCOUNT, NPM_MM_IDS, -1);
+        super(heap, NPM_LARGE_MAPCOUNT, NPM_MM_ID_MAPCOUNT, NPM_MM_IDS, -1);
     }
 
     @Override
@@ -59,60 +54,23 @@ public final class NoPageMapcount implements MapcountScheme {
     }
 
     @Override
-    public boolean supports(final Layout layout) {
-        return true;
-    }
-
-    @Override
     public int folioBytes() {
         return 24;   // _large_mapcount, _entire_mapcount, _mm_id_mapcount[2], _mm_ids
     }
 
     @Override
-    public int pageBytes() {
-        return 0;
-    }
-
-    @Override
     public void folioCreated(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            f.setInt(folio, NPM_LARGE_MAPCOUNT, -1);
-            return;
+        slots.created(folio, order);
+        if (order > 0) {
+            f.setInt(folio, NPM_ENTIRE_MAPCOUNT, -1);
         }
-        slots.init(folio);
-        f.setInt(folio, NPM_ENTIRE_MAPCOUNT, -1);
     }
 
     @Override
     public void folioFreed(final long folio, final long headPfn, final int order) {
-        if (order == 0 ? f.getInt(folio, NPM_LARGE_MAPCOUNT) != -1
-                : !slots.unmapped(folio) || f.getInt(folio, NPM_ENTIRE_MAPCOUNT) != -1) {
+        if (!slots.unmapped(folio, order) || order > 0 && f.getInt(folio, NPM_ENTIRE_MAPCOUNT) != -1) {
             throw EventChecks.stillMapped(name(), headPfn, "mapcount " + mapcount(folio, headPfn, order));
         }
-    }
-
-    @Override
-    public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                        final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
-        EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, NPM_LARGE_MAPCOUNT, 1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.addReturn(folio, nr, nr, mmId);
-    }
-
-    @Override
-    public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                           final int mmId, final long vmaId, final long ptPfn) {
-        EventChecks.pages(order, page, nr);
-        if (order == 0) {
-            f.getAndAddInt(folio, NPM_LARGE_MAPCOUNT, -1);
-            return;
-        }
-        EventChecks.mm(mmId);
-        slots.subReturn(folio, nr, nr, mmId);
     }
 
     @Override
@@ -130,16 +88,6 @@ public final class NoPageMapcount implements MapcountScheme {
         EventChecks.mm(mmId);
         slots.subReturn(folio, 1, 1 << order, mmId);
         f.getAndAddInt(folio, NPM_ENTIRE_MAPCOUNT, -1);
-    }
-
-    @Override
-    public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
-        EventChecks.pages(order, page, nr);
-    }
-
-    @Override
-    public long mapcount(final long folio, final long headPfn, final int order) {
-        return f.getInt(folio, NPM_LARGE_MAPCOUNT) + 1L;
     }
 
     /** folio_average_page_mapcount (6.15): the same value for every page of a large folio. */
@@ -163,15 +111,6 @@ public final class NoPageMapcount implements MapcountScheme {
         return Math.max(avg + entire, 1);
     }
 
-    /** folio_maybe_mapped_shared (6.15). */
-    @Override
-    public boolean mappedShared(final long folio, final long headPfn, final int order) {
-        if (order == 0) {
-            return mapcount(folio, headPfn, order) > 1;
-        }
-        return slots.maybeMappedShared(folio);
-    }
-
     /** __folio_certainly_partially_mapped (6.15): average per-page mapcount below 1, no PMD mapping. */
     @Override
     public boolean partiallyMapped(final long folio, final long headPfn, final int order) {
@@ -180,11 +119,6 @@ public final class NoPageMapcount implements MapcountScheme {
         }
         final long mapcount = mapcount(folio, headPfn, order);
         return mapcount > 0 && f.getInt(folio, NPM_ENTIRE_MAPCOUNT) + 1 == 0 && mapcount < (1L << order);
-    }
-
-    @Override
-    public boolean mapped(final long folio, final long headPfn, final int order) {
-        return mapcount(folio, headPfn, order) >= 1;
     }
 
     /** The mm id tracked in slot {@code idx} (0 or 1), 0 when free: for tests and diagnostics. */
