@@ -1,5 +1,6 @@
 package dev.memu.cli;
 
+import dev.memu.run.DescriptorRun;
 import dev.memu.alloc.Allocators;
 import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunResult;
@@ -147,7 +148,7 @@ final class CompareCommand implements Callable<Integer> {
             if (specs.size() != 1) {
                 throw new UsageException("--child runs one configuration, got " + specs.size());
             }
-            final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorStreams(mixConfig, null, false),
+            final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorRun(mixConfig, null, false),
                     mem, ConsoleProgress.of(progress, err));
             final Map<String, Object> root = new LinkedHashMap<>();
             root.put("results", new ArrayList<Object>(List.of(ResultTree.of(timed))));
@@ -165,13 +166,13 @@ final class CompareCommand implements Callable<Integer> {
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
                 if (countHere) {
                     final Map<String, Object> tree = forked(s, timedArgs(s, w, progress));
-                    ResultTree.putCounts(tree, Reports.count(s, new DescriptorStreams(mixConfig, null, false), mem,
+                    ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
                             ConsoleProgress.of(progress, err)));
                     results.add(tree);
                 } else if (fork) {
                     results.add(forked(s, runArgs(s, w, progress)));
                 } else {
-                    final DescriptorStreams streams = new DescriptorStreams(mixConfig, null, false);
+                    final DescriptorRun streams = new DescriptorRun(mixConfig, null, false);
                     final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
                             ConsoleProgress.of(progress, err)));
                     streams.addResults(tree);
@@ -182,7 +183,7 @@ final class CompareCommand implements Callable<Integer> {
             final long timer = results.isEmpty() ? 0 : (long) Json.number(results.getFirst(), "timerOverheadNs");
             final var config = Reports.config("compare", mem, memBytes, w, seed, layoutNames, allocatorNames,
                     threadCounts, fork, timer);
-            new DescriptorStreams(mixConfig, null, false).addConfig(config);
+            new DescriptorRun(mixConfig, null, false).addConfig(config);
             config.put("countedApart", countHere);
             target.commit(Reports.render(format, config, results, false));
         } finally {

@@ -59,11 +59,6 @@ final class KernelMixOptions {
 
     /** {@code file=40,anon=30,...}: every kind, in order. */
     static String shares(final KernelMixConfig config) {
-        final List<String> parts = new ArrayList<>();
-        final KernelMixConfig.Kind[] kinds = KernelMixConfig.Kind.values();
-        for (int i = 0; i < kinds.length; i++) {
-            parts.add(kinds[i].name().toLowerCase(Locale.ROOT) + "=" + config.shares()[i]);
-        }
-        return String.join(",", parts);
+        return dev.memu.run.DescriptorRun.shares(config);
     }
 }

@@ -1,5 +1,6 @@
 package dev.memu.cli;
 
+import dev.memu.run.DescriptorRun;
 import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
@@ -117,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
         }
         final long swapOpCount = Inputs.count("--swap-ops", swapOps, 1);
         final long pages = memBytes >>> pageShift;
-        final DescriptorStreams streams = new DescriptorStreams(mix.config(runWorkload.name()),
+        final DescriptorRun streams = new DescriptorRun(mix.config(runWorkload.name()),
                 inject.plan(runWorkload.name(), threadCount, pages, seed, host != null),
                 inject.compact(runWorkload.name(), threadCount, pages));
         RunNeeds.check(host == null ? "--mem '" + mem + "'" : "--from-host '" + fromHost + "'", pages, pageShift,

@@ -1,4 +1,4 @@
-package dev.memu.cli;
+package dev.memu.run;
 
 import dev.memu.alloc.PageAllocator;
 import dev.memu.driver.RunSpec;
@@ -33,15 +33,26 @@ import java.util.Map;
  * the allocator when failures are injected, keeps the streams it built, and afterwards adds what
  * they measured to the result tree ({@code kernelMix}, {@code failures}, {@code compaction}).
  * Other workloads go through {@link StreamFactory#FROM_SPEC} unchanged.
+ *
+ * <p>This is the run assembly every client shares: the CLI's {@code run} and {@code compare}
+ * render the maps it fills; the JMH {@code KernelMixBenchmark} and library users drive it through
+ * {@link dev.memu.driver.Driver} the same way. The maps hold only numbers, strings, booleans, lists
+ * and maps, in insertion order; their keys are the JSON contract ({@code kernelMix.*},
+ * {@code failures.*}, {@code compaction.*}).
  */
-final class DescriptorStreams implements StreamFactory {
+public final class DescriptorRun implements StreamFactory {
 
     private final KernelMixConfig mix;
     private final FailurePlan plan;
     private final boolean compact;
     private final List<Workload> built = new ArrayList<>();
 
-    DescriptorStreams(final KernelMixConfig mix, final FailurePlan plan, final boolean compact) {
+    /**
+     * @param mix the kernel-mix shares, or null for the defaults (and no {@code mix} config entry)
+     * @param plan the failure plan, or null for no injected failures (and no poison-aware wrapper)
+     * @param compact whether kernel-mix and fragment run a compaction pass and probe
+     */
+    public DescriptorRun(final KernelMixConfig mix, final FailurePlan plan, final boolean compact) {
         this.mix = mix;
         this.plan = plan;
         this.compact = compact;
@@ -73,9 +84,9 @@ final class DescriptorStreams implements StreamFactory {
     }
 
     /** Adds the options that shaped the streams to the config tree. */
-    void addConfig(final Map<String, Object> config) {
+    public void addConfig(final Map<String, Object> config) {
         if (mix != null) {
-            config.put("mix", KernelMixOptions.shares(mix));
+            config.put("mix", shares(mix));
         }
         if (plan != null) {
             final Map<String, Object> f = new LinkedHashMap<>();
@@ -100,7 +111,7 @@ final class DescriptorStreams implements StreamFactory {
      * pass's streams; failures and compaction (single-stream experiments) from the timed stream,
      * with the counting pass's twin for lookup cachelines.
      */
-    void addResults(final Map<String, Object> result) {
+    public void addResults(final Map<String, Object> result) {
         final Workload timed = first(false);
         final Workload counted = first(true);
         if (timed instanceof KernelMixWorkload k) {
@@ -218,5 +229,15 @@ final class DescriptorStreams implements StreamFactory {
             out.add(v);
         }
         return out;
+    }
+
+    /** The kernel-mix shares as {@code --mix} spells them: {@code file=40,anon=30,...}, every kind in order. */
+    public static String shares(final KernelMixConfig config) {
+        final List<String> parts = new ArrayList<>();
+        final KernelMixConfig.Kind[] kinds = KernelMixConfig.Kind.values();
+        for (int i = 0; i < kinds.length; i++) {
+            parts.add(kinds[i].name().toLowerCase(Locale.ROOT) + "=" + config.shares()[i]);
+        }
+        return String.join(",", parts);
     }
 }
