@@ -99,8 +99,27 @@ final class ChildJvm {
                 System.getProperty("java.home"), Runtime.version().toString(), jar.getAbsolutePath(), jar.length(),
                 jar.lastModified()));
         final Path archive = Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
+        removeOlderArchives(archive);
         return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
                 "-Xlog:cds+dynamic=off");
+    }
+
+    /**
+     * Deletes this user's archives of earlier jars: each rebuild of memu.jar gets a new one (about
+     * 6 MiB), and without this they would pile up in the temporary directory. A JVM that still
+     * maps an old archive keeps it until it exits (Linux unlink semantics).
+     */
+    private static void removeOlderArchives(final Path current) {
+        try (var ds = java.nio.file.Files.newDirectoryStream(current.getParent(), "memu-cds-*.jsa")) {
+            for (final Path p : ds) {
+                if (!p.equals(current) && java.nio.file.Files.isWritable(p)
+                        && java.nio.file.Files.getOwner(p).getName().equals(System.getProperty("user.name"))) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
+        } catch (final IOException | RuntimeException ignored) {
+            // a cache: failing to clean it changes nothing a run measures
+        }
     }
 
     /**

@@ -92,9 +92,15 @@ public final class CountersFile implements RunCounters, AutoCloseable {
         this.cleanup = Thread.ofPlatform().unstarted(this::deleteQuietly);
     }
 
-    /** {@code /dev/shm/memu-PID.counters}, or the same name in {@code java.io.tmpdir} where there is no /dev/shm. */
+    /**
+     * {@code /dev/shm/memu-PID.counters}, or the same name in {@code java.io.tmpdir} where there is no
+     * /dev/shm. Files that runs killed with {@code kill -9} left there (no shutdown hook ran) are
+     * removed on the way, so they never pile up.
+     */
     public static Path defaultPath() {
-        return defaultDirectory().resolve(PREFIX + ProcessHandle.current().pid() + SUFFIX);
+        final Path dir = defaultDirectory();
+        CountersFileReader.live(java.util.List.of(dir));
+        return dir.resolve(PREFIX + ProcessHandle.current().pid() + SUFFIX);
     }
 
     /** Where default files go: {@code /dev/shm} (a tmpfs: the counters never reach a disk), else the temporary directory. */
