@@ -1,6 +1,5 @@
 package dev.memu.mm.mapcount;
 
-import dev.memu.layout.Layout;
 import dev.memu.mm.Rmap;
 import dev.memu.mm.RmapVisitor;
 import dev.memu.mm.Vma;
@@ -27,7 +26,7 @@ import java.util.Arrays;
  * <p>Not thread-safe: one instance per mm layer. {@link #measure} fills the per-folio results the
  * getters return; each query measures afresh.
  */
-public final class ExactMapcount implements MapcountScheme {
+public final class ExactMapcount extends StatelessScheme {
 
     public static final String NAME = "exact";
 
@@ -42,52 +41,6 @@ public final class ExactMapcount implements MapcountScheme {
     @Override
     public String name() {
         return NAME;
-    }
-
-    @Override
-    public boolean supports(final Layout layout) {
-        return true;
-    }
-
-    @Override
-    public int folioBytes() {
-        return 0;
-    }
-
-    @Override
-    public int pageBytes() {
-        return 0;
-    }
-
-    @Override
-    public void folioCreated(final long folio, final long headPfn, final int order) {
-    }
-
-    @Override
-    public void folioFreed(final long folio, final long headPfn, final int order) {
-    }
-
-    @Override
-    public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                        final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
-    }
-
-    @Override
-    public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                           final int mmId, final long vmaId, final long ptPfn) {
-    }
-
-    @Override
-    public void addPmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId,
-                       final boolean exclusive) {
-    }
-
-    @Override
-    public void removePmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId) {
-    }
-
-    @Override
-    public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
     }
 
     // ---- queries ----

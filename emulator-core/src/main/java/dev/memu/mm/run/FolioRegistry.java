@@ -1,7 +1,6 @@
 package dev.memu.mm.run;
 
-import dev.memu.layout.Layout;
-import dev.memu.mm.mapcount.MapcountScheme;
+import dev.memu.mm.mapcount.StatelessScheme;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,7 +11,7 @@ import java.util.Map;
  * folioCreated / folioFreed (swap-remove array plus an index, O(1) both ways). Java-side, not
  * counted, not a scheme under test.
  */
-final class FolioRegistry implements MapcountScheme {
+final class FolioRegistry extends StatelessScheme {
 
     private long[] folios = new long[1024];
     private long[] heads = new long[1024];
@@ -48,21 +47,6 @@ final class FolioRegistry implements MapcountScheme {
     }
 
     @Override
-    public boolean supports(final Layout layout) {
-        return true;
-    }
-
-    @Override
-    public int folioBytes() {
-        return 0;
-    }
-
-    @Override
-    public int pageBytes() {
-        return 0;
-    }
-
-    @Override
     public void folioCreated(final long folio, final long headPfn, final int order) {
         if (n == folios.length) {
             folios = Arrays.copyOf(folios, n * 2);
@@ -87,29 +71,6 @@ final class FolioRegistry implements MapcountScheme {
             orders[i] = orders[n];
             index.put(folios[i], i);
         }
-    }
-
-    @Override
-    public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                        final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
-    }
-
-    @Override
-    public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                           final int mmId, final long vmaId, final long ptPfn) {
-    }
-
-    @Override
-    public void addPmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId,
-                       final boolean exclusive) {
-    }
-
-    @Override
-    public void removePmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId) {
-    }
-
-    @Override
-    public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
     }
 
     @Override

@@ -243,57 +243,11 @@ final class World implements MappingProbe, RmapWalker, AutoCloseable {
     }
 
     /** The exact answers from the entry list: the reference the scorer compares against. */
-    final class Exact implements MapcountScheme {
+    final class Exact extends StatelessScheme {
 
         @Override
         public String name() {
             return "exact";
-        }
-
-        @Override
-        public boolean supports(final Layout layout) {
-            return true;
-        }
-
-        @Override
-        public int folioBytes() {
-            return 0;
-        }
-
-        @Override
-        public int pageBytes() {
-            return 0;
-        }
-
-        @Override
-        public void folioCreated(final long folio, final long headPfn, final int order) {
-        }
-
-        @Override
-        public void folioFreed(final long folio, final long headPfn, final int order) {
-        }
-
-        @Override
-        public void addPtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                            final int mmId, final long vmaId, final long ptPfn, final boolean exclusive) {
-        }
-
-        @Override
-        public void removePtes(final long folio, final long headPfn, final int order, final int page, final int nr,
-                               final int mmId, final long vmaId, final long ptPfn) {
-        }
-
-        @Override
-        public void addPmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId,
-                           final boolean exclusive) {
-        }
-
-        @Override
-        public void removePmd(final long folio, final long headPfn, final int order, final int mmId, final long vmaId) {
-        }
-
-        @Override
-        public void markShared(final long folio, final long headPfn, final int order, final int page, final int nr) {
         }
 
         @Override
