@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A line is identified by its absolute address ({@code segment.address() + offset) >>> 6}),
  * so two structures sharing a line would count once, as they would on hardware. Between
- * {@link #beginOp()} and {@link #endOp()} the distinct lines are collected in an open-addressing
- * set stamped with an operation number (no clearing per op); {@code endOp} folds the per-region
+ * {@link #beginOp()} and {@link #endOp()} the distinct lines are collected in a {@link LineSet}
+ * (stamped with an operation number: no clearing per op); {@code endOp} folds the per-region
  * counts into {@link #lastOpLines(Region)} and into running totals.
  *
  * <p>One instance belongs to one thread (one vcpu); it is not thread-safe. Accesses outside an
@@ -18,12 +18,8 @@ import java.lang.foreign.MemorySegment;
 public final class CountingAccess extends Access {
 
     private static final int LINE_SHIFT = 6;
-    private static final int INITIAL_CAPACITY = 1 << 10;
 
-    private long[] lineKeys = new long[INITIAL_CAPACITY];
-    private int[] lineStamps = new int[INITIAL_CAPACITY];
-    private int stamp = 0;
-    private int distinct = 0;
+    private final LineSet lines = new LineSet();
     private boolean inOp = false;
 
     private final int[] opLines = new int[Region.count()];
@@ -33,11 +29,7 @@ public final class CountingAccess extends Access {
 
     @Override
     public void beginOp() {
-        if (++stamp == 0) {                 // stamp wrapped: forget every old stamp once
-            java.util.Arrays.fill(lineStamps, 0);
-            stamp = 1;
-        }
-        distinct = 0;
+        lines.clear();
         java.util.Arrays.fill(opLines, 0);
         inOp = true;
     }
@@ -84,52 +76,10 @@ public final class CountingAccess extends Access {
         final long first = base >>> LINE_SHIFT;
         final long last = (base + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
         for (long line = first; line <= last; line++) {
-            if (insert(line)) {
+            if (lines.add(line)) {
                 opLines[region.ordinal()]++;
             }
         }
-    }
-
-    /** Adds a line to this op's set; true if it was not there yet. */
-    private boolean insert(final long line) {
-        if ((distinct + 1) * 2 > lineKeys.length) {
-            grow();
-        }
-        final int mask = lineKeys.length - 1;
-        int i = mix(line) & mask;
-        while (lineStamps[i] == stamp) {
-            if (lineKeys[i] == line) {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
-        lineStamps[i] = stamp;
-        lineKeys[i] = line;
-        distinct++;
-        return true;
-    }
-
-    private void grow() {
-        final long[] oldKeys = lineKeys;
-        final int[] oldStamps = lineStamps;
-        lineKeys = new long[oldKeys.length * 2];
-        lineStamps = new int[oldKeys.length * 2];
-        final int mask = lineKeys.length - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            if (oldStamps[j] == stamp) {
-                int i = mix(oldKeys[j]) & mask;
-                while (lineStamps[i] == stamp) {
-                    i = (i + 1) & mask;
-                }
-                lineStamps[i] = stamp;
-                lineKeys[i] = oldKeys[j];
-            }
-        }
-    }
-
-    private static int mix(final long line) {
-        final long h = line * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.memu.mm.run;
 
 import dev.memu.access.Access;
+import dev.memu.access.LineSet;
 import dev.memu.access.PlainAccess;
 import dev.memu.access.Region;
 
@@ -26,10 +27,7 @@ public final class ScopedCountingAccess extends Access {
     private final int scopes;
     private final int regions = Region.count();
     private final int kinds = OpKind.values().length;
-    private long[][] keys;
-    private int[][] stamps;
-    private final int[] distinct;
-    private int stamp;
+    private final LineSet[] lineSets;     // [scope]: the lines each scope touched in this op
     private boolean inOp;
     private int scope;
     private final long[][] opLines;        // [scope][region]
@@ -40,9 +38,10 @@ public final class ScopedCountingAccess extends Access {
 
     public ScopedCountingAccess(final int scopes) {
         this.scopes = scopes;
-        keys = new long[scopes][1 << 10];
-        stamps = new int[scopes][1 << 10];
-        distinct = new int[scopes];
+        lineSets = new LineSet[scopes];
+        for (int s = 0; s < scopes; s++) {
+            lineSets[s] = new LineSet();
+        }
         opLines = new long[scopes][regions];
         opAtomics = new long[scopes];
         lines = new long[scopes][kinds][regions];
@@ -59,13 +58,9 @@ public final class ScopedCountingAccess extends Access {
 
     @Override
     public void beginOp() {
-        if (++stamp == 0) {
-            for (final int[] st : stamps) {
-                Arrays.fill(st, 0);
-            }
-            stamp = 1;
+        for (final LineSet set : lineSets) {
+            set.clear();
         }
-        Arrays.fill(distinct, 0);
         for (final long[] l : opLines) {
             Arrays.fill(l, 0);
         }
@@ -121,7 +116,7 @@ public final class ScopedCountingAccess extends Access {
         final long base = segment.address() + offset;
         final long last = (base + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
         for (long line = base >>> LINE_SHIFT; line <= last; line++) {
-            if (insert(line)) {
+            if (lineSets[scope].add(line)) {
                 opLines[scope][region.ordinal()]++;
             }
         }
@@ -131,52 +126,6 @@ public final class ScopedCountingAccess extends Access {
         if (inOp) {
             opAtomics[scope]++;
         }
-    }
-
-    private boolean insert(final long line) {
-        final int s = scope;
-        if ((distinct[s] + 1) * 2 > keys[s].length) {
-            grow(s);
-        }
-        final long[] k = keys[s];
-        final int[] st = stamps[s];
-        final int mask = k.length - 1;
-        int i = mix(line) & mask;
-        while (st[i] == stamp) {
-            if (k[i] == line) {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
-        st[i] = stamp;
-        k[i] = line;
-        distinct[s]++;
-        return true;
-    }
-
-    private void grow(final int s) {
-        final long[] oldKeys = keys[s];
-        final int[] oldStamps = stamps[s];
-        final long[] nk = new long[oldKeys.length * 2];
-        final int[] ns = new int[oldKeys.length * 2];
-        final int mask = nk.length - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            if (oldStamps[j] == stamp) {
-                int i = mix(oldKeys[j]) & mask;
-                while (ns[i] == stamp) {
-                    i = (i + 1) & mask;
-                }
-                ns[i] = stamp;
-                nk[i] = oldKeys[j];
-            }
-        }
-        keys[s] = nk;
-        stamps[s] = ns;
-    }
-
-    private static int mix(final long line) {
-        final long h = line * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
     }
 
     @Override
