@@ -140,9 +140,15 @@ class PotadStressTest {
             for (int v = 0; v < threads; v++) {
                 steals += a.core().steals(v);
             }
-            if (pages <= 1024) {
+            if (pages <= 1024 && !thief) {
                 assertTrue(failedAllocs.get() > 0 && steals > 0, "tight memory: " + failedAllocs.get()
                         + " failed allocations, " + steals + " reservations taken back");
+            }
+            if (pages <= 1024 && thief) {
+                // The thief may end every reservation before a failing vcpu reaches it (CI saw 0
+                // steals in 54 047 failures): what must hold is that reservations were taken back.
+                assertTrue(failedAllocs.get() > 0 && steals + thefts.get() > 0, "tight memory with a thief: "
+                        + failedAllocs.get() + " failed allocations, " + steals + " steals, " + thefts.get() + " thefts");
             }
             if (thief) {
                 assertTrue(thefts.get() > 0, "the thief never ended a reservation");
