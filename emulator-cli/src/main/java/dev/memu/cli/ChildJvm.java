@@ -1,6 +1,6 @@
 package dev.memu.cli;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -143,17 +143,47 @@ final class ChildJvm {
      */
     static String run(final String what, final List<String> args, final PrintWriter err)
             throws IOException, InterruptedException {
+        return run(what, args, err, null);
+    }
+
+    /**
+     * {@link #run(String, List, PrintWriter)} of a child that asks for the host before it times
+     * ({@link QuietHandshake}): when it asks, {@code quiet.enter()} runs here (it returns once
+     * this JVM's own work is held still) and the child gets its turn; when it is done timing,
+     * {@code quiet.leave()}. {@code quiet.leave()} also runs when the child ends without saying
+     * so, so that a failed child never leaves this JVM's work held.
+     */
+    static String run(final String what, final List<String> args, final PrintWriter err,
+                      final dev.memu.driver.QuietWindow quiet) throws IOException, InterruptedException {
         final Process child = start(args);
         final Thread relay = Thread.ofPlatform().daemon().name("memu-child-stderr")
                 .start(() -> relay(child.getErrorStream(), err));
         final String out;
-        try (InputStream in = child.getInputStream()) {
-            final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            in.transferTo(buffer);
-            out = buffer.toString(StandardCharsets.UTF_8);
-        } catch (final IOException e) {
+        boolean entered = false;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            final StringBuilder buffer = new StringBuilder(8192);
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (quiet != null && line.equals(QuietHandshake.ASK)) {
+                    quiet.enter();
+                    entered = true;
+                    child.getOutputStream().write('g');
+                    child.getOutputStream().flush();
+                } else if (quiet != null && line.equals(QuietHandshake.DONE)) {
+                    entered = false;
+                    quiet.leave();
+                } else {
+                    buffer.append(line).append('\n');
+                }
+            }
+            out = buffer.toString();
+        } catch (final IOException | RuntimeException e) {
             child.destroyForcibly();
             throw e;
+        } finally {
+            if (entered) {
+                quiet.leave();
+            }
         }
         final int exit;
         try {

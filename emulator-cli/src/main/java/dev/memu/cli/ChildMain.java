@@ -11,6 +11,16 @@ public final class ChildMain {
 
     public static void main(final String[] args) {
         ParentWatch.start(System.in);
-        Memu.main(args);
+        final java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
+        final java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+        final picocli.CommandLine lean = args.length == 0 ? null : Memu.childCommandLine(args[0], out, err);
+        if (lean == null) {
+            Memu.main(args);
+            return;
+        }
+        final int code = lean.execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
     }
 }

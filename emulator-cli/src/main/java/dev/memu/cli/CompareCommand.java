@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.run.DescriptorRun;
+import dev.memu.workload.kernelmix.KernelMixConfig;
 import dev.memu.alloc.Allocators;
 import dev.memu.driver.AllocatorBoot;
 import dev.memu.driver.RunResult;
@@ -80,6 +81,18 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--child", hidden = true)
     private boolean child;
 
+    @Option(names = "--alongside", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"Count a churn configuration's cachelines in this JVM while its child JVM starts, "
+                    + "fills and warms up, holding the count still from the child's first timed op until "
+                    + "its harness is done (default: ${DEFAULT-VALUE}).",
+                    "--no-alongside counts after the child has ended, as before: the same counts, a "
+                    + "slower compare; for checking that counting alongside changes no timing."})
+    private boolean alongside;
+
+    /** Set by the parent on a child's command line: ask for the host before timing ({@link QuietHandshake}). */
+    @Option(names = "--quiet-handshake", hidden = true)
+    private boolean quietHandshake;
+
     @Mixin
     private WorkloadOptions workload;
 
@@ -149,7 +162,8 @@ final class CompareCommand implements Callable<Integer> {
                 throw new UsageException("--child runs one configuration, got " + specs.size());
             }
             final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorRun(mixConfig, null, false),
-                    mem, ConsoleProgress.of(progress, err));
+                    mem, ConsoleProgress.of(progress, err), quietHandshake
+                            ? new QuietHandshake(spec.commandLine().getOut()) : dev.memu.driver.QuietWindow.NONE);
             final Map<String, Object> root = new LinkedHashMap<>();
             root.put("results", new ArrayList<Object>(List.of(ResultTree.of(timed))));
             spec.commandLine().getOut().println(Json.write(root));
@@ -164,13 +178,15 @@ final class CompareCommand implements Callable<Integer> {
             for (int i = 0; i < specs.size(); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                if (countHere) {
-                    final Map<String, Object> tree = forked(s, timedArgs(s, w, progress));
+                if (countHere && alongside) {
+                    results.add(timedWithCountAlongside(s, w, progress, mixConfig));
+                } else if (countHere) {
+                    final Map<String, Object> tree = forked(s, timedArgs(s, w, progress, false), null);
                     ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
                             ConsoleProgress.of(progress, err)));
                     results.add(tree);
                 } else if (fork) {
-                    results.add(forked(s, runArgs(s, w, progress)));
+                    results.add(forked(s, runArgs(s, w, progress), null));
                 } else {
                     final DescriptorRun streams = new DescriptorRun(mixConfig, null, false);
                     final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
@@ -185,6 +201,7 @@ final class CompareCommand implements Callable<Integer> {
                     threadCounts, fork, timer);
             new DescriptorRun(mixConfig, null, false).addConfig(config);
             config.put("countedApart", countHere);
+            config.put("countedAlongside", countHere && alongside);
             target.commit(Reports.render(format, config, results, false));
         } finally {
             target.abandon();
@@ -200,10 +217,61 @@ final class CompareCommand implements Callable<Integer> {
         return args;
     }
 
+    /**
+     * Times {@code s} in a child JVM while this JVM counts its cachelines: the count runs while
+     * the child starts, fills and warms up, is held still from the moment the child asks for the
+     * host until it has timed its measured ops and its harness, and then finishes. The counts are
+     * those of a count alone (they do not depend on when it runs); the child times on a host
+     * where nothing else of memu's runs.
+     */
+    private Map<String, Object> timedWithCountAlongside(final RunSpec s, final WorkloadSpec w, final String progress,
+                                                        final KernelMixConfig mixConfig)
+            throws IOException, InterruptedException {
+        final dev.memu.driver.CountingPace pace = new dev.memu.driver.CountingPace();
+        final java.util.concurrent.FutureTask<dev.memu.driver.Driver.Counts> count = new java.util.concurrent.FutureTask<>(
+                () -> Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
+                        dev.memu.driver.ProgressListener.NONE, pace));
+        Thread.ofPlatform().daemon().name("memu-compare-count").start(count);
+        final Map<String, Object> tree;
+        try {
+            tree = forked(s, timedArgs(s, w, progress, true), new dev.memu.driver.QuietWindow() {
+                @Override
+                public void enter() {
+                    try {
+                        pace.pause();
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while holding the count still", e);
+                    }
+                }
+
+                @Override
+                public void leave() {
+                    pace.resume();
+                }
+            });
+        } finally {
+            pace.resume();
+        }
+        try {
+            ResultTree.putCounts(tree, count.get());
+        } catch (final java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("compare: counting " + s.label() + " failed", e.getCause());
+        }
+        return tree;
+    }
+
     /** {@code memu compare --child} of {@code s}: the timed pass only, in the child. */
-    private List<String> timedArgs(final RunSpec s, final WorkloadSpec w, final String progress) {
+    private List<String> timedArgs(final RunSpec s, final WorkloadSpec w, final String progress,
+                                   final boolean handshake) {
         final List<String> args = new ArrayList<>(List.of("compare", "--child",
                 "--layouts", s.layout(), "--allocators", s.allocator(), "--threads", Integer.toString(s.threads())));
+        if (handshake) {
+            args.add("--quiet-handshake");
+        }
         args.addAll(workloadArgs(s, w, progress));
         return args;
     }
@@ -220,9 +288,10 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** Runs memu {@code args} in a child JVM ({@link ChildJvm}) and returns the one result it printed. */
-    private Map<String, Object> forked(final RunSpec s, final List<String> args)
+    private Map<String, Object> forked(final RunSpec s, final List<String> args,
+                                       final dev.memu.driver.QuietWindow quiet)
             throws IOException, InterruptedException {
-        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr());
+        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr(), quiet);
         final Object results = Json.at(Json.parse(out), "results");
         if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {
             throw new IllegalStateException("compare: the run of " + s.label() + " printed no result");

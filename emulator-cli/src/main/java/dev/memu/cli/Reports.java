@@ -59,9 +59,9 @@ final class Reports {
 
     /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass. */
     static RunResult runTimed(final RunSpec spec, final StreamFactory factory, final String memText,
-                              final ProgressListener progress) {
+                              final ProgressListener progress, final dev.memu.driver.QuietWindow window) {
         try {
-            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress);
+            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress, window);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }
@@ -70,8 +70,14 @@ final class Reports {
     /** {@link Driver#count}: the counting pass alone. */
     static Driver.Counts count(final RunSpec spec, final StreamFactory factory, final String memText,
                                final ProgressListener progress) {
+        return count(spec, factory, memText, progress, dev.memu.driver.CountingPace.free());
+    }
+
+    /** {@link Driver#count}, held still whenever {@code pace} is paused. */
+    static Driver.Counts count(final RunSpec spec, final StreamFactory factory, final String memText,
+                               final ProgressListener progress, final dev.memu.driver.CountingPace pace) {
         try {
-            return Driver.count(spec, factory, AllocatorBoot.NONE, progress);
+            return Driver.count(spec, factory, AllocatorBoot.NONE, progress, pace);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

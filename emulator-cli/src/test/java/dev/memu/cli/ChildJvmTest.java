@@ -40,11 +40,32 @@ class ChildJvmTest {
         final PipedOutputStream parentEnd = new PipedOutputStream();
         final PipedInputStream childEnd = new PipedInputStream(parentEnd);
         final Thread watch = Thread.ofPlatform().start(() -> ParentWatch.watch(childEnd));
-        parentEnd.write("ignored".getBytes(StandardCharsets.UTF_8));
+        parentEnd.write("gg".getBytes(StandardCharsets.UTF_8));
         parentEnd.flush();
         parentEnd.close();
         watch.join(60_000);
         assertFalse(watch.isAlive(), "end of file ends the watch");
+        // each byte the parent wrote is one turn handed over (QuietHandshake), no more
+        assertTrue(ParentWatch.awaitTurn(0));
+        assertTrue(ParentWatch.awaitTurn(0));
+        assertFalse(ParentWatch.awaitTurn(0));
+    }
+
+    @Test
+    void aChildsCommandLineHoldsOnlyItsSubcommandWithMemusOptionsAndErrors() {
+        final java.io.StringWriter out = new java.io.StringWriter();
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final picocli.CommandLine cl = Memu.childCommandLine("compare", new java.io.PrintWriter(out, true),
+                new java.io.PrintWriter(err, true));
+        assertTrue(cl != null);
+        assertEquals(List.of("compare"), List.copyOf(cl.getSubcommands().keySet()));
+        assertEquals("memu compare", cl.getSubcommands().get("compare").getCommandSpec().qualifiedName());
+        assertTrue(cl.getSubcommands().get("compare").getCommandSpec().findOption("--debug") != null,
+                "--debug is inherited as in memu's own command line");
+        assertEquals(Memu.EXIT_USAGE, cl.execute("compare", "--layouts", "memdesc9"));
+        assertTrue(err.toString().startsWith("memu: --layouts 'memdesc9'"), err.toString());
+        assertEquals(null, Memu.childCommandLine("layouts", new java.io.PrintWriter(out), new java.io.PrintWriter(err)),
+                "a subcommand children never run gets memu's whole command line");
     }
 
     @Test

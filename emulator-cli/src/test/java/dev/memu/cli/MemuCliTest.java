@@ -199,6 +199,29 @@ class MemuCliTest {
         assertTrue(Json.number(results.getFirst(), "harnessNsPerOp") > 0, "the child measured the harness");
     }
 
+    @Test
+    void countingAlongsideTheChildCountsWhatCountingAfterItCounts() {
+        final Cli alongside = Cli.run(Cli.small("compare", "--layouts", "memdesc8,linux64", "--allocators", "potad",
+                "--format", "json"));
+        assertEquals(0, alongside.exit(), alongside.err());
+        final Cli after = Cli.run(Cli.small("compare", "--layouts", "memdesc8,linux64", "--allocators", "potad",
+                "--no-alongside", "--format", "json"));
+        assertEquals(0, after.exit(), after.err());
+        final Object a = Json.parse(alongside.out());
+        final Object b = Json.parse(after.out());
+        assertEquals(Boolean.TRUE, Json.at(a, "config.countedAlongside"));
+        assertEquals(Boolean.FALSE, Json.at(b, "config.countedAlongside"));
+        final List<?> ra = (List<?>) Json.at(a, "results");
+        final List<?> rb = (List<?>) Json.at(b, "results");
+        assertEquals(2, ra.size());
+        for (int i = 0; i < ra.size(); i++) {
+            assertEquals(Json.at(rb.get(i), "cachelinesPerOp"), Json.at(ra.get(i), "cachelinesPerOp"), "row " + i);
+            assertEquals(Json.at(rb.get(i), "ops"), Json.at(ra.get(i), "ops"));
+            assertEquals(Boolean.TRUE, Json.at(ra.get(i), "verify.ok"));
+        }
+        assertFalse(alongside.out().contains(QuietHandshake.ASK), "the handshake is not part of the result");
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of(List.of("run", "--mem", "banana"), "--mem 'banana': not a size"),

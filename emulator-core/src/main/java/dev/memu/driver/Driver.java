@@ -122,7 +122,12 @@ public final class Driver {
     private static final String[] LATENCY_TAGS = {"alloc", "free"};
 
     /** How a run measures: its clock, the length of its op tapes, and what it publishes while it goes. */
-    private record Settings(java.util.function.LongSupplier clock, int chunkOps, Telemetry telemetry) {
+    private record Settings(java.util.function.LongSupplier clock, int chunkOps, Telemetry telemetry,
+                            QuietWindow window, CountingPace pace) {
+
+        Settings(final java.util.function.LongSupplier clock, final int chunkOps, final Telemetry telemetry) {
+            this(clock, chunkOps, telemetry, QuietWindow.NONE, CountingPace.free());
+        }
     }
 
     /** A latency interval log with the tags this driver files under (index = op kind). */
@@ -225,7 +230,17 @@ public final class Driver {
      */
     public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                       final ProgressListener progress) {
-        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE);
+        return timedOnly(spec, factory, boot, progress, QuietWindow.NONE);
+    }
+
+    /**
+     * {@link #timedOnly(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)}, telling {@code
+     * window} when the measured ops are about to start and when the timing is over.
+     */
+    public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                      final ProgressListener progress, final QuietWindow window) {
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, window,
+                CountingPace.free());
         return result(spec, timedPass(spec, factory, boot, progress, settings), null);
     }
 
@@ -236,9 +251,22 @@ public final class Driver {
     /** The counting pass alone, exactly as {@link #run} makes it (the same streams, ops and counts). */
     public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                final ProgressListener progress) {
-        final CountingPass c = countingPass(spec, factory, boot, progress,
-                new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE));
-        return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
+        return count(spec, factory, boot, progress, CountingPace.free());
+    }
+
+    /**
+     * {@link #count(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} held still whenever
+     * {@code pace} is paused: the same counts, whatever the pauses.
+     */
+    public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                               final ProgressListener progress, final CountingPace pace) {
+        try {
+            final CountingPass c = countingPass(spec, factory, boot, progress,
+                    new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, QuietWindow.NONE, pace));
+            return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
+        } finally {
+            pace.finish();
+        }
     }
 
     private static RunResult result(final RunSpec spec, final TimedPass timed, final CountingPass counting) {
@@ -397,8 +425,8 @@ public final class Driver {
             boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
-            final StartGate start = new StartGate(streams.length);
-            final StartGate measured = new StartGate(streams.length);
+            final StartGate start = new StartGate(streams.length, settings.window());
+            final StartGate measured = new StartGate(streams.length, QuietWindow.NONE);
             for (int t = 0; t < workers.length; t++) {
                 workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages(),
                         workers.length == 1);
@@ -411,16 +439,20 @@ public final class Driver {
             final ProgressMeter meter = new ProgressMeter(progress, spec.label() + " timed", estimatedOps(streams),
                     settings.clock());
             final LiveGather live = new LiveGather(settings.telemetry().counters(), allocator, settings.clock());
-            for (final Thread thread : threads) {
-                while (thread.isAlive()) {
-                    joinQuietly(thread);
-                    long done = 0;
-                    for (final Worker w : workers) {
-                        done += w.published();
+            try {
+                for (final Thread thread : threads) {
+                    while (thread.isAlive()) {
+                        joinQuietly(thread);
+                        long done = 0;
+                        for (final Worker w : workers) {
+                            done += w.published();
+                        }
+                        meter.update(done);
+                        live.timed(workers);
                     }
-                    meter.update(done);
-                    live.timed(workers);
                 }
+            } finally {
+                settings.window().leave();
             }
             meter.finish();
             for (final Worker w : workers) {
@@ -543,23 +575,39 @@ public final class Driver {
 
     /** Every worker counts down once it is ready (or failed); all go on together. */
     private static final class StartGate {
-        private final java.util.concurrent.CountDownLatch ready;
+        private final java.util.concurrent.atomic.AtomicInteger missing;
+        private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        private final QuietWindow window;
         private volatile boolean failed;
 
-        StartGate(final int parties) {
-            this.ready = new java.util.concurrent.CountDownLatch(parties);
+        StartGate(final int parties, final QuietWindow window) {
+            this.missing = new java.util.concurrent.atomic.AtomicInteger(parties);
+            this.window = window;
         }
 
-        /** @return false when some worker failed and nobody should go on */
+        /**
+         * The last party to arrive enters the quiet window, then opens the gate for all.
+         *
+         * @return false when some worker failed and nobody should go on
+         */
         boolean arriveAndAwait() throws InterruptedException {
-            ready.countDown();
-            ready.await();
+            if (missing.decrementAndGet() == 0) {
+                try {
+                    window.enter();
+                } catch (final RuntimeException e) {
+                    failed = true;      // nobody times on a host that was not handed over
+                    throw e;
+                } finally {
+                    open.countDown();
+                }
+            }
+            open.await();
             return !failed;
         }
 
         void fail() {
             failed = true;
-            ready.countDown();
+            open.countDown();
         }
     }
 
@@ -1104,9 +1152,12 @@ public final class Driver {
                         streams[s].finish();
                         continue;
                     }
-                    if ((++done & (PUBLISH_EVERY - 1)) == 0) {
-                        meter.update(done);
-                        live.counting(done, tally);
+                    if ((++done & (CountingPace.OPS_PER_CHECKPOINT - 1)) == 0) {
+                        settings.pace().checkpoint();
+                        if ((done & (PUBLISH_EVERY - 1)) == 0) {
+                            meter.update(done);
+                            live.counting(done, tally);
+                        }
                     }
                 }
             }
@@ -1118,6 +1169,7 @@ public final class Driver {
                 outcomes.add(c.outcomes);
             }
             final WorkloadStats stats = corrected(stats(streams), sum(outcomes));
+            settings.pace().checkpoint();
             verify("cacheline pass", spec, allocator, stats);
             return new CountingPass(tally, stats);
         }
