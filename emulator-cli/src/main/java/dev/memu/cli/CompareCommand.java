@@ -175,12 +175,18 @@ final class CompareCommand implements Callable<Integer> {
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final List<Map<String, Object>> results = new ArrayList<>();
-            for (int i = 0; i < specs.size(); i++) {
+            if (countHere && alongside) {
+                results.addAll(AlongsidePipeline.run(specs.size(),
+                        (i, quiet) -> forked(specs.get(i), timedArgs(specs.get(i), w, progress, true), quiet),
+                        (i, pace) -> Reports.count(specs.get(i), new DescriptorRun(mixConfig, null, false), mem,
+                                dev.memu.driver.ProgressListener.NONE, pace),
+                        i -> ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size()
+                                + ": " + specs.get(i).label())));
+            }
+            for (int i = 0; i < specs.size() && !(countHere && alongside); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                if (countHere && alongside) {
-                    results.add(timedWithCountAlongside(s, w, progress, mixConfig));
-                } else if (countHere) {
+                if (countHere) {
                     final Map<String, Object> tree = forked(s, timedArgs(s, w, progress, false), null);
                     ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
                             ConsoleProgress.of(progress, err)));
@@ -215,53 +221,6 @@ final class CompareCommand implements Callable<Integer> {
                 "--layout", s.layout(), "--allocator", s.allocator(), "--threads", Integer.toString(s.threads())));
         args.addAll(workloadArgs(s, w, progress));
         return args;
-    }
-
-    /**
-     * Times {@code s} in a child JVM while this JVM counts its cachelines: the count runs while
-     * the child starts, fills and warms up, is held still from the moment the child asks for the
-     * host until it has timed its measured ops and its harness, and then finishes. The counts are
-     * those of a count alone (they do not depend on when it runs); the child times on a host
-     * where nothing else of memu's runs.
-     */
-    private Map<String, Object> timedWithCountAlongside(final RunSpec s, final WorkloadSpec w, final String progress,
-                                                        final KernelMixConfig mixConfig)
-            throws IOException, InterruptedException {
-        final dev.memu.driver.CountingPace pace = new dev.memu.driver.CountingPace();
-        final java.util.concurrent.FutureTask<dev.memu.driver.Driver.Counts> count = new java.util.concurrent.FutureTask<>(
-                () -> Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
-                        dev.memu.driver.ProgressListener.NONE, pace));
-        Thread.ofPlatform().daemon().name("memu-compare-count").start(count);
-        final Map<String, Object> tree;
-        try {
-            tree = forked(s, timedArgs(s, w, progress, true), new dev.memu.driver.QuietWindow() {
-                @Override
-                public void enter() {
-                    try {
-                        pace.pause();
-                    } catch (final InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while holding the count still", e);
-                    }
-                }
-
-                @Override
-                public void leave() {
-                    pace.resume();
-                }
-            });
-        } finally {
-            pace.resume();
-        }
-        try {
-            ResultTree.putCounts(tree, count.get());
-        } catch (final java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("compare: counting " + s.label() + " failed", e.getCause());
-        }
-        return tree;
     }
 
     /** {@code memu compare --child} of {@code s}: the timed pass only, in the child. */

@@ -8,6 +8,9 @@ package dev.memu.driver;
  * wall time does: this is compare's way of counting one configuration while its child JVM is
  * busy with untimed work, and of keeping still while the child times ({@link QuietWindow}).
  *
+ * <p>One pace can serve counting passes run one after another on one thread ({@link #begin} and
+ * {@link #finish} bracket each): between passes a pause holds the next one back from starting.
+ *
  * <p>Not a hot path of any measured op: the counting pass reads one volatile field per
  * checkpoint; the pausing side uses this object's monitor.
  */
@@ -18,7 +21,7 @@ public final class CountingPace {
 
     private volatile boolean pauseRequested;
     private boolean waiting;
-    private boolean finished;
+    private boolean running;
 
     /** A pace to pause and resume from another thread. */
     public CountingPace() {
@@ -29,10 +32,13 @@ public final class CountingPace {
         return new CountingPace();
     }
 
-    /** Called by another thread: returns when the counting thread is held at a checkpoint or has finished. */
+    /**
+     * Called by another thread: returns when the counting thread is held at a checkpoint, or no
+     * pass is running (the next one then waits in {@link #begin} until {@link #resume}).
+     */
     public synchronized void pause() throws InterruptedException {
         pauseRequested = true;
-        while (!waiting && !finished) {
+        while (!waiting && running) {
             wait();
         }
     }
@@ -71,9 +77,25 @@ public final class CountingPace {
         }
     }
 
+    /** Called by the counting thread before a pass starts: waits while a pause is asked for. */
+    synchronized void begin() {
+        boolean interrupted = false;
+        while (pauseRequested) {
+            try {
+                wait();
+            } catch (final InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        running = true;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Called by the counting thread when the pass has ended (normally or not): a pause no longer waits for it. */
     synchronized void finish() {
-        finished = true;
+        running = false;
         notifyAll();
     }
 }

@@ -260,6 +260,7 @@ public final class Driver {
      */
     public static Counts count(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                final ProgressListener progress, final CountingPace pace) {
+        pace.begin();
         try {
             final CountingPass c = countingPass(spec, factory, boot, progress,
                     new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, QuietWindow.NONE, pace));

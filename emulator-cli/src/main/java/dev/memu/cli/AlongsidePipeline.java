@@ -1,0 +1,143 @@
+package dev.memu.cli;
+
+import dev.memu.driver.CountingPace;
+import dev.memu.driver.Driver;
+import dev.memu.driver.QuietWindow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntConsumer;
+
+/**
+ * compare's churn configurations: each timed in its own child JVM, all counted in this JVM, with
+ * nothing of memu's running beside a child while it times.
+ *
+ * <p>What may overlap is what is not timed: this JVM's counting pass (one at a time, on one
+ * thread, configuration after configuration), a child's start, fill and warm-up, and the
+ * previous child's verification, report and exit. What may not: a child's measured ops and
+ * harness run alone. A child asks for the host when every vcpu is warm ({@link QuietHandshake});
+ * its turn comes once the previous child has ended and the counting pass is held at a
+ * checkpoint ({@link CountingPace}); the count goes on when the child says it is done timing,
+ * and the next child starts then. The counts are those of a count alone (the counting pass does
+ * not depend on when it runs, and a test checks it); only the wall time changes.
+ * <pre>
+ * count:   [count 0 ......][count 1 ......]   [count 2 .....]
+ * child 0: [start fill warm] TIME [verify exit]
+ * child 1:                        [start fill warm]  TIME [verify exit]
+ * </pre>
+ */
+final class AlongsidePipeline {
+
+    /** Runs configuration {@code index}'s child to its end, with {@code quiet} as its handshake; returns its result. */
+    @FunctionalInterface
+    interface Child {
+        Map<String, Object> run(int index, QuietWindow quiet) throws Exception;
+    }
+
+    /** Counts configuration {@code index}, held still whenever {@code pace} is paused. */
+    @FunctionalInterface
+    interface Count {
+        Driver.Counts count(int index, CountingPace pace);
+    }
+
+    private AlongsidePipeline() {
+    }
+
+    /**
+     * Times and counts {@code n} configurations; {@code starting} is told when child {@code i}
+     * starts. Returns each child's result with its counts put in, in configuration order.
+     */
+    static List<Map<String, Object>> run(final int n, final Child child, final Count count,
+                                         final IntConsumer starting) throws Exception {
+        final CountingPace pace = new CountingPace();
+        final List<CompletableFuture<Driver.Counts>> counts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            counts.add(new CompletableFuture<>());
+        }
+        final Thread counter = Thread.ofPlatform().daemon().name("memu-compare-count").start(() -> {
+            for (int i = 0; i < n; i++) {
+                try {
+                    counts.get(i).complete(count.count(i, pace));
+                } catch (final Throwable t) {
+                    for (int j = i; j < n; j++) {
+                        counts.get(j).completeExceptionally(t);
+                    }
+                    return;
+                }
+            }
+        });
+        final List<CompletableFuture<Map<String, Object>>> trees = new ArrayList<>();
+        CompletableFuture<?> previousEnded = CompletableFuture.completedFuture(null);
+        try {
+            for (int i = 0; i < n; i++) {
+                final int index = i;
+                final CompletableFuture<?> mayTime = previousEnded;
+                final CompletableFuture<Void> doneTiming = new CompletableFuture<>();
+                final CompletableFuture<Map<String, Object>> tree = new CompletableFuture<>();
+                trees.add(tree);
+                starting.accept(index);
+                final QuietWindow quiet = new QuietWindow() {
+                    @Override
+                    public void enter() {
+                        try {
+                            mayTime.handle((v, t) -> null).get();   // the previous child has ended, however
+                            pace.pause();
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException("interrupted while waiting to hand over the host", e);
+                        } catch (final ExecutionException e) {
+                            throw new IllegalStateException(e.getCause());
+                        }
+                    }
+
+                    @Override
+                    public void leave() {
+                        pace.resume();
+                        doneTiming.complete(null);
+                    }
+                };
+                Thread.ofPlatform().daemon().name("memu-compare-child-" + index).start(() -> {
+                    try {
+                        tree.complete(child.run(index, quiet));
+                    } catch (final Throwable t) {
+                        tree.completeExceptionally(t);
+                    } finally {
+                        doneTiming.complete(null);
+                    }
+                });
+                CompletableFuture.anyOf(doneTiming, tree).handle((v, t) -> null).get();
+                if (tree.isCompletedExceptionally()) {
+                    break;          // the first failure ends the compare; the children before it are waited for below
+                }
+                previousEnded = tree;
+            }
+            final List<Map<String, Object>> results = new ArrayList<>();
+            for (int i = 0; i < trees.size(); i++) {
+                final Map<String, Object> t = join(trees.get(i));
+                ResultTree.putCounts(t, join(counts.get(i)));
+                results.add(t);
+            }
+            return results;
+        } finally {
+            pace.resume();
+            for (final CompletableFuture<Map<String, Object>> t : trees) {
+                t.handle((v, e) -> null).get();      // no child left running behind a failure
+            }
+            counter.join(1);        // a daemon: a count still running after a failure ends with this JVM
+        }
+    }
+
+    private static <T> T join(final CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof Exception x) {
+                throw x;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.memu.cli;
+
+import dev.memu.driver.AllocatorBoot;
+import dev.memu.driver.Driver;
+import dev.memu.driver.ProgressListener;
+import dev.memu.driver.RunSpec;
+import dev.memu.driver.StreamFactory;
+import dev.memu.workload.WorkloadSpec;
+import dev.memu.workload.Workloads;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** compare's pipeline of child JVMs and counts, with children played by threads of this JVM. */
+class AlongsidePipelineTest {
+
+    private static RunSpec spec(final long seed) {
+        return new RunSpec(16L << 20, 12, "memdesc8", "potad", 1,
+                WorkloadSpec.defaults(Workloads.CHURN).withOps(8_000, 4_000), seed, null);
+    }
+
+    @Test
+    void childrenTimeAloneOneAfterAnotherAndGetTheirOwnCounts() throws Exception {
+        final int n = 4;
+        final AtomicInteger alive = new AtomicInteger();
+        final AtomicInteger timing = new AtomicInteger();
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
+        final List<Map<String, Object>> results = AlongsidePipeline.run(n, (i, quiet) -> {
+            alive.incrementAndGet();
+            try {
+                for (int k = 0; k < 1000; k++) {
+                    Thread.onSpinWait();        // "start, fill, warm-up"
+                }
+                quiet.enter();
+                if (alive.get() != 1) {
+                    problems.add("child " + i + " times with " + alive.get() + " children alive");
+                }
+                if (timing.incrementAndGet() != 1) {
+                    problems.add("two children timing at once");
+                }
+                timing.decrementAndGet();
+                quiet.leave();
+                for (int k = 0; k < 1000; k++) {
+                    Thread.onSpinWait();        // "verify, report, exit"
+                }
+                final Map<String, Object> tree = new LinkedHashMap<>();
+                tree.put("index", i);
+                return tree;
+            } finally {
+                alive.decrementAndGet();
+            }
+        }, (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, pace),
+                started::add);
+        assertEquals(List.of(), problems);
+        assertEquals(List.of(0, 1, 2, 3), started);
+        assertEquals(n, results.size());
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, results.get(i).get("index"));
+            final Driver.Counts alone = Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE,
+                    ProgressListener.NONE);
+            final Map<String, Object> expected = new LinkedHashMap<>();
+            ResultTree.putCounts(expected, alone);
+            for (final Map.Entry<String, Object> e : expected.entrySet()) {
+                assertEquals(e.getValue(), results.get(i).get(e.getKey()), "configuration " + i + ": " + e.getKey());
+            }
+        }
+    }
+
+    @Test
+    void aFailingChildEndsThePipelineWithItsErrorAndNoLaterChildStarts() {
+        final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
+        final IllegalStateException e = assertThrows(IllegalStateException.class, () -> AlongsidePipeline.run(3,
+                (i, quiet) -> {
+                    if (i == 1) {
+                        throw new IllegalStateException("child 1 failed");
+                    }
+                    quiet.enter();
+                    quiet.leave();
+                    return new LinkedHashMap<>();
+                },
+                (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE,
+                        pace),
+                started::add));
+        assertEquals("child 1 failed", e.getMessage());
+        assertEquals(List.of(0, 1), started);
+    }
+
+    @Test
+    void aChildThatNeverAsksForTheHostStillLetsTheNextOneGo() throws Exception {
+        final List<Map<String, Object>> results = AlongsidePipeline.run(2, (i, quiet) -> {
+            if (i == 1) {
+                quiet.enter();
+                quiet.leave();
+            }
+            final Map<String, Object> tree = new LinkedHashMap<>();
+            tree.put("index", i);
+            return tree;
+        }, (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, pace),
+                i -> { });
+        assertEquals(2, results.size());
+        assertTrue(results.get(0).containsKey("cachelinesPerOp") && results.get(1).containsKey("cachelinesPerOp"),
+                results.toString());
+    }
+}
