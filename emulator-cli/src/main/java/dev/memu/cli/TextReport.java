@@ -64,7 +64,10 @@ final class TextReport {
         timing(sb, c, results);
         sb.append("  cachelines: a second pass over the same ops with the counting access layer")
                 .append(Boolean.TRUE.equals(c.get("countedApart"))
-                        ? ", all configurations in compare's own JVM (counts do not depend on the JIT)" : "")
+                        ? ", all configurations in compare's own JVM (counts do not depend on the JIT)"
+                        + (Boolean.TRUE.equals(c.get("countedAlongside"))
+                                ? ", counted while the children start and warm up, held still while each one times"
+                                : "") : "")
                 .append(" (distinct 64 B lines per op, all regions)\n");
         sb.append("  B/page: off-heap metadata really mapped (memmap + memdesc heap + allocator + lookup) / pages\n");
         if (c.get("failurePlan") instanceof Map<?, ?> plan) {
