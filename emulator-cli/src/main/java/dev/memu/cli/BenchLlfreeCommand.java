@@ -83,8 +83,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             description = "rand's shuffle seed (default: " + ShapeConfig.LLFREE_SEED + ", as LLFree).")
     private String seed;
 
-    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
-            description = "Report format (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "text|json|html", defaultValue = "text",
+            description = "Report format (default: ${DEFAULT-VALUE}); html: one self-contained page with ns per op "
+                    + "per shape and allocator as SVG bars, then the text table.")
     private String format;
 
     @Option(names = "--out", paramLabel = "FILE",
@@ -104,7 +105,7 @@ final class BenchLlfreeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final String fmt = Inputs.choice("--format", format, List.of("text", "json"));
+        final String fmt = Inputs.choice("--format", format, List.of("text", "json", "html"));
         final List<ShapeConfig> configs;
         try {
             configs = LlfreeBench.configs(options());
@@ -127,12 +128,24 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (results.isEmpty() && !child) {
                 throw new UsageException("no shape ran: every order was above the allocators' max order");
             }
-            target.commit("json".equals(fmt) || child ? ShapeReport.json(results, forked) + System.lineSeparator()
-                    : ShapeReport.table(results));
+            target.commit(render(child ? "json" : fmt, results, forked));
         } finally {
             target.abandon();
         }
         return 0;
+    }
+
+    private static String render(final String fmt, final List<ShapeResult> results, final boolean forked) {
+        return switch (fmt) {
+            case "json" -> ShapeReport.json(results, forked) + System.lineSeparator();
+            case "html" -> {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> root = (Map<String, Object>) Json.parse(ShapeReport.json(results, forked));
+                yield BenchHtml.render("memu bench llfree",
+                        List.of(new Html.Saved("memu bench llfree", root, ShapeReport.table(results))));
+            }
+            default -> ShapeReport.table(results);
+        };
     }
 
     /**
@@ -160,28 +173,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                 throw new IllegalStateException(what + " printed no results");
             }
             for (final Object row : rows) {
-                results.add(result(c, row));
+                results.add(BenchHtml.result(c, row));
             }
         }
         return results;
-    }
-
-    /** A child's JSON row as the result it measured. */
-    private static ShapeResult result(final ShapeConfig c, final Object row) {
-        final int threads = c.threads();
-        final double[] get = new double[threads];
-        final double[] put = new double[threads];
-        final double[] pair = new double[threads];
-        if (!(Json.at(row, "perThread") instanceof List<?> perThread) || perThread.size() != threads) {
-            throw new IllegalStateException("bench llfree: a child's row has no figure per thread: " + row);
-        }
-        for (int t = 0; t < threads; t++) {
-            get[t] = Json.number(perThread.get(t), "getNs");
-            put[t] = Json.number(perThread.get(t), "putNs");
-            pair[t] = Json.number(perThread.get(t), "pairNs");
-        }
-        return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
-                (int) Json.number(row, "warmupRounds"), get, put, pair);
     }
 
     /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */

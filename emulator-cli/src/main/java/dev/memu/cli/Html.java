@@ -41,11 +41,42 @@ final class Html {
     private Html() {
     }
 
-    static String render(final String title, final List<Source> sources) {
+    /**
+     * A saved result of a command other than run/compare (replay, rmap, bench llfree): its name,
+     * its JSON tree, and its text report, or null when only the JSON is at hand (a saved file:
+     * the page then shows the JSON as the exact figures).
+     */
+    record Saved(String name, Map<String, Object> root, String text) {
+    }
+
+    /** The page's head, title and heading; {@link #end} closes it. */
+    static StringBuilder begin(final String title) {
         final StringBuilder sb = new StringBuilder(65536);
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
                 .append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
         sb.append("<h1>").append(escape(title)).append("</h1>\n");
+        return sb;
+    }
+
+    static String end(final StringBuilder sb) {
+        return sb.append("</body>\n</html>\n").toString();
+    }
+
+    /** Each saved result's heading, flat config and exact figures (its text report, else its JSON). */
+    static void details(final StringBuilder sb, final List<Saved> saved) {
+        for (final Saved s : saved) {
+            sb.append("<h2>").append(escape(s.name())).append("</h2>\n");
+            if (s.root().get("config") instanceof Map<?, ?> c) {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> config = (Map<String, Object>) c;
+                config(sb, config);
+            }
+            sb.append("<pre>").append(escape(s.text() != null ? s.text() : Json.write(s.root()))).append("</pre>\n");
+        }
+    }
+
+    static String render(final String title, final List<Source> sources) {
+        final StringBuilder sb = begin(title);
         final List<String> labels = new ArrayList<>();
         final List<Map<String, Object>> results = new ArrayList<>();
         for (final Source s : sources) {
@@ -59,13 +90,14 @@ final class Html {
         cachelines(sb, labels, results);
         latency(sb, labels, results);
         freeBlocks(sb, labels, results);
+        freeBlocksOverTime(sb, labels, results);
         for (final Source s : sources) {
             sb.append("<h2>").append(escape(s.name())).append("</h2>\n");
             config(sb, s.config());
             final String text = TextReport.render(s.config(), s.results(), s.results().size() == 1);
             sb.append("<pre>").append(escape(text)).append("</pre>\n");
         }
-        return sb.append("</body>\n</html>\n").toString();
+        return end(sb);
     }
 
     private static String label(final Map<String, Object> r) {
@@ -146,7 +178,63 @@ final class Html {
                 false, false));
     }
 
-    private static void config(final StringBuilder sb, final Map<String, Object> config) {
+    /**
+     * The fragment workload's {@code freeBlocksOverTime}, one chart per result that has it: a
+     * line per order over the points (filled, freed, each eighth of the probes, compacted).
+     */
+    private static void freeBlocksOverTime(final StringBuilder sb, final List<String> labels,
+                                           final List<Map<String, Object>> results) {
+        for (int i = 0; i < results.size(); i++) {
+            if (!(Json.at(results.get(i), "freeBlocksOverTime.points") instanceof List<?> points) || points.isEmpty()) {
+                continue;
+            }
+            final double[] x = new double[points.size()];
+            final List<SvgLines.Tick> ticks = new ArrayList<>();
+            for (int p = 0; p < x.length; p++) {
+                x[p] = p;
+                final String name = String.valueOf(Json.at(points.get(p), "after"));
+                ticks.add(new SvgLines.Tick(p, name.startsWith("probes ") ? name.substring(7) : name));
+            }
+            final List<SvgLines.Series> series = linesByOrder(points, "blocks", x);
+            if (series.isEmpty()) {
+                continue;
+            }
+            final Object probeOrder = Json.at(results.get(i), "highOrder.order");
+            figure(sb, SvgLines.chart("Free blocks by order over the run (" + labels.get(i) + ", log scale)",
+                    "after: the fill, the random frees, each eighth of the "
+                            + (probeOrder == null ? "" : "order-" + probeOrder + " ") + "probes",
+                    ticks, "free blocks", true, series));
+        }
+    }
+
+    /**
+     * One line per order from {@code points} (each a map whose {@code key} is a list of free
+     * blocks per order), at {@code x}: the orders that had a free block at some point, "order N".
+     */
+    static List<SvgLines.Series> linesByOrder(final List<?> points, final String key, final double[] x) {
+        int orders = 0;
+        for (final Object p : points) {
+            if (Json.at(p, key) instanceof List<?> b) {
+                orders = Math.max(orders, b.size());
+            }
+        }
+        final List<SvgLines.Series> series = new ArrayList<>();
+        for (int o = 0; o < orders; o++) {
+            final double[] y = new double[points.size()];
+            boolean any = false;
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Json.at(points.get(i), key) instanceof List<?> b && b.size() > o && b.get(o) instanceof Number n
+                        ? n.doubleValue() : Double.NaN;
+                any |= y[i] > 0;
+            }
+            if (any) {
+                series.add(new SvgLines.Series("order " + o, x, y));
+            }
+        }
+        return series;
+    }
+
+    static void config(final StringBuilder sb, final Map<String, Object> config) {
         if (config == null || config.isEmpty()) {
             return;
         }
@@ -161,12 +249,12 @@ final class Html {
         sb.append("</table>\n");
     }
 
-    private static void figure(final StringBuilder sb, final String svg) {
+    static void figure(final StringBuilder sb, final String svg) {
         sb.append("<div class=\"figure\">\n").append(svg).append("</div>\n");
     }
 
     /** The keys of the object at {@code path}, over all results, in first-seen order. */
-    private static Set<String> keys(final List<Map<String, Object>> results, final String path) {
+    static Set<String> keys(final List<Map<String, Object>> results, final String path) {
         final Set<String> keys = new LinkedHashSet<>();
         for (final Map<String, Object> r : results) {
             if (Json.at(r, path) instanceof Map<?, ?> m) {
