@@ -99,6 +99,13 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                             + "order-9 bulk measured 5x slower after order 0 than alone."})
     private boolean fork;
 
+    @Option(names = "--histogram-log", paramLabel = "FILE",
+            description = {"Also write an HdrHistogram interval log of every row's timed rounds: per round and "
+                    + "thread, ns per op of each phase (the bench times phases, not single ops), tagged "
+                    + "SHAPE/ALLOCATOR/LAYOUT/oORDER/tT/get|put|pair, one interval per row; readable by HdrHistogram's "
+                    + "HistogramLogProcessor (-tag). The file appears whole after the last row, like --out."})
+    private String histogramLog;
+
     /** Set by the parent on a child's command line: one row, in this JVM, JSON even when it was skipped. */
     @Option(names = "--child", hidden = true)
     private boolean child;
@@ -113,11 +120,29 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
-        try {
+        // a child writes its one row's log where its parent said; the parent joins them
+        OutputTarget childLog = null;
+        try (HistogramLogs logs = child ? null : HistogramLogs.open(histogramLog, BenchRounds.COMMENT)) {
+            if (child && histogramLog != null) {
+                childLog = OutputTarget.file("--histogram-log", histogramLog);
+            }
             final boolean forked = fork && !child;
             final List<ShapeResult> results;
             try (PrintStream progress = lines(spec.commandLine().getErr())) {
-                results = forked ? forked(configs) : LlfreeBench.run(configs, progress);
+                if (forked) {
+                    results = forked(configs, logs);
+                } else if (childLog != null || logs != null) {
+                    results = new ArrayList<>();
+                    for (final ShapeConfig c : configs) {
+                        final ShapeResult r = BenchRounds.run(c, progress, child ? childLog
+                                : OutputTarget.file("--histogram-log", logs.next(null).toString()));
+                        if (r != null) {
+                            results.add(r);
+                        }
+                    }
+                } else {
+                    results = LlfreeBench.run(configs, progress);
+                }
             } catch (final IllegalArgumentException e) {
                 // ShapeRunner.open: a layout that cannot record an allocator's orders, or RAM the
                 // machine refuses; nothing was measured.
@@ -128,9 +153,16 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (results.isEmpty() && !child) {
                 throw new UsageException("no shape ran: every order was above the allocators' max order");
             }
-            target.commit(render(child ? "json" : fmt, results, forked));
+            final String report = render(child ? "json" : fmt, results, forked);
+            if (logs != null) {
+                logs.commit();
+            }
+            target.commit(report);
         } finally {
             target.abandon();
+            if (childLog != null) {
+                childLog.abandon();
+            }
         }
         return 0;
     }
@@ -152,7 +184,8 @@ final class BenchLlfreeCommand implements Callable<Integer> {
      * Runs each config as {@code memu bench llfree --child ...} in its own JVM ({@link ChildJvm}),
      * one after the other, and reads its row back from its JSON (none when it was skipped).
      */
-    private List<ShapeResult> forked(final List<ShapeConfig> configs) throws IOException, InterruptedException {
+    private List<ShapeResult> forked(final List<ShapeConfig> configs, final HistogramLogs logs)
+            throws IOException, InterruptedException {
         final List<ShapeResult> results = new ArrayList<>();
         for (final ShapeConfig c : configs) {
             final List<String> args = new ArrayList<>(List.of("bench", "llfree", "--child",
@@ -165,6 +198,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             }
             if (c.warmupRounds() != ShapeConfig.AUTO) {
                 args.addAll(List.of("--warmup", Integer.toString(c.warmupRounds())));
+            }
+            if (logs != null) {
+                args.addAll(List.of("--histogram-log", logs.next(null).toString()));
             }
             final String what = "bench llfree: " + c.shape().key() + " " + c.allocator() + "/" + c.layout()
                     + " order " + c.order() + " T=" + c.threads();

@@ -57,11 +57,11 @@ final class Reports {
         }
     }
 
-    /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass. */
+    /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass, publishing through {@code telemetry}. */
     static RunResult runTimed(final RunSpec spec, final StreamFactory factory, final String memText,
-                              final ProgressListener progress) {
+                              final ProgressListener progress, final Telemetry telemetry) {
         try {
-            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress);
+            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress, telemetry);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

@@ -225,7 +225,13 @@ public final class Driver {
      */
     public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                       final ProgressListener progress) {
-        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE);
+        return timedOnly(spec, factory, boot, progress, Telemetry.NONE);
+    }
+
+    /** {@link #timedOnly(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} publishing through {@code telemetry}. */
+    public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
+                                      final ProgressListener progress, final Telemetry telemetry) {
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry);
         return result(spec, timedPass(spec, factory, boot, progress, settings), null);
     }
 
