@@ -49,6 +49,16 @@ final class Html {
     record Saved(String name, Map<String, Object> root, String text) {
     }
 
+    /**
+     * {@code tree} as its JSON file reads back (numbers rounded as {@link Json#write} writes
+     * them): a command's page is drawn from what it would save, so that {@code memu plot} of the
+     * saved file draws the same charts.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> asSaved(final Map<String, Object> tree) {
+        return (Map<String, Object>) Json.parse(Json.write(tree));
+    }
+
     /** The page's head, title and heading; {@link #end} closes it. */
     static StringBuilder begin(final String title) {
         final StringBuilder sb = new StringBuilder(65536);

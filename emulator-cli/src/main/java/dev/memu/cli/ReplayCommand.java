@@ -261,7 +261,7 @@ public final class ReplayCommand implements Callable<Integer> {
     /** The page: charts from the JSON tree, the text report under them. */
     static String html(final List<ReplayReport> reports) {
         final String title = "memu replay " + String.join(" ", reports.getFirst().inputs());
-        return ReplayHtml.render(title, List.of(new Html.Saved("memu replay", tree(reports), text(reports))));
+        return ReplayHtml.render(title, List.of(new Html.Saved("memu replay", Html.asSaved(tree(reports)), text(reports))));
     }
 
     // ---- json ----

@@ -114,7 +114,7 @@ final class RmapCommand implements Callable<Integer> {
             target.commit(switch (fmt) {
                 case "json" -> Json.write(tree(r));
                 case "html" -> RmapHtml.render("memu rmap " + rs.workload(),
-                        List.of(new Html.Saved("memu rmap", tree(r), text(r))));
+                        List.of(new Html.Saved("memu rmap", Html.asSaved(tree(r)), text(r))));
                 default -> text(r);
             });
         } finally {
