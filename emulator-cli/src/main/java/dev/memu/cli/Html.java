@@ -12,9 +12,10 @@ import java.util.Set;
  * would rather look than read, and the text report under it for the exact figures.
  *
  * <p>Charts, each drawn only when some result has the data: bytes per page by region (stacked,
- * one bar per result), cachelines per op by op kind (grouped), latency percentiles p50 / p99 /
- * p99.9 / max per op kind (log scale), free blocks by order at the end of the run (like
- * {@code /proc/buddyinfo}). Several sources (files given to {@code memu plot}) go into the same
+ * one bar per result), cachelines per op by op kind (grouped), latency percentile curves per op
+ * kind (p50 / p99 / p99.9 / max on a "nines" axis, log ns, one line per result), free blocks by
+ * order at the end of the run (like {@code /proc/buddyinfo}), and for the fragment workload free
+ * blocks by order over the run. Several sources (files given to {@code memu plot}) go into the same
  * charts side by side, each bar labelled with its source.
  */
 final class Html {
@@ -37,6 +38,9 @@ final class Html {
 
     private static final String[] PERCENTILES = {"p50", "p99", "p999", "max"};
     private static final String[] PERCENTILE_NAMES = {"p50", "p99", "p99.9", "max"};
+    /** Where each percentile sits on a curve's x axis: its nines; max, which has none, one nine past p99.9. */
+    private static final double[] NINES = {SvgLines.nines(50), SvgLines.nines(99), SvgLines.nines(99.9),
+            SvgLines.nines(99.9) + 1};
 
     private Html() {
     }
@@ -143,13 +147,26 @@ final class Html {
 
     private static void latency(final StringBuilder sb, final List<String> labels,
                                 final List<Map<String, Object>> results) {
+        final List<SvgLines.Tick> ticks = new ArrayList<>();
+        for (int p = 0; p < PERCENTILES.length; p++) {
+            ticks.add(new SvgLines.Tick(NINES[p], PERCENTILE_NAMES[p]));
+        }
         for (final String kind : keys(results, "latencyNs")) {
-            final List<SvgBars.Series> series = new ArrayList<>();
-            for (int p = 0; p < PERCENTILES.length; p++) {
-                series.add(new SvgBars.Series(PERCENTILE_NAMES[p],
-                        values(results, "latencyNs." + kind + "." + PERCENTILES[p])));
+            final List<SvgLines.Series> series = new ArrayList<>();
+            boolean any = false;
+            for (int i = 0; i < results.size(); i++) {
+                final double[] y = new double[PERCENTILES.length];
+                for (int p = 0; p < y.length; p++) {
+                    y[p] = Json.number(results.get(i), "latencyNs." + kind + "." + PERCENTILES[p]);
+                    any |= y[p] > 0;
+                }
+                series.add(new SvgLines.Series(labels.get(i), NINES, y));
             }
-            figure(sb, SvgBars.chart("Latency of " + kind + " (ns, log scale)", "ns", labels, series, false, true));
+            if (!any) {
+                continue;   // no sample of this kind in any result (a fragment run's few probes, say)
+            }
+            figure(sb, SvgLines.chart("Latency of " + kind + " (ns, log scale): percentile curves",
+                    "percentile, in nines (max drawn one nine past p99.9)", ticks, "ns", true, series));
         }
     }
 

@@ -228,6 +228,28 @@ class HtmlPagesTest {
         }
     }
 
+    // ---- latency curves ----
+
+    @Test
+    void latencyCurvesHaveALinePerResultThroughItsPercentiles() throws Exception {
+        final Path json = tmp.resolve("c.json");
+        assertEquals(0, Cli.run(Cli.small("compare", "--no-fork", "--layouts", "memdesc8,linux64", "--allocators",
+                "buddy", "--format", "json", "--out", json.toString())).exit());
+        final Cli cli = Cli.run("plot", json.toString());
+        assertEquals(0, cli.exit(), cli.err());
+        final String chart = svg(cli.out(), "Latency of alloc (ns, log scale): percentile curves");
+        assertEquals(2, count(chart, "<g class=\"series\""), chart);
+        for (final Object r : (List<?>) Json.at(Json.parse(Files.readString(json)), "results")) {
+            final String label = Json.at(r, "layout") + " buddy t1";
+            for (final String[] p : List.of(new String[]{"p50", "p50"}, new String[]{"p99", "p99"},
+                    new String[]{"p999", "p99.9"}, new String[]{"max", "max"})) {
+                final String title = "<title>" + label + ", " + p[1] + ": " + Json.at(r, "latencyNs.alloc." + p[0])
+                        + "</title>";
+                assertTrue(chart.contains(title), title + " in " + chart);
+            }
+        }
+    }
+
     // ---- plot ----
 
     @Test
