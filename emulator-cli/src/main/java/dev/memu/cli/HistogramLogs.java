@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -77,49 +78,64 @@ final class HistogramLogs implements AutoCloseable {
         return file;
     }
 
-    /** Joins the configurations' logs into FILE; a configuration that wrote no log contributes nothing. */
+    /**
+     * Joins the configurations' logs into FILE, one histogram at a time (a long compare's logs
+     * are never all in memory); a configuration that wrote no log contributes nothing. The
+     * joined log's base time is the first histogram's start: configurations run one after the
+     * other, each log in time order.
+     */
     void commit() throws IOException {
-        final List<EncodableHistogram> all = new ArrayList<>();
-        long start = Long.MAX_VALUE;
+        final long[] base = {Long.MIN_VALUE};
         for (final Part p : parts) {
-            if (!Files.exists(p.file())) {
-                continue;
-            }
-            final HistogramLogReader reader;
-            try {
-                reader = new HistogramLogReader(p.file().toString());
-            } catch (final FileNotFoundException e) {
-                continue;
-            }
-            try {
-                for (EncodableHistogram h = reader.nextIntervalHistogram(); h != null; h = reader.nextIntervalHistogram()) {
-                    if (p.prefix() != null) {
-                        h.setTag(h.getTag() == null ? p.prefix() : p.prefix() + "/" + h.getTag());
-                    }
-                    start = Math.min(start, h.getStartTimeStamp());
-                    all.add(h);
+            each(p, h -> {
+                if (base[0] == Long.MIN_VALUE) {
+                    base[0] = h.getStartTimeStamp();
                 }
-            } finally {
-                reader.close();
+            });
+            if (base[0] != Long.MIN_VALUE) {
+                break;
             }
         }
-        final long base = start == Long.MAX_VALUE ? System.currentTimeMillis() : start;
+        final long start = base[0] == Long.MIN_VALUE ? System.currentTimeMillis() : base[0];
         target.commit(out -> {
             final PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8);
             final HistogramLogWriter writer = new HistogramLogWriter(print);
             writer.outputLogFormatVersion();
             writer.outputComment(comment);
-            writer.outputStartTime(base);
-            writer.setBaseTime(base);
+            writer.outputStartTime(start);
+            writer.setBaseTime(start);
             writer.outputLegend();
-            for (final EncodableHistogram h : all) {
-                writer.outputIntervalHistogram(h);
+            for (final Part p : parts) {
+                each(p, writer::outputIntervalHistogram);
             }
             print.flush();
             if (print.checkError()) {
-                throw new IOException("write error");
+                throw new IOException("--histogram-log: write error");
             }
         });
+    }
+
+    /** Each histogram of {@code p}'s log, in order, tagged with its prefix. */
+    private static void each(final Part p, final Consumer<EncodableHistogram> action) throws IOException {
+        if (!Files.exists(p.file())) {
+            return;
+        }
+        final HistogramLogReader reader;
+        try {
+            reader = new HistogramLogReader(p.file().toString());
+        } catch (final FileNotFoundException e) {
+            return;
+        }
+        try {
+            for (EncodableHistogram h = reader.nextIntervalHistogram(); h != null; h = reader.nextIntervalHistogram()) {
+                if (p.prefix() != null) {
+                    h.setTag(h.getTag() == null ? p.prefix() : p.prefix() + "/" + h.getTag());
+                }
+                action.accept(h);
+            }
+        } finally {
+            reader.close();
+        }
     }
 
     /** Removes the temporary logs and drops FILE unless it was committed. */
