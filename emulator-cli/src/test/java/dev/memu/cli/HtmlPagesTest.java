@@ -201,6 +201,14 @@ class HtmlPagesTest {
             assertTrue(attempts >= previous, points.toString());
             previous = attempts;
         }
+        // the text report lists the points, the last with all probes made
+        final Cli text = Cli.run(Cli.small("run", "--workload", "fragment", "--layout", "memdesc8", "--allocator",
+                "buddy"));
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("free blocks by order over the run (counting pass"), text.out());
+        final String attempts = Json.at(r, "highOrder.attempts").toString();
+        assertTrue(Pattern.compile("after probes 8/8 +" + Json.at(r, "highOrder.successes") + "/" + attempts + " ")
+                .matcher(text.out()).find(), text.out());
         // CSV leaves the table of points out
         final Cli csv = Cli.run(Cli.small("run", "--workload", "fragment", "--format", "csv"));
         assertEquals(0, csv.exit(), csv.err());
