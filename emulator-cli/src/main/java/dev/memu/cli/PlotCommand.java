@@ -29,11 +29,10 @@ import java.util.concurrent.Callable;
 @Command(name = "plot", mixinStandardHelpOptions = true,
         description = {"Render saved JSON results as one self-contained HTML page with SVG charts; several files "
                 + "of one kind go side by side:",
-                "  run, compare   bytes per page by region, cachelines per op, latency, free blocks by order "
-                        + "(and over time for fragment)",
-                "  replay         free blocks by order over the replay, cachelines per op, metadata per page",
-                "  rmap           mapcount accuracy per scheme against exact, scheme cachelines",
-                "  bench llfree   ns per op per shape and allocator"})
+                "  run/compare   bytes/page, lines/op, latency, free blocks (over time: fragment)",
+                "  replay        free blocks over the replay, lines/op, metadata per page",
+                "  rmap          mapcount accuracy per scheme vs exact, scheme lines/op",
+                "  bench llfree  ns per op per shape and allocator"})
 final class PlotCommand implements Callable<Integer> {
 
     /** What a saved file holds, told from its JSON. */
