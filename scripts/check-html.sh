@@ -5,7 +5,8 @@
 #
 # Chromium (Debian: apt-get install chromium) loads the page from disk with networking features
 # off and a throwaway profile, --dump-dom prints the DOM it built, and the script counts the
-# <svg class="chart"> elements and their bars in it (at least MIN_CHARTS, default 1). With a
+# <svg class="chart"> elements and their bars and lines in it (at least MIN_CHARTS, default 1,
+# with at least one bar or line). With a
 # second argument it also writes a screenshot, to look at. Exit 0 when the charts are there, 1
 # when not, 2 on bad usage or a missing browser. CHROMIUM=/path/to/chromium overrides the binary.
 set -euo pipefail
@@ -35,12 +36,13 @@ flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --d
 dom=$(timeout 120 "$browser" "${flags[@]}" --dump-dom "$url" 2>/dev/null)
 charts=$( (grep -o '<svg class="chart"' <<<"$dom" || true) | wc -l)
 bars=$( (grep -o '<rect class="bar"' <<<"$dom" || true) | wc -l)
+lines=$( (grep -o '<polyline class="line"' <<<"$dom" || true) | wc -l)
 if ! grep -q '</body>' <<<"$dom"; then
     echo "check-html: $page: chromium returned no document" >&2
     exit 1
 fi
-if (( charts < min || bars == 0 )); then
-    echo "check-html: $page: $charts SVG charts with $bars bars in the rendered DOM, want >= $min charts with bars" >&2
+if (( charts < min || bars + lines == 0 )); then
+    echo "check-html: $page: $charts SVG charts with $bars bars and $lines lines in the rendered DOM, want >= $min charts with bars or lines" >&2
     exit 1
 fi
 if [[ -n "$shot" ]]; then
@@ -51,4 +53,4 @@ if [[ -n "$shot" ]]; then
         exit 1
     fi
 fi
-echo "check-html: $page: $charts SVG charts, $bars bars rendered by $("$browser" --version 2>/dev/null | head -1)"
+echo "check-html: $page: $charts SVG charts, $bars bars, $lines lines rendered by $("$browser" --version 2>/dev/null | head -1)"

@@ -83,8 +83,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             description = "rand's shuffle seed (default: " + ShapeConfig.LLFREE_SEED + ", as LLFree).")
     private String seed;
 
-    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
-            description = "Report format (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "text|json|html", defaultValue = "text",
+            description = "Report format (default: ${DEFAULT-VALUE}); html: one self-contained page with ns per op "
+                    + "per shape and allocator as SVG bars, then the text table.")
     private String format;
 
     @Option(names = "--out", paramLabel = "FILE",
@@ -98,13 +99,20 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                             + "order-9 bulk measured 5x slower after order 0 than alone."})
     private boolean fork;
 
+    @Option(names = "--histogram-log", paramLabel = "FILE",
+            description = {"Also write an HdrHistogram interval log of every row's timed rounds: per round and "
+                    + "thread, ns per op of each phase (the bench times phases, not single ops), tagged "
+                    + "SHAPE/ALLOCATOR/LAYOUT/oORDER/tT/get|put|pair, one interval per row; readable by HdrHistogram's "
+                    + "HistogramLogProcessor (-tag). The file appears whole after the last row, like --out."})
+    private String histogramLog;
+
     /** Set by the parent on a child's command line: one row, in this JVM, JSON even when it was skipped. */
     @Option(names = "--child", hidden = true)
     private boolean child;
 
     @Override
     public Integer call() throws Exception {
-        final String fmt = Inputs.choice("--format", format, List.of("text", "json"));
+        final String fmt = Inputs.choice("--format", format, List.of("text", "json", "html"));
         final List<ShapeConfig> configs;
         try {
             configs = LlfreeBench.configs(options());
@@ -112,11 +120,29 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
-        try {
+        // a child writes its one row's log where its parent said; the parent joins them
+        OutputTarget childLog = null;
+        try (HistogramLogs logs = child ? null : HistogramLogs.open(histogramLog, BenchRounds.COMMENT)) {
+            if (child && histogramLog != null) {
+                childLog = OutputTarget.file("--histogram-log", histogramLog);
+            }
             final boolean forked = fork && !child;
             final List<ShapeResult> results;
             try (PrintStream progress = lines(spec.commandLine().getErr())) {
-                results = forked ? forked(configs) : LlfreeBench.run(configs, progress);
+                if (forked) {
+                    results = forked(configs, logs);
+                } else if (childLog != null || logs != null) {
+                    results = new ArrayList<>();
+                    for (final ShapeConfig c : configs) {
+                        final ShapeResult r = BenchRounds.run(c, progress, child ? childLog
+                                : OutputTarget.file("--histogram-log", logs.next(null).toString()));
+                        if (r != null) {
+                            results.add(r);
+                        }
+                    }
+                } else {
+                    results = LlfreeBench.run(configs, progress);
+                }
             } catch (final IllegalArgumentException e) {
                 // ShapeRunner.open: a layout that cannot record an allocator's orders, or RAM the
                 // machine refuses; nothing was measured.
@@ -127,19 +153,39 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (results.isEmpty() && !child) {
                 throw new UsageException("no shape ran: every order was above the allocators' max order");
             }
-            target.commit("json".equals(fmt) || child ? ShapeReport.json(results, forked) + System.lineSeparator()
-                    : ShapeReport.table(results));
+            final String report = render(child ? "json" : fmt, results, forked);
+            if (logs != null) {
+                logs.commit();
+            }
+            target.commit(report);
         } finally {
             target.abandon();
+            if (childLog != null) {
+                childLog.abandon();
+            }
         }
         return 0;
+    }
+
+    private static String render(final String fmt, final List<ShapeResult> results, final boolean forked) {
+        return switch (fmt) {
+            case "json" -> ShapeReport.json(results, forked) + System.lineSeparator();
+            case "html" -> {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> root = (Map<String, Object>) Json.parse(ShapeReport.json(results, forked));
+                yield BenchHtml.render("memu bench llfree",
+                        List.of(new Html.Saved("memu bench llfree", root, ShapeReport.table(results))));
+            }
+            default -> ShapeReport.table(results);
+        };
     }
 
     /**
      * Runs each config as {@code memu bench llfree --child ...} in its own JVM ({@link ChildJvm}),
      * one after the other, and reads its row back from its JSON (none when it was skipped).
      */
-    private List<ShapeResult> forked(final List<ShapeConfig> configs) throws IOException, InterruptedException {
+    private List<ShapeResult> forked(final List<ShapeConfig> configs, final HistogramLogs logs)
+            throws IOException, InterruptedException {
         final List<ShapeResult> results = new ArrayList<>();
         for (final ShapeConfig c : configs) {
             final List<String> args = new ArrayList<>(List.of("bench", "llfree", "--child",
@@ -153,6 +199,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (c.warmupRounds() != ShapeConfig.AUTO) {
                 args.addAll(List.of("--warmup", Integer.toString(c.warmupRounds())));
             }
+            if (logs != null) {
+                args.addAll(List.of("--histogram-log", logs.next(null).toString()));
+            }
             final String what = "bench llfree: " + c.shape().key() + " " + c.allocator() + "/" + c.layout()
                     + " order " + c.order() + " T=" + c.threads();
             final String json = ChildJvm.run(what, args, spec.commandLine().getErr());
@@ -160,28 +209,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                 throw new IllegalStateException(what + " printed no results");
             }
             for (final Object row : rows) {
-                results.add(result(c, row));
+                results.add(BenchHtml.result(c, row));
             }
         }
         return results;
-    }
-
-    /** A child's JSON row as the result it measured. */
-    private static ShapeResult result(final ShapeConfig c, final Object row) {
-        final int threads = c.threads();
-        final double[] get = new double[threads];
-        final double[] put = new double[threads];
-        final double[] pair = new double[threads];
-        if (!(Json.at(row, "perThread") instanceof List<?> perThread) || perThread.size() != threads) {
-            throw new IllegalStateException("bench llfree: a child's row has no figure per thread: " + row);
-        }
-        for (int t = 0; t < threads; t++) {
-            get[t] = Json.number(perThread.get(t), "getNs");
-            put[t] = Json.number(perThread.get(t), "putNs");
-            pair[t] = Json.number(perThread.get(t), "pairNs");
-        }
-        return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
-                (int) Json.number(row, "warmupRounds"), get, put, pair);
     }
 
     /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */

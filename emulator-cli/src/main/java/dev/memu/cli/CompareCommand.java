@@ -4,11 +4,15 @@ import dev.memu.run.DescriptorRun;
 import dev.memu.workload.kernelmix.KernelMixConfig;
 import dev.memu.alloc.Allocators;
 import dev.memu.driver.AllocatorBoot;
+import dev.memu.driver.Driver;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.RunSpec;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.machine.Machine;
+import dev.memu.stat.LatencyIntervals;
+import dev.memu.stat.RunCounters;
+import dev.memu.stat.Telemetry;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;
 import picocli.CommandLine.Command;
@@ -18,7 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +50,9 @@ import java.util.concurrent.Callable;
                         + "churn's cachelines are counted in this JVM, whose counting code stays compiled from one "
                         + "combination to the next (counts do not depend on the JIT)."})
 final class CompareCommand implements Callable<Integer> {
+
+    private static final String LOG_COMMENT = "memu compare: latency samples in ns (one measured op in "
+            + "latencySampleEvery timed alone), tagged LAYOUT/ALLOCATOR/THREADSt/alloc|free, one configuration each";
 
     @Spec
     private CommandSpec spec;
@@ -92,6 +102,13 @@ final class CompareCommand implements Callable<Integer> {
     /** Set by the parent on a child's command line: ask for the host before timing ({@link QuietHandshake}). */
     @Option(names = "--quiet-handshake", hidden = true)
     private boolean quietHandshake;
+
+    @Option(names = "--histogram-log", paramLabel = "FILE",
+            description = {"Also write every configuration's latency samples into one HdrHistogram interval log "
+                    + "(1 s intervals, values in ns), each histogram tagged LAYOUT/ALLOCATOR/THREADSt/alloc or /free, "
+                    + "for HdrHistogram's HistogramLogProcessor (-tag) and plotters; the file appears whole after the "
+                    + "last configuration, like --out."})
+    private String histogramLog;
 
     @Mixin
     private WorkloadOptions workload;
@@ -161,9 +178,22 @@ final class CompareCommand implements Callable<Integer> {
             if (specs.size() != 1) {
                 throw new UsageException("--child runs one configuration, got " + specs.size());
             }
-            final RunResult timed = Reports.runTimed(specs.getFirst(), new DescriptorRun(mixConfig, null, false),
-                    mem, ConsoleProgress.of(progress, err), quietHandshake
-                            ? new QuietHandshake(spec.commandLine().getOut()) : dev.memu.driver.QuietWindow.NONE);
+            final OutputTarget log = histogramLog == null ? null : OutputTarget.file("--histogram-log", histogramLog);
+            final LatencyIntervals intervals = log == null ? null
+                    : Driver.latencyIntervals(LatencyIntervals.DEFAULT_INTERVAL_NS);
+            final RunResult timed;
+            try {
+                timed = Reports.runTimed(specs.getFirst(), new DescriptorRun(mixConfig, null, false), mem,
+                        ConsoleProgress.of(progress, err), new Telemetry(RunCounters.NONE, intervals),
+                        quietHandshake ? new QuietHandshake(spec.commandLine().getOut()) : dev.memu.driver.QuietWindow.NONE);
+                if (log != null) {
+                    log.commit(intervals::write);
+                }
+            } finally {
+                if (log != null) {
+                    log.abandon();
+                }
+            }
             final Map<String, Object> root = new LinkedHashMap<>();
             root.put("results", new ArrayList<Object>(List.of(ResultTree.of(timed))));
             spec.commandLine().getOut().println(Json.write(root));
@@ -173,11 +203,16 @@ final class CompareCommand implements Callable<Integer> {
         // Churn's ops are generated ahead, the same in every JVM: its children time, this JVM counts.
         final boolean countHere = fork && Workloads.CHURN.equals(w.name());
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
-        try {
+        try (HistogramLogs logs = HistogramLogs.open(histogramLog, LOG_COMMENT)) {
             final List<Map<String, Object>> results = new ArrayList<>();
             if (countHere && alongside) {
+                final List<Path> parts = new ArrayList<>();
+                for (final RunSpec s : specs) {
+                    parts.add(logs == null ? null : logs.next(s.label()));
+                }
                 results.addAll(AlongsidePipeline.run(specs.size(),
-                        (i, quiet) -> forked(specs.get(i), timedArgs(specs.get(i), w, progress, true), quiet),
+                        (i, quiet) -> forked(specs.get(i), logArgs(timedArgs(specs.get(i), w, progress, true),
+                                parts.get(i)), quiet),
                         (i, pace) -> Reports.count(specs.get(i), new DescriptorRun(mixConfig, null, false), mem,
                                 dev.memu.driver.ProgressListener.NONE, pace),
                         i -> ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size()
@@ -186,17 +221,25 @@ final class CompareCommand implements Callable<Integer> {
             for (int i = 0; i < specs.size() && !(countHere && alongside); i++) {
                 final RunSpec s = specs.get(i);
                 ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
+                final Path part = logs == null ? null : logs.next(s.label());
                 if (countHere) {
-                    final Map<String, Object> tree = forked(s, timedArgs(s, w, progress, false), null);
+                    final Map<String, Object> tree = forked(s, logArgs(timedArgs(s, w, progress, false), part), null);
                     ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
                             ConsoleProgress.of(progress, err)));
                     results.add(tree);
                 } else if (fork) {
-                    results.add(forked(s, runArgs(s, w, progress), null));
+                    results.add(forked(s, logArgs(runArgs(s, w, progress), part), null));
                 } else {
                     final DescriptorRun streams = new DescriptorRun(mixConfig, null, false);
+                    final LatencyIntervals intervals = part == null ? null
+                            : Driver.latencyIntervals(LatencyIntervals.DEFAULT_INTERVAL_NS);
                     final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
-                            ConsoleProgress.of(progress, err)));
+                            ConsoleProgress.of(progress, err), new Telemetry(RunCounters.NONE, intervals)));
+                    if (part != null) {
+                        try (OutputStream os = Files.newOutputStream(part)) {
+                            intervals.write(os);
+                        }
+                    }
                     streams.addResults(tree);
                     results.add(tree);
                 }
@@ -208,11 +251,23 @@ final class CompareCommand implements Callable<Integer> {
             new DescriptorRun(mixConfig, null, false).addConfig(config);
             config.put("countedApart", countHere);
             config.put("countedAlongside", countHere && alongside);
-            target.commit(Reports.render(format, config, results, false));
+            final String report = Reports.render(format, config, results, false);
+            if (logs != null) {
+                logs.commit();
+            }
+            target.commit(report);
         } finally {
             target.abandon();
         }
         return 0;
+    }
+
+    /** {@code args} writing the child's latency log to {@code part}, if there is one. */
+    private static List<String> logArgs(final List<String> args, final Path part) {
+        if (part != null) {
+            args.addAll(List.of("--histogram-log", part.toString()));
+        }
+        return args;
     }
 
     /** {@code memu run} of {@code s} with compare's workload, JSON on stdout: a whole run in the child. */

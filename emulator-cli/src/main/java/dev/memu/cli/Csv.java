@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Results as CSV (RFC 4180): one header row of flattened JSON paths ({@code latencyNs.alloc.p50},
  * {@code freeBlocksByOrder.3}), one row per result; a column a result lacks is empty. Per-thread
- * detail is reduced to {@code perThread.N.opsPerSec}; the JSON has the rest. Quoting and
+ * detail is reduced to {@code perThread.N.opsPerSec}, and the fragment workload's {@code
+ * freeBlocksOverTime} (a table of its own, points by orders) is left out; the JSON has the rest. Quoting and
  * escaping are Apache Commons CSV's; this class only flattens the result trees into rows.
  * Commons CSV's minimal quoting also quotes an empty first cell of a row and a cell with leading
  * or trailing blanks, which memu's own writer did not; a CSV reader reads the same values.
@@ -59,6 +60,9 @@ final class Csv {
         if (node instanceof Map<?, ?> map) {
             for (final Map.Entry<?, ?> e : map.entrySet()) {
                 final String key = prefix + e.getKey();
+                if (key.equals("freeBlocksOverTime")) {
+                    continue;
+                }
                 if (key.equals("perThread")) {
                     final List<?> threads = (List<?>) e.getValue();
                     for (int i = 0; i < threads.size(); i++) {

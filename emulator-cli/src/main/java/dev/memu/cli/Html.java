@@ -12,9 +12,10 @@ import java.util.Set;
  * would rather look than read, and the text report under it for the exact figures.
  *
  * <p>Charts, each drawn only when some result has the data: bytes per page by region (stacked,
- * one bar per result), cachelines per op by op kind (grouped), latency percentiles p50 / p99 /
- * p99.9 / max per op kind (log scale), free blocks by order at the end of the run (like
- * {@code /proc/buddyinfo}). Several sources (files given to {@code memu plot}) go into the same
+ * one bar per result), cachelines per op by op kind (grouped), latency percentile curves per op
+ * kind (p50 / p99 / p99.9 / max on a "nines" axis, log ns, one line per result), free blocks by
+ * order at the end of the run (like {@code /proc/buddyinfo}), and for the fragment workload free
+ * blocks by order over the run. Several sources (files given to {@code memu plot}) go into the same
  * charts side by side, each bar labelled with its source.
  */
 final class Html {
@@ -37,15 +38,59 @@ final class Html {
 
     private static final String[] PERCENTILES = {"p50", "p99", "p999", "max"};
     private static final String[] PERCENTILE_NAMES = {"p50", "p99", "p99.9", "max"};
+    /** Where each percentile sits on a curve's x axis: its nines; max, which has none, one nine past p99.9. */
+    private static final double[] NINES = {SvgLines.nines(50), SvgLines.nines(99), SvgLines.nines(99.9),
+            SvgLines.nines(99.9) + 1};
 
     private Html() {
     }
 
-    static String render(final String title, final List<Source> sources) {
+    /**
+     * A saved result of a command other than run/compare (replay, rmap, bench llfree): its name,
+     * its JSON tree, and its text report, or null when only the JSON is at hand (a saved file:
+     * the page then shows the JSON as the exact figures).
+     */
+    record Saved(String name, Map<String, Object> root, String text) {
+    }
+
+    /**
+     * {@code tree} as its JSON file reads back (numbers rounded as {@link Json#write} writes
+     * them): a command's page is drawn from what it would save, so that {@code memu plot} of the
+     * saved file draws the same charts.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> asSaved(final Map<String, Object> tree) {
+        return (Map<String, Object>) Json.parse(Json.write(tree));
+    }
+
+    /** The page's head, title and heading; {@link #end} closes it. */
+    static StringBuilder begin(final String title) {
         final StringBuilder sb = new StringBuilder(65536);
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
                 .append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
         sb.append("<h1>").append(escape(title)).append("</h1>\n");
+        return sb;
+    }
+
+    static String end(final StringBuilder sb) {
+        return sb.append("</body>\n</html>\n").toString();
+    }
+
+    /** Each saved result's heading, flat config and exact figures (its text report, else its JSON). */
+    static void details(final StringBuilder sb, final List<Saved> saved) {
+        for (final Saved s : saved) {
+            sb.append("<h2>").append(escape(s.name())).append("</h2>\n");
+            if (s.root().get("config") instanceof Map<?, ?> c) {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> config = (Map<String, Object>) c;
+                config(sb, config);
+            }
+            sb.append("<pre>").append(escape(s.text() != null ? s.text() : Json.write(s.root()))).append("</pre>\n");
+        }
+    }
+
+    static String render(final String title, final List<Source> sources) {
+        final StringBuilder sb = begin(title);
         final List<String> labels = new ArrayList<>();
         final List<Map<String, Object>> results = new ArrayList<>();
         for (final Source s : sources) {
@@ -59,13 +104,14 @@ final class Html {
         cachelines(sb, labels, results);
         latency(sb, labels, results);
         freeBlocks(sb, labels, results);
+        freeBlocksOverTime(sb, labels, results);
         for (final Source s : sources) {
             sb.append("<h2>").append(escape(s.name())).append("</h2>\n");
             config(sb, s.config());
             final String text = TextReport.render(s.config(), s.results(), s.results().size() == 1);
             sb.append("<pre>").append(escape(text)).append("</pre>\n");
         }
-        return sb.append("</body>\n</html>\n").toString();
+        return end(sb);
     }
 
     private static String label(final Map<String, Object> r) {
@@ -101,13 +147,26 @@ final class Html {
 
     private static void latency(final StringBuilder sb, final List<String> labels,
                                 final List<Map<String, Object>> results) {
+        final List<SvgLines.Tick> ticks = new ArrayList<>();
+        for (int p = 0; p < PERCENTILES.length; p++) {
+            ticks.add(new SvgLines.Tick(NINES[p], PERCENTILE_NAMES[p]));
+        }
         for (final String kind : keys(results, "latencyNs")) {
-            final List<SvgBars.Series> series = new ArrayList<>();
-            for (int p = 0; p < PERCENTILES.length; p++) {
-                series.add(new SvgBars.Series(PERCENTILE_NAMES[p],
-                        values(results, "latencyNs." + kind + "." + PERCENTILES[p])));
+            final List<SvgLines.Series> series = new ArrayList<>();
+            boolean any = false;
+            for (int i = 0; i < results.size(); i++) {
+                final double[] y = new double[PERCENTILES.length];
+                for (int p = 0; p < y.length; p++) {
+                    y[p] = Json.number(results.get(i), "latencyNs." + kind + "." + PERCENTILES[p]);
+                    any |= y[p] > 0;
+                }
+                series.add(new SvgLines.Series(labels.get(i), NINES, y));
             }
-            figure(sb, SvgBars.chart("Latency of " + kind + " (ns, log scale)", "ns", labels, series, false, true));
+            if (!any) {
+                continue;   // no sample of this kind in any result (a fragment run's few probes, say)
+            }
+            figure(sb, SvgLines.chart("Latency of " + kind + " (ns, log scale): percentile curves",
+                    "percentile, in nines (max drawn one nine past p99.9)", ticks, "ns", true, series));
         }
     }
 
@@ -146,7 +205,63 @@ final class Html {
                 false, false));
     }
 
-    private static void config(final StringBuilder sb, final Map<String, Object> config) {
+    /**
+     * The fragment workload's {@code freeBlocksOverTime}, one chart per result that has it: a
+     * line per order over the points (filled, freed, each eighth of the probes, compacted).
+     */
+    private static void freeBlocksOverTime(final StringBuilder sb, final List<String> labels,
+                                           final List<Map<String, Object>> results) {
+        for (int i = 0; i < results.size(); i++) {
+            if (!(Json.at(results.get(i), "freeBlocksOverTime.points") instanceof List<?> points) || points.isEmpty()) {
+                continue;
+            }
+            final double[] x = new double[points.size()];
+            final List<SvgLines.Tick> ticks = new ArrayList<>();
+            for (int p = 0; p < x.length; p++) {
+                x[p] = p;
+                final String name = String.valueOf(Json.at(points.get(p), "after"));
+                ticks.add(new SvgLines.Tick(p, name.startsWith("probes ") ? name.substring(7) : name));
+            }
+            final List<SvgLines.Series> series = linesByOrder(points, "blocks", x);
+            if (series.isEmpty()) {
+                continue;
+            }
+            final Object probeOrder = Json.at(results.get(i), "highOrder.order");
+            figure(sb, SvgLines.chart("Free blocks by order over the run (" + labels.get(i) + ", log scale)",
+                    "after: the fill, the random frees, each eighth of the "
+                            + (probeOrder == null ? "" : "order-" + probeOrder + " ") + "probes",
+                    ticks, "free blocks", true, series));
+        }
+    }
+
+    /**
+     * One line per order from {@code points} (each a map whose {@code key} is a list of free
+     * blocks per order), at {@code x}: the orders that had a free block at some point, "order N".
+     */
+    static List<SvgLines.Series> linesByOrder(final List<?> points, final String key, final double[] x) {
+        int orders = 0;
+        for (final Object p : points) {
+            if (Json.at(p, key) instanceof List<?> b) {
+                orders = Math.max(orders, b.size());
+            }
+        }
+        final List<SvgLines.Series> series = new ArrayList<>();
+        for (int o = 0; o < orders; o++) {
+            final double[] y = new double[points.size()];
+            boolean any = false;
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Json.at(points.get(i), key) instanceof List<?> b && b.size() > o && b.get(o) instanceof Number n
+                        ? n.doubleValue() : Double.NaN;
+                any |= y[i] > 0;
+            }
+            if (any) {
+                series.add(new SvgLines.Series("order " + o, x, y));
+            }
+        }
+        return series;
+    }
+
+    static void config(final StringBuilder sb, final Map<String, Object> config) {
         if (config == null || config.isEmpty()) {
             return;
         }
@@ -161,12 +276,12 @@ final class Html {
         sb.append("</table>\n");
     }
 
-    private static void figure(final StringBuilder sb, final String svg) {
+    static void figure(final StringBuilder sb, final String svg) {
         sb.append("<div class=\"figure\">\n").append(svg).append("</div>\n");
     }
 
     /** The keys of the object at {@code path}, over all results, in first-seen order. */
-    private static Set<String> keys(final List<Map<String, Object>> results, final String path) {
+    static Set<String> keys(final List<Map<String, Object>> results, final String path) {
         final Set<String> keys = new LinkedHashSet<>();
         for (final Map<String, Object> r : results) {
             if (Json.at(r, path) instanceof Map<?, ?> m) {

@@ -73,7 +73,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--no-count", description = "do not count cachelines (plain access)")
     boolean noCount;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "text",
+            description = "text, json or html (one self-contained page: free blocks by order over the replay, "
+                    + "cachelines per op, metadata per page, then the text report) (default: ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = "--out", description = "write the report here (atomically) instead of stdout")
@@ -91,8 +93,8 @@ public final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         final var err = spec.commandLine().getErr();
         try {
-            if (!format.equals("text") && !format.equals("json")) {
-                throw new IllegalArgumentException("--format must be text or json, got '" + format + "'");
+            if (!format.equals("text") && !format.equals("json") && !format.equals("html")) {
+                throw new IllegalArgumentException("--format must be text, json or html, got '" + format + "'");
             }
             final String progressMode = Inputs.choice("--progress", progress, ConsoleProgress.MODES);
             final List<String> layoutNames = layouts.size() == 1 && layouts.get(0).equals("all")
@@ -131,7 +133,11 @@ public final class ReplayCommand implements Callable<Integer> {
                 for (final String l : layoutNames) {
                     reports.add(ReplayEngine.replay(inputs, stats, base.withLayout(l), console));
                 }
-                target.commit(format.equals("json") ? json(reports) : text(reports));
+                target.commit(switch (format) {
+                    case "json" -> json(reports);
+                    case "html" -> html(reports);
+                    default -> text(reports);
+                });
             } finally {
                 target.abandon();
             }
@@ -250,9 +256,21 @@ public final class ReplayCommand implements Callable<Integer> {
                 + r.regionBytes(Region.LOOKUP);
     }
 
+    // ---- html ----
+
+    /** The page: charts from the JSON tree, the text report under them. */
+    static String html(final List<ReplayReport> reports) {
+        final String title = "memu replay " + String.join(" ", reports.getFirst().inputs());
+        return ReplayHtml.render(title, List.of(new Html.Saved("memu replay", Html.asSaved(tree(reports)), text(reports))));
+    }
+
     // ---- json ----
 
     static String json(final List<ReplayReport> reports) {
+        return Json.write(tree(reports));
+    }
+
+    static Map<String, Object> tree(final List<ReplayReport> reports) {
         final ReplayReport first = reports.get(0);
         final TraceStats t = first.trace();
         final Map<String, Object> j = new LinkedHashMap<>();
@@ -353,6 +371,6 @@ public final class ReplayCommand implements Callable<Integer> {
             replays.add(m);
         }
         j.put("replays", replays);
-        return Json.write(j);
+        return j;
     }
 }

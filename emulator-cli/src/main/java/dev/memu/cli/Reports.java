@@ -57,11 +57,12 @@ final class Reports {
         }
     }
 
-    /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass. */
+    /** {@link Driver#timedOnly}: the timed pass and the harness, no counting pass, publishing through {@code telemetry}. */
     static RunResult runTimed(final RunSpec spec, final StreamFactory factory, final String memText,
-                              final ProgressListener progress, final dev.memu.driver.QuietWindow window) {
+                              final ProgressListener progress, final Telemetry telemetry,
+                              final dev.memu.driver.QuietWindow window) {
         try {
-            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress, window);
+            return Driver.timedOnly(spec, factory, AllocatorBoot.NONE, progress, telemetry, window);
         } catch (final RunConfigException e) {
             throw usage(e, spec, memText);
         }

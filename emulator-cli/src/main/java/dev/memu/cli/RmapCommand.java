@@ -88,8 +88,9 @@ final class RmapCommand implements Callable<Integer> {
             description = "Live folios every scheme is queried on after each operation (default: ${DEFAULT-VALUE}).")
     private String samples;
 
-    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
-            description = "Report format (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "text|json|html", defaultValue = "text",
+            description = "Report format (default: ${DEFAULT-VALUE}); html: one self-contained page with the "
+                    + "schemes' accuracy against exact and their cachelines as SVG charts, then the text report.")
     private String format;
 
     @Option(names = "--out", paramLabel = "FILE",
@@ -98,7 +99,7 @@ final class RmapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final String fmt = Inputs.choice("--format", format, List.of("text", "json"));
+        final String fmt = Inputs.choice("--format", format, List.of("text", "json", "html"));
         final RmapSpec rs = spec();
         final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
         try {
@@ -110,7 +111,12 @@ final class RmapCommand implements Callable<Integer> {
             } catch (final OutOfMemoryError e) {
                 throw new UsageException("--mem '" + mem + "': the host cannot map it: " + e.getMessage());
             }
-            target.commit("json".equals(fmt) ? Json.write(tree(r)) : text(r));
+            target.commit(switch (fmt) {
+                case "json" -> Json.write(tree(r));
+                case "html" -> RmapHtml.render("memu rmap " + rs.workload(),
+                        List.of(new Html.Saved("memu rmap", Html.asSaved(tree(r)), text(r))));
+                default -> text(r);
+            });
         } finally {
             target.abandon();
         }

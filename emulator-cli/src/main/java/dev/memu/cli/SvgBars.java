@@ -23,13 +23,15 @@ final class SvgBars {
     private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 
+    static final int PALETTE_SIZE = PALETTE.length;
+
     private static final int MIN_LEFT = 72;
     private static final int RIGHT = 16;
     private static final int TOP = 34;
     private static final int PLOT_HEIGHT = 240;
     private static final int LEGEND_ROW = 18;
     /** A generous width of one character of the 11 px labels (DejaVu Sans, the widest common default). */
-    private static final double CHAR_PX = 7.2;
+    static final double CHAR_PX = 7.2;
     /** Category labels are turned 35 degrees: their horizontal and vertical reach per pixel of length. */
     private static final double COS = Math.cos(Math.toRadians(35));
     private static final double SIN = Math.sin(Math.toRadians(35));
@@ -42,14 +44,16 @@ final class SvgBars {
         final int barsPerCategory = stacked ? 1 : series.size();
         final int barWidth = Math.max(6, Math.min(28, 180 / Math.max(1, barsPerCategory)));
         final int categoryWidth = barsPerCategory * barWidth + 14;
-        final int plotWidth = Math.max(420, categories.size() * categoryWidth);
+        // wide enough for the categories, and for the title (14 px bold: about 1.25 label widths per character)
+        final int plotWidth = (int) Math.max(Math.max(420, categories.size() * categoryWidth),
+                title.length() * CHAR_PX * 1.25 - MIN_LEFT);
         final int longest = categories.stream().mapToInt(String::length).max().orElse(0);
         final double reach = longest * CHAR_PX;
         // room for the first category's label on the left, and for every label below the plot
         final int left = (int) Math.max(MIN_LEFT, reach * COS - categoryWidth / 2.0 + 12);
         final int bottom = (int) (reach * SIN + 36);
         final int width = left + plotWidth + RIGHT;
-        final List<int[]> legend = legendPositions(series, left, width);
+        final List<int[]> legend = legendPositions(series.stream().map(Series::name).toList(), left, width);
         final int legendHeight = legend.isEmpty() ? 0 : (legend.getLast()[1] + 1) * LEGEND_ROW;
         final int plotTop = TOP + legendHeight;
         final int height = plotTop + PLOT_HEIGHT + bottom;
@@ -109,12 +113,12 @@ final class SvgBars {
     }
 
     /** Legend entries flow left to right and wrap: {x, row} for each series. */
-    private static List<int[]> legendPositions(final List<Series> series, final int left, final int width) {
+    static List<int[]> legendPositions(final List<String> names, final int left, final int width) {
         final List<int[]> at = new java.util.ArrayList<>();
         int x = left;
         int row = 0;
-        for (final Series s : series) {
-            final int w = 30 + (int) Math.ceil(CHAR_PX * s.name().length());
+        for (final String name : names) {
+            final int w = 30 + (int) Math.ceil(CHAR_PX * name.length());
             if (x + w > width - RIGHT && x > left) {
                 x = left;
                 row++;
@@ -125,18 +129,18 @@ final class SvgBars {
         return at;
     }
 
-    private static String color(final int i) {
+    static String color(final int i) {
         return PALETTE[i % PALETTE.length];
     }
 
-    private static void text(final StringBuilder sb, final int x, final int y, final String anchor,
+    static void text(final StringBuilder sb, final int x, final int y, final String anchor,
                              final String cls, final String text) {
         sb.append(String.format(Locale.ROOT, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">%s</text>%n",
                 cls, x, y, anchor, Html.escape(text)));
     }
 
-    /** The y axis: maps a value to 0..1 of the plot height, linear from 0 or log10 between decades. */
-    private record Axis(boolean log, double min, double max) {
+    /** A value axis: maps a value to 0..1 of the plot's extent, linear from 0 or log10 between decades. */
+    record Axis(boolean log, double min, double max) {
 
         static Axis of(final List<Series> series, final boolean stacked, final boolean log) {
             double max = 0;
@@ -159,6 +163,15 @@ final class SvgBars {
                     max = Math.max(max, sum);
                 }
             }
+            return of(minPositive, max, log);
+        }
+
+        /**
+         * An axis over values up to {@code max}: log10 from the decade below {@code minPositive}
+         * (the smallest value above zero, or infinity when there is none) to the decade above
+         * {@code max}, or linear from 0 to a round step above {@code max}.
+         */
+        static Axis of(final double minPositive, final double max, final boolean log) {
             if (log) {
                 final double lo = minPositive == Double.POSITIVE_INFINITY ? 1
                         : Math.pow(10, Math.floor(Math.log10(minPositive)));

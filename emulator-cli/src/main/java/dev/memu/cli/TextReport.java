@@ -246,6 +246,7 @@ final class TextReport {
                     .append(" allocations succeeded (")
                     .append(pct(Json.number(r, "highOrder.successRate"))).append(")\n");
         }
+        freeBlocksOverTime(sb, r);
         kernelMix(sb, r);
         failures(sb, r);
         compaction(sb, r);
@@ -266,6 +267,24 @@ final class TextReport {
                 .append(", free ").append(lng(r, "verify.freePages")).append(" + allocated ")
                 .append(lng(r, "verify.allocatedPages")).append(" = managed ").append(lng(r, "verify.managedPages"))
                 .append(" pages\n");
+    }
+
+    /** The fragment workload's points (counting pass): free blocks by order after each step, and the probes so far. */
+    private static void freeBlocksOverTime(final StringBuilder sb, final Map<String, Object> r) {
+        if (!(Json.at(r, "freeBlocksOverTime.points") instanceof List<?> points) || points.isEmpty()) {
+            return;
+        }
+        sb.append("  free blocks by order over the run (counting pass; probes won/made so far):\n");
+        for (final Object p : points) {
+            sb.append(String.format(Locale.ROOT, "    after %-11s %5d/%-5d", Json.at(p, "after"),
+                    (long) Json.number(p, "probeSuccesses"), (long) Json.number(p, "probeAttempts")));
+            if (Json.at(p, "blocks") instanceof List<?> blocks) {
+                for (final Object b : blocks) {
+                    sb.append(' ').append(b);
+                }
+            }
+            sb.append('\n');
+        }
     }
 
     private static void kernelMix(final StringBuilder sb, final Map<String, Object> r) {

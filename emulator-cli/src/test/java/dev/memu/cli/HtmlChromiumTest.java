@@ -2,6 +2,8 @@ package dev.memu.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code memu compare --format html} opened in a real browser: headless Chromium (Debian's
+ * {@code memu compare --format html} (and the replay, rmap, bench and fragment pages) opened in a real browser: headless Chromium (Debian's
  * package) renders the page through {@code scripts/check-html.sh}, which finds the SVG charts in
  * the DOM Chromium built and takes a screenshot. Runs only where {@code /usr/bin/chromium} is
  * installed.
@@ -47,5 +49,36 @@ class HtmlChromiumTest {
         final byte[] png = Files.readAllBytes(shot);
         assertTrue(png.length > 10_000, "screenshot of " + png.length + " bytes");
         assertArrayEquals(PNG, java.util.Arrays.copyOf(png, 4));
+    }
+
+    /** The other pages: Chromium builds every chart, with its bars and its lines where it has them. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+            "replay;3;true", "rmap;4;false", "bench;1;false", "fragment;6;true"})
+    void chromiumRendersTheOtherPages(final String page, final int charts, final boolean lines,
+                                      @TempDir final Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + " (apt-get install chromium)");
+        final Path html = dir.resolve(page + ".html");
+        final int exit = switch (page) {
+            case "replay" -> CommandRun.run(new ReplayCommand(), "--layout", "linux64,memdesc8", "--format", "html",
+                    "--out", html.toString(), CommandRun.coreResource("traces/real-6.18-small.trace")).exit();
+            case "rmap" -> Cli.run("rmap", "--mem", "32M", "--procs", "2", "--ops", "300", "--format", "html",
+                    "--out", html.toString()).exit();
+            case "bench" -> Cli.run("bench", "llfree", "--no-fork", "--mem", "16M", "--rounds", "1", "--warmup", "0",
+                    "--threads", "1", "--format", "html", "--out", html.toString()).exit();
+            default -> Cli.run(Cli.small("compare", "--no-fork", "--workload", "fragment", "--layouts", "memdesc8",
+                    "--allocators", "buddy,potad", "--format", "html", "--out", html.toString())).exit();
+        };
+        assertEquals(0, exit, page);
+        final ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), html.toString()).redirectErrorStream(true);
+        pb.environment().put("MIN_CHARTS", Integer.toString(charts));
+        pb.environment().put("CHROMIUM", CHROMIUM.toString());
+        final Process p = pb.start();
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(240, TimeUnit.SECONDS), output);
+        assertFalse(p.isAlive());
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains(": " + charts + " SVG charts, "), output);
+        assertEquals(lines, !output.contains(" bars, 0 lines "), output);
     }
 }

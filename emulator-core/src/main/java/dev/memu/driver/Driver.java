@@ -230,16 +230,18 @@ public final class Driver {
      */
     public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                       final ProgressListener progress) {
-        return timedOnly(spec, factory, boot, progress, QuietWindow.NONE);
+        return timedOnly(spec, factory, boot, progress, Telemetry.NONE, QuietWindow.NONE);
     }
 
     /**
-     * {@link #timedOnly(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)}, telling {@code
-     * window} when the measured ops are about to start and when the timing is over.
+     * {@link #timedOnly(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} publishing through
+     * {@code telemetry}, and telling {@code window} when the measured ops are about to start and
+     * when the timing is over.
      */
     public static RunResult timedOnly(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
-                                      final ProgressListener progress, final QuietWindow window) {
-        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, window,
+                                      final ProgressListener progress, final Telemetry telemetry,
+                                      final QuietWindow window) {
+        final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry, window,
                 CountingPace.free());
         return result(spec, timedPass(spec, factory, boot, progress, settings), null);
     }

@@ -13,6 +13,7 @@ import dev.memu.memdesc.MemdescType;
 import dev.memu.migrate.CompactionProbe;
 import dev.memu.migrate.CompactionResult;
 import dev.memu.workload.FragmentWorkload;
+import dev.memu.workload.FreeBlocksTimeline;
 import dev.memu.util.SplitMix64;
 import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadSpec;
@@ -39,6 +40,11 @@ import java.util.Map;
  * {@link dev.memu.driver.Driver} the same way. The maps hold only numbers, strings, booleans, lists
  * and maps, in insertion order; their keys are the JSON contract ({@code kernelMix.*},
  * {@code failures.*}, {@code compaction.*}).
+ *
+ * <p>Fragment streams (with or without compaction) report to one {@link FreeBlocksTimeline} per
+ * run, and the result gets its points as {@code freeBlocksOverTime}: free blocks by order after
+ * the fill, after the frees, at each eighth of the probes (and after compaction), sampled in the
+ * counting pass between ops.
  */
 public final class DescriptorRun implements StreamFactory {
 
@@ -46,6 +52,8 @@ public final class DescriptorRun implements StreamFactory {
     private final FailurePlan plan;
     private final boolean compact;
     private final List<Workload> built = new ArrayList<>();
+    /** The fragment streams' points, made with the first fragment stream; null for other workloads. */
+    private FreeBlocksTimeline timeline;
 
     /**
      * @param mix the kernel-mix shares, or null for the defaults (and no {@code mix} config entry)
@@ -73,6 +81,12 @@ public final class DescriptorRun implements StreamFactory {
                     : new FragmentWorkload(seed, w.orders(), fill, w.freeFraction(), w.probeOrder(), true);
         } else {
             s = FROM_SPEC.create(spec, pages, pageShift, stream);
+        }
+        if (s instanceof FragmentWorkload f) {
+            if (timeline == null) {
+                timeline = new FreeBlocksTimeline(spec.threads());
+            }
+            f.sampleInto(timeline);
         }
         built.add(s);
         return s;
@@ -125,6 +139,35 @@ public final class DescriptorRun implements StreamFactory {
         } else if (timed instanceof FragmentWorkload f && f.compaction() != null) {
             result.put("compaction", compaction(f.compaction()));
         }
+        final List<FreeBlocksTimeline.Point> points = timelinePoints();
+        if (!points.isEmpty()) {
+            result.put("freeBlocksOverTime", freeBlocksOverTime(points));
+        }
+    }
+
+    private synchronized List<FreeBlocksTimeline.Point> timelinePoints() {
+        return timeline == null ? List.of() : timeline.points();
+    }
+
+    /** {@code freeBlocksOverTime}: where the points were sampled, and each point's name, probes and blocks. */
+    private static Map<String, Object> freeBlocksOverTime(final List<FreeBlocksTimeline.Point> points) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pass", "counting");
+        final List<Object> list = new ArrayList<>();
+        for (final FreeBlocksTimeline.Point p : points) {
+            final Map<String, Object> e = new LinkedHashMap<>();
+            e.put("after", p.name());
+            e.put("probeAttempts", p.probeAttempts());
+            e.put("probeSuccesses", p.probeSuccesses());
+            final List<Object> blocks = new ArrayList<>();
+            for (final long b : p.freeBlocksByOrder()) {
+                blocks.add(b);
+            }
+            e.put("blocks", blocks);
+            list.add(e);
+        }
+        m.put("points", list);
+        return m;
     }
 
     /** The first stream of the timed pass (counting false) or of the counting pass. */

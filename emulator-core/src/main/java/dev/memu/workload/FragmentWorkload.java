@@ -24,6 +24,12 @@ import dev.memu.migrate.CompactionProbe;
  * memdesc heap (so the compactor can read its pfn and order and move it), and when the stream is
  * finished a {@link CompactionProbe} round reports order-{@code probeOrder} success before and
  * after one compaction pass. Compaction is stop-the-world: run such a stream alone.
+ *
+ * <p>Given a {@link FreeBlocksTimeline} ({@link #sampleInto}), the stream reports its points to
+ * it in the driver's counting pass: "filled", "freed", "probes k/8" once k eighths of its probes
+ * are made, and "compacted" after the compaction round; the timeline samples the allocator's free
+ * blocks per order when every stream has passed a point. Points are reported between ops (in
+ * {@link #produce}, after the previous op's outcome), never inside one.
  */
 public final class FragmentWorkload extends Workload {
 
@@ -40,6 +46,14 @@ public final class FragmentWorkload extends Workload {
     private long probeAttempts;
     private long probesPlanned = -1;
     private long probeSuccesses;
+
+    /** Probe checkpoints reported to a timeline: after each eighth of the planned probes. */
+    public static final int PROBE_POINTS = 8;
+
+    private FreeBlocksTimeline timeline;
+    /** The counting pass's allocator when this stream reports to {@link #timeline}; null otherwise. */
+    private PageAllocator sampled;
+    private int nextProbePoint = 1;
 
     private final boolean compact;
     /** compact: the descriptor of each live slot, kept in step with {@link #live}'s swap-removal. */
@@ -66,8 +80,17 @@ public final class FragmentWorkload extends Workload {
         this.owners = compact ? new long[live.capacity()] : null;
     }
 
+    /** Report this stream's points to {@code t} when it runs in a counting pass (see the class comment). */
+    public FragmentWorkload sampleInto(final FreeBlocksTimeline t) {
+        this.timeline = t;
+        return this;
+    }
+
     @Override
     public void attach(final WorkloadContext context) {
+        if (timeline != null && context.counting()) {
+            sampled = context.allocator();
+        }
         if (compact) {
             descs = context.memdescs();
             allocator = context.allocator();
@@ -105,6 +128,23 @@ public final class FragmentWorkload extends Workload {
         if (compact) {
             releaseDeferred();
             compaction = CompactionProbe.run(allocator, descs, 0);
+            pass(2 + PROBE_POINTS, "compacted");
+        }
+    }
+
+    /** Reports point {@code index} to the timeline, in the counting pass. */
+    private void pass(final int index, final String name) {
+        if (sampled != null) {
+            timeline.pass(index, name, sampled, probeAttempts, probeSuccesses);
+        }
+    }
+
+    /** Reports the probe checkpoints reached: k/8 once {@code probeAttempts >= k * probesPlanned / 8}. */
+    private void passProbes() {
+        while (sampled != null && nextProbePoint <= PROBE_POINTS
+                && probeAttempts * PROBE_POINTS >= nextProbePoint * probesPlanned) {
+            pass(1 + nextProbePoint, "probes " + nextProbePoint + "/" + PROBE_POINTS);
+            nextProbePoint++;
         }
     }
 
@@ -137,6 +177,7 @@ public final class FragmentWorkload extends Workload {
             }
             phase = FREE;
             freeGoal = (long) Math.ceil(live.pages() * freeFraction);
+            pass(0, "filled");
         }
         if (phase == FREE) {
             if (freedPages < freeGoal && live.count() > 0) {
@@ -147,8 +188,10 @@ public final class FragmentWorkload extends Workload {
             }
             phase = PROBE;
             probesPlanned = Math.max(1, freedPages >> probeOrder);
+            pass(1, "freed");
         }
         if (phase == PROBE) {
+            passProbes();
             if (probeAttempts < probesPlanned) {
                 probeAttempts++;
                 alloc(op, probeOrder, true);

@@ -101,7 +101,7 @@ class QuietWindowTest {
             final List<String> events = new ArrayList<>();
             final AtomicLong callsAtEnter = new AtomicLong(-1);
             final AtomicLong callsAtLeave = new AtomicLong(-1);
-            final RunResult r = Driver.timedOnly(spec(threads), counter, AllocatorBoot.NONE, ProgressListener.NONE,
+            final RunResult r = Driver.timedOnly(spec(threads), counter, AllocatorBoot.NONE, ProgressListener.NONE, dev.memu.stat.Telemetry.NONE,
                     new QuietWindow() {
                         @Override
                         public void enter() {
@@ -131,7 +131,7 @@ class QuietWindowTest {
         final AtomicLong callsAtEnter = new AtomicLong();
         final AtomicLong leaves = new AtomicLong();
         final RuntimeException e = assertThrows(RuntimeException.class, () -> Driver.timedOnly(spec(2), counter,
-                AllocatorBoot.NONE, ProgressListener.NONE, new QuietWindow() {
+                AllocatorBoot.NONE, ProgressListener.NONE, dev.memu.stat.Telemetry.NONE, new QuietWindow() {
                     @Override
                     public void enter() {
                         callsAtEnter.set(counter.calls.get());
