@@ -12,10 +12,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One {@code bench llfree} row with {@code --histogram-log}: the same measurement as {@link
- * ShapeRunner#run()} (prepare, warm-up rounds, timed rounds, release; the same per-thread sums
- * give the same {@link ShapeResult}), driven through the runner's public round API so that each
- * timed round's figures can also go into an HdrHistogram log.
+ * One {@code bench llfree} row with {@code --histogram-log}: the runner's own measurement ({@link
+ * ShapeRunner#run(ShapeRunner.RoundListener)}), whose listener puts each timed round's figures
+ * into an HdrHistogram log as well; the result is the one {@link ShapeRunner#run()} gives.
  *
  * <p>The bench times phases, never single operations (LLFree's method: a clock read around each
  * thread's loop). So a log value is one thread's ns per op in one timed round (its phase time
@@ -65,47 +64,26 @@ final class BenchRounds {
         final long startMs;
         final long endMs;
         try (runner) {
-            final int warmup = config.resolvedWarmupRounds();
-            final int rounds = config.resolvedRounds();
-            final int threads = config.threads();
             final int share = runner.share();
-            progress.println("memu bench llfree: " + what + ": " + share + " blocks/thread, " + warmup
-                    + " warm-up + " + rounds + " rounds");
-            runner.prepare();
-            for (int r = 0; r < warmup; r++) {
-                runner.round();
-            }
-            final long[] get = new long[threads];
-            final long[] put = new long[threads];
-            final long[] pair = new long[threads];
+            progress.println("memu bench llfree: " + what + ": " + share + " blocks/thread, "
+                    + config.resolvedWarmupRounds() + " warm-up + " + config.resolvedRounds() + " rounds");
             final boolean getPut = config.shape().timesGetAndPut();
-            startMs = System.currentTimeMillis();
-            for (int r = 0; r < rounds; r++) {
-                runner.round();
-                for (int t = 0; t < threads; t++) {
-                    get[t] += runner.getNanos(t);
-                    put[t] += runner.putNanos(t);
-                    pair[t] += runner.pairNanos(t);
+            final long[] span = {Long.MAX_VALUE, 0};
+            result = runner.run((r, round) -> {
+                final long now = System.currentTimeMillis();
+                span[0] = Math.min(span[0], now);
+                span[1] = now;
+                for (int t = 0; t < config.threads(); t++) {
                     if (getPut) {
-                        phases[0].recordValue((double) runner.getNanos(t) / share);
-                        phases[1].recordValue((double) runner.putNanos(t) / share);
+                        phases[0].recordValue((double) r.getNanos(t) / share);
+                        phases[1].recordValue((double) r.putNanos(t) / share);
                     } else {
-                        phases[2].recordValue((double) runner.pairNanos(t) / share);
+                        phases[2].recordValue((double) r.pairNanos(t) / share);
                     }
                 }
-            }
-            endMs = System.currentTimeMillis();
-            runner.release();
-            final double ops = (double) share * rounds;
-            final double[] getNs = new double[threads];
-            final double[] putNs = new double[threads];
-            final double[] pairNs = new double[threads];
-            for (int t = 0; t < threads; t++) {   // as ShapeResult.of: a phase the shape does not time is NaN
-                getNs[t] = getPut ? get[t] / ops : Double.NaN;
-                putNs[t] = getPut ? put[t] / ops : Double.NaN;
-                pairNs[t] = getPut ? Double.NaN : pair[t] / ops;
-            }
-            result = ShapeResult.measured(config, share, rounds, warmup, getNs, putNs, pairNs);
+            });
+            startMs = span[0] == Long.MAX_VALUE ? System.currentTimeMillis() : span[0];
+            endMs = Math.max(startMs, span[1]);
         }
         progress.printf("memu bench llfree: %s: done in %.1f s%n", what, (System.nanoTime() - begin) / 1e9);
         final String prefix = tag(config);

@@ -220,6 +220,20 @@ public final class ShapeRunner implements AutoCloseable {
      * (summed per thread), release.
      */
     public ShapeResult run() {
+        return run(RoundListener.NONE);
+    }
+
+    /** What one timed round measured, per thread: told after each timed round, outside any timing. */
+    @FunctionalInterface
+    public interface RoundListener {
+        RoundListener NONE = (runner, round) -> { };
+
+        /** Timed round {@code round} (0-based) is over; {@code runner}'s {@code getNanos(t)} etc. hold its phase times. */
+        void timed(ShapeRunner runner, int round);
+    }
+
+    /** {@link #run()}, telling {@code listener} after each timed round (an HdrHistogram log of rounds, say). */
+    public ShapeResult run(final RoundListener listener) {
         prepare();
         final int warmup = config.resolvedWarmupRounds();
         final int rounds = config.resolvedRounds();
@@ -236,6 +250,7 @@ public final class ShapeRunner implements AutoCloseable {
                 put[t] += putNanos[t];
                 pair[t] += pairNanos[t];
             }
+            listener.timed(this, r);
         }
         release();
         return ShapeResult.of(config, share, rounds, warmup, get, put, pair);
