@@ -83,6 +83,11 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             description = "rand's shuffle seed (default: " + ShapeConfig.LLFREE_SEED + ", as LLFree).")
     private String seed;
 
+    @Option(names = "--put-batch", paramLabel = "N",
+            description = "bulk and rand: free N blocks per freeBatch call (default 1, one at a time as LLFree; "
+                    + "rows with N > 1 are labelled shape-bN and are not LLFree's shape).")
+    private String putBatch;
+
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
             description = "Report format (default: ${DEFAULT-VALUE}).")
     private String format;
@@ -153,6 +158,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (c.warmupRounds() != ShapeConfig.AUTO) {
                 args.addAll(List.of("--warmup", Integer.toString(c.warmupRounds())));
             }
+            if (c.putBatch() != 1) {
+                args.addAll(List.of("--put-batch", Integer.toString(c.putBatch())));
+            }
             final String what = "bench llfree: " + c.shape().key() + " " + c.allocator() + "/" + c.layout()
                     + " order " + c.order() + " T=" + c.threads();
             final String json = ChildJvm.run(what, args, spec.commandLine().getErr());
@@ -174,6 +182,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
         final double[] pair = new double[threads];
         if (!(Json.at(row, "perThread") instanceof List<?> perThread) || perThread.size() != threads) {
             throw new IllegalStateException("bench llfree: a child's row has no figure per thread: " + row);
+        }
+        if (Json.number(row, "putBatch") != c.putBatch()) {
+            throw new IllegalStateException("bench llfree: a child freed in batches of " + Json.at(row, "putBatch")
+                    + ", not " + c.putBatch() + ": " + row);
         }
         for (int t = 0; t < threads; t++) {
             get[t] = Json.number(perThread.get(t), "getNs");
@@ -197,6 +209,7 @@ final class BenchLlfreeCommand implements Callable<Integer> {
         putIfSet(o, "rounds", rounds);
         putIfSet(o, "warmup", warmup);
         putIfSet(o, "seed", seed);
+        putIfSet(o, "put-batch", putBatch);
         return o;
     }
 
