@@ -71,10 +71,11 @@ public final class PotadAllocator extends PotadBase {
      * the memmap miss, and the next free's miss waits for that CAS (see {@link #freeBatch}, which
      * overlaps the misses of a batch). Measured on 8 GiB memdesc8, rand shape, and found no
      * better: checking the order without loading the memmap entry (the store alone, before a CAS,
-     * costs the same miss: 49 against 43 ns per word in a microbenchmark, and the rand put of
-     * {@code bench llfree} did not move), the memmap load issued before the bitfield load, and the
-     * memmap store after the CAS (also unsafe: a vcpu holding any token of the region may claim
-     * the freed bit and record its allocatee before the late clear lands).
+     * costs the same miss: {@code LockedMissBenchmark.storeCas} 27-49 against {@code loadStoreCas}
+     * 29-43 ns per word, and the rand put of {@code bench llfree} did not move), the memmap load
+     * issued before the bitfield load, and the memmap store after the CAS ({@code casThenStore}
+     * 27-42 ns; also unsafe: a vcpu holding any token of the region may claim the freed bit and
+     * record its allocatee before the late clear lands).
      */
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
@@ -103,8 +104,9 @@ public final class PotadAllocator extends PotadBase {
      * older store has reached the cache and holds back the accesses after it, so in a run of single
      * frees each memmap miss (the load for the check, the store for the clear) is taken alone. On
      * this project's 2-vCPU EPYC, random words of a 16 MiB huge-page mapping (memdesc8's memmap of
-     * 8 GiB): a load and a store each cost 12 ns per word, the same with a CAS on a cached line
-     * after each 43 ns, with a CAS after every 16th 25 ns. Here the first pass checks every memmap
+     * 8 GiB; {@code perf}'s {@code LockedMissBenchmark}, two runs): a load and a store cost 6-12 ns
+     * per word, the same with a CAS on a cached line after each 29-43 ns, with a CAS after every
+     * 16th 14-25 ns. Here the first pass checks every memmap
      * entry of the batch with plain loads only, so their misses are in flight together; the second
      * clears them (plain stores to lines now in cache); the third does the core frees, whose
      * bitfield words and entries (256 KiB and 32 KiB for 8 GiB) mostly stay in cache. Each block
