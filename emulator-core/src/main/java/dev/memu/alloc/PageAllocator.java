@@ -58,10 +58,12 @@ public interface PageAllocator {
 
     /**
      * Frees the blocks of 2^order pages at {@code pfns[from..to)}, as Linux frees a batch of folios
-     * ({@code free_unref_folios}, fed by {@code folios_put_refs} / {@code release_pages} with up to
-     * {@code FOLIO_BATCH_SIZE} = 31). The result is that of {@link #free} on each in turn: when one
-     * is not a live allocation of that order (a pfn given twice included), the ones before it are
-     * freed, it throws {@link BadFreeException}, and it and the ones after it are untouched. The
+     * ({@code free_unref_folios} in mm/page_alloc.c, fed a {@code struct folio_batch} of up to
+     * {@code PAGEVEC_SIZE} = 31 by {@code folios_put_refs}: it runs {@code free_pages_prepare}
+     * over the whole batch before its second loop commits them). The result is that of {@link
+     * #free} on each in turn: when one is not a live allocation of that order (a pfn given twice
+     * included), the ones before it are freed, it throws {@link BadFreeException}, and it and the
+     * ones after it are untouched (Linux reports a bad page, leaves it out and frees the rest). The
      * default does exactly that; an allocator overrides it when a batch can overlap what single
      * frees would wait for one after another.
      *

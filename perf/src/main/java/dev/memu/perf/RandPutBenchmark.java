@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * per free.
  * <ul>
  *   <li>{@code batch} = 1: {@link PageAllocator#free} one after another, as LLFree's put loop does.</li>
- *   <li>{@code batch} = 16 or 31 ({@code FOLIO_BATCH_SIZE}): {@link PageAllocator#freeBatch} over
- *       consecutive slices, as {@code release_pages} hands folios to {@code free_unref_folios}.</li>
+ *   <li>{@code batch} = 16 or 31 ({@code PAGEVEC_SIZE}, a {@code struct folio_batch}): {@link PageAllocator#freeBatch} over
+ *       consecutive slices, as {@code folios_put_refs} hands folios to {@code free_unref_folios}.</li>
  * </ul>
  * {@code potad-nodesc} records no allocatee, so its frees never touch the memmap: the floor of
  * what POTAD's own metadata costs. The machine is shared and contended; read the figures as an
