@@ -83,6 +83,11 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             description = "rand's shuffle seed (default: " + ShapeConfig.LLFREE_SEED + ", as LLFree).")
     private String seed;
 
+    @Option(names = "--put-batch", paramLabel = "N",
+            description = "bulk and rand: free N blocks per freeBatch call (default 1, one at a time as LLFree; "
+                    + "rows with N > 1 are labelled shape-bN and are not LLFree's shape).")
+    private String putBatch;
+
     @Option(names = "--format", paramLabel = "text|json|html", defaultValue = "text",
             description = "Report format (default: ${DEFAULT-VALUE}); html: one self-contained page with ns per op "
                     + "per shape and allocator as SVG bars, then the text table.")
@@ -202,6 +207,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             if (logs != null) {
                 args.addAll(List.of("--histogram-log", logs.next(null).toString()));
             }
+            if (c.putBatch() != 1) {
+                args.addAll(List.of("--put-batch", Integer.toString(c.putBatch())));
+            }
             final String what = "bench llfree: " + c.shape().key() + " " + c.allocator() + "/" + c.layout()
                     + " order " + c.order() + " T=" + c.threads();
             final String json = ChildJvm.run(what, args, spec.commandLine().getErr());
@@ -209,6 +217,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                 throw new IllegalStateException(what + " printed no results");
             }
             for (final Object row : rows) {
+                if (Json.number(row, "putBatch") != c.putBatch()) {
+                    throw new IllegalStateException("bench llfree: a child freed in batches of "
+                            + Json.at(row, "putBatch") + ", not " + c.putBatch() + ": " + row);
+                }
                 results.add(BenchHtml.result(c, row));
             }
         }
@@ -228,6 +240,7 @@ final class BenchLlfreeCommand implements Callable<Integer> {
         putIfSet(o, "rounds", rounds);
         putIfSet(o, "warmup", warmup);
         putIfSet(o, "seed", seed);
+        putIfSet(o, "put-batch", putBatch);
         return o;
     }
 

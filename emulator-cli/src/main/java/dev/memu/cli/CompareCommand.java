@@ -119,6 +119,9 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     private OutputOptions output;
 
+    @Mixin
+    private RamHugePagesOption ramHugePages;
+
     static final class LayoutNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
@@ -164,7 +167,8 @@ final class CompareCommand implements Callable<Integer> {
         for (final String layout : layoutNames) {
             for (final String allocator : allocatorNames) {
                 for (final int t : threadCounts) {
-                    specs.add(new RunSpec(memBytes, Machine.DEFAULT_PAGE_SHIFT, layout, allocator, t, w, seed, null));
+                    specs.add(ramHugePages.apply(
+                            new RunSpec(memBytes, Machine.DEFAULT_PAGE_SHIFT, layout, allocator, t, w, seed, null)));
                 }
             }
         }
@@ -298,6 +302,7 @@ final class CompareCommand implements Callable<Integer> {
                 "--max-fill", Long.toString(w.maxFillBytes()), "--format", "json", "--progress", progress));
         args.addAll(WorkloadOptions.childArgs(w));    // only the options that apply to this workload
         args.addAll(mix.childArgs());
+        args.addAll(ramHugePages.childArgs());
         return args;
     }
 

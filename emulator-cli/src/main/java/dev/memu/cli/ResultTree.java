@@ -49,7 +49,7 @@ final class ResultTree {
         m.put("cachelinesPerOp", lines);
         m.put("bytesPerPage", bytes(r.bytesPerPage()));
         m.put("percentOfRam", r.percentOfRam());
-        m.put("hugePages", hugePages(r.bytesPerPage().hugePages()));
+        m.put("hugePages", hugePages(r.bytesPerPage().hugePages(), r.spec().ramHugePages()));
         final List<Object> blocks = new ArrayList<>();
         for (final long b : r.freeBlocksByOrder()) {
             blocks.add(b);
@@ -134,10 +134,15 @@ final class ResultTree {
         return m;
     }
 
-    /** THP mode and, per region (all of them, so CSV rows line up), bytes mapped, advised, resident, huge-backed. */
-    private static Map<String, Object> hugePages(final HugePageReport h) {
+    /**
+     * THP mode, whether RAM was asked onto huge pages ({@code --ram-hugepages}; {@code
+     * byRegion.pageData.advisedBytes} says whether the policy applied it) and, per region (all of
+     * them, so CSV rows line up), bytes mapped, advised, resident, huge-backed.
+     */
+    private static Map<String, Object> hugePages(final HugePageReport h, final boolean ramRequested) {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("thpMode", h.thpMode());
+        m.put("ramRequested", ramRequested);
         final Map<String, Object> byRegion = new LinkedHashMap<>();
         for (final Region r : Region.values()) {
             final Map<String, Object> b = new LinkedHashMap<>();

@@ -93,6 +93,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     private TelemetryOptions telemetry;
 
+    @Mixin
+    private RamHugePagesOption ramHugePages;
+
     @Override
     public Integer call() throws Exception {
         final FromHost host = fromHost == null ? null : FromHost.load(fromHost, blankFree);
@@ -111,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
         final String progress = output.progress();
         final int pageShift = host == null ? Machine.DEFAULT_PAGE_SHIFT : host.pageShift();
         final RunSpec runSpec = new RunSpec(memBytes, pageShift, layoutName, allocatorName,
-                threadCount, runWorkload, seed, null);
+                threadCount, runWorkload, seed, null, ramHugePages.ramHugePages);
         final long swapBytes = swap == null ? 0 : Inputs.swap("--swap", swap);
         if (swap == null && spec.commandLine().getParseResult().hasMatchedOption("--swap-ops")) {
             throw new UsageException("--swap-ops '" + swapOps + "': applies only with --swap SIZE");

@@ -78,7 +78,9 @@ class BenchCommandTest {
                 new String[]{"--mem", "lots"},
                 new String[]{"--mem", "16K", "--order", "3"},
                 new String[]{"--format", "csv"},
-                new String[]{"--order", "11"})) {
+                new String[]{"--order", "11"},
+                new String[]{"--put-batch", "0"},
+                new String[]{"--put-batch", "many"})) {
             final String[] args = new String[bad.length + 4 + SMALL.length];
             args[0] = "bench";
             args[1] = "llfree";
@@ -107,6 +109,22 @@ class BenchCommandTest {
         // The children's progress and notes come through this command's stderr.
         assertTrue(r.err().contains("memu bench llfree: bulk buddy/memdesc8 order 0 T=2"), r.err());
         assertTrue(r.err().contains("order 11 T=1 mem 64 MiB: skipped"), r.err());
+    }
+
+    @Test
+    void aPutBatchIsLabelledInTheTableAndReachesEachChild() {
+        final Cli table = Cli.run(small("bench", "llfree", "--shape", "rand", "--threads", "2", "--allocator", "potad",
+                "--put-batch", "31"));
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().lines().skip(1).allMatch(l -> l.startsWith("rand-b31 ")), table.out());
+        final Cli forked = Cli.run("bench", "llfree", "--mem", "16M", "--rounds", "1", "--warmup", "0",
+                "--shape", "bulk,rand", "--threads", "1", "--allocator", "potad", "--put-batch", "16", "--format", "json");
+        assertEquals(0, forked.exit(), forked.err());
+        final List<?> rows = (List<?>) Json.at(Json.parse(forked.out()), "results");
+        assertEquals(2, rows.size(), forked.out());
+        for (final Object row : rows) {
+            assertEquals(16L, ((Number) Json.at(row, "putBatch")).longValue(), forked.out());
+        }
     }
 
     @Test

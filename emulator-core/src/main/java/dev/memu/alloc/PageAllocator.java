@@ -57,6 +57,26 @@ public interface PageAllocator {
     void free(long pfn, int order, int vcpu);
 
     /**
+     * Frees the blocks of 2^order pages at {@code pfns[from..to)}, as Linux frees a batch of folios
+     * ({@code free_unref_folios} in mm/page_alloc.c, fed a {@code struct folio_batch} of up to
+     * {@code PAGEVEC_SIZE} = 31 by {@code folios_put_refs}: it runs {@code free_pages_prepare}
+     * over the whole batch before its second loop commits them). The result is that of {@link
+     * #free} on each in turn: when one is not a live allocation of that order (a pfn given twice
+     * included), the ones before it are freed, it throws {@link BadFreeException}, and it and the
+     * ones after it are untouched (Linux reports a bad page, leaves it out and frees the rest). The
+     * default does exactly that; an allocator overrides it when a batch can overlap what single
+     * frees would wait for one after another.
+     *
+     * @throws IndexOutOfBoundsException when {@code [from, to)} is not a range of {@code pfns}; nothing is freed
+     */
+    default void freeBatch(final long[] pfns, final int from, final int to, final int order, final int vcpu) {
+        java.util.Objects.checkFromToIndex(from, to, pfns.length);
+        for (int i = from; i < to; i++) {
+            free(pfns[i], order, vcpu);
+        }
+    }
+
+    /**
      * {@code vcpu} goes offline (Linux {@code page_alloc_cpu_dead}): everything the allocator
      * keeps for it alone (per-CPU lists, region reservations) goes back to the shared pool, so
      * that no page stays reachable only through a vcpu no thread runs as. The caller no longer

@@ -38,6 +38,8 @@ public final class LlfreeBench {
               --rounds N         timed rounds (default: enough for %d ops per thread and phase)
               --warmup N         untimed rounds first (default: as many as timed)
               --seed S           rand's shuffle seed (default 42, as LLFree)
+              --put-batch N      bulk and rand free N blocks per PageAllocator.freeBatch (default 1:
+                                 one at a time, as LLFree); a row with N > 1 is not LLFree's shape
               --format F         table or json on stdout (default table)
               --out FILE         also write the JSON to FILE
             """;
@@ -95,7 +97,7 @@ public final class LlfreeBench {
     static Map<String, String> parse(final String[] args) {
         final Map<String, String> options = new LinkedHashMap<>();
         final List<String> known = List.of("shape", "allocator", "layout", "mem", "order", "threads",
-                "max-threads", "rounds", "warmup", "seed", "format", "out");
+                "max-threads", "rounds", "warmup", "seed", "put-batch", "format", "out");
         for (int i = 0; i < args.length; i++) {
             final String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -170,6 +172,10 @@ public final class LlfreeBench {
         } catch (final NumberFormatException e) {
             throw new IllegalArgumentException("--seed must be an integer, got '" + options.get("seed") + "'");
         }
+        final int putBatch = options.containsKey("put-batch") ? ints("put-batch", options.get("put-batch"))[0] : 1;
+        if (putBatch < 1 || putBatch > ShapeConfig.MAX_PUT_BATCH) {
+            throw new IllegalArgumentException("--put-batch must be 1.." + ShapeConfig.MAX_PUT_BATCH + ", got " + putBatch);
+        }
         final List<ShapeConfig> configs = new ArrayList<>();
         for (final String allocator : allocators) {
             for (final String layout : layouts) {
@@ -177,7 +183,7 @@ public final class LlfreeBench {
                     for (final LlfreeShape shape : shapes) {
                         for (final int t : threads) {
                             configs.add(new ShapeConfig(shape, allocator, layout, mem, order, t, maxThreads,
-                                    rounds, warmup, seed));
+                                    rounds, warmup, seed, putBatch));
                         }
                     }
                 }

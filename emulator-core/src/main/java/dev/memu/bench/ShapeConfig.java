@@ -22,9 +22,11 @@ import dev.memu.layout.Layouts;
  * @param warmupRounds untimed rounds before the timed ones, or {@link #AUTO}: as many as timed
  *                     rounds (the JIT compiles the shape's loops during them)
  * @param seed         seed of rand's shuffle; LLFree uses 42
+ * @param putBatch     blocks per {@link dev.memu.alloc.PageAllocator#freeBatch} in the put phases
+ *                     of bulk and rand; 1 (LLFree's put loop, the default) frees one at a time
  */
 public record ShapeConfig(LlfreeShape shape, String allocator, String layout, long ramBytes, int order,
-                          int threads, int maxThreads, int rounds, int warmupRounds, long seed) {
+                          int threads, int maxThreads, int rounds, int warmupRounds, long seed, int putBatch) {
 
     /** Rounds or warm-up rounds chosen from the share size. */
     public static final int AUTO = -1;
@@ -40,6 +42,8 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
     public static final long LLFREE_SEED = 42;
     /** Page shift of every shape run: 4 KiB pages, as LLFree's frames. */
     public static final int PAGE_SHIFT = 12;
+    /** Largest {@link #putBatch}. */
+    public static final int MAX_PUT_BATCH = 1024;
 
     public ShapeConfig {
         if (shape == null) {
@@ -65,6 +69,9 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         if (warmupRounds != AUTO && warmupRounds < 0) {
             throw new IllegalArgumentException("warm-up rounds must be at least 0, got " + warmupRounds);
         }
+        if (putBatch < 1 || putBatch > MAX_PUT_BATCH) {
+            throw new IllegalArgumentException("put batch must be 1.." + MAX_PUT_BATCH + ", got " + putBatch);
+        }
         // Fields are assigned only after this body: compute from the parameters.
         final long share = share(ramBytes, maxThreads, order);
         if (share < 1) {
@@ -78,6 +85,13 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         }
     }
 
+    /** A config whose puts free one block at a time, as LLFree's put loop. */
+    public ShapeConfig(final LlfreeShape shape, final String allocator, final String layout, final long ramBytes,
+                       final int order, final int threads, final int maxThreads, final int rounds,
+                       final int warmupRounds, final long seed) {
+        this(shape, allocator, layout, ramBytes, order, threads, maxThreads, rounds, warmupRounds, seed, 1);
+    }
+
     /** A config with LLFree's defaults: auto rounds and warm-up, seed 42. */
     public static ShapeConfig of(final LlfreeShape shape, final String allocator, final String layout,
                                  final long ramBytes, final int order, final int threads, final int maxThreads) {
@@ -86,11 +100,16 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
     }
 
     public ShapeConfig withRounds(final int timed, final int warmup) {
-        return new ShapeConfig(shape, allocator, layout, ramBytes, order, threads, maxThreads, timed, warmup, seed);
+        return new ShapeConfig(shape, allocator, layout, ramBytes, order, threads, maxThreads, timed, warmup, seed, putBatch);
     }
 
     public ShapeConfig withThreads(final int t) {
-        return new ShapeConfig(shape, allocator, layout, ramBytes, order, t, maxThreads, rounds, warmupRounds, seed);
+        return new ShapeConfig(shape, allocator, layout, ramBytes, order, t, maxThreads, rounds, warmupRounds, seed, putBatch);
+    }
+
+    public ShapeConfig withPutBatch(final int blocks) {
+        return new ShapeConfig(shape, allocator, layout, ramBytes, order, threads, maxThreads, rounds, warmupRounds,
+                seed, blocks);
     }
 
     /** Page frames of the emulated RAM. */

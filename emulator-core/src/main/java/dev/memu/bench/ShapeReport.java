@@ -24,11 +24,16 @@ public final class ShapeReport {
         for (final ShapeResult r : results) {
             final ShapeConfig c = r.config();
             out.append(String.format(Locale.ROOT, "%-7s %-10s %-9s %8s %5d %2d %10d %6d %8s %8s %8s  %s%n",
-                    c.shape().key(), c.allocator(), c.layout(), Sizes.format(c.ramBytes()).replace(" ", ""),
+                    label(c), c.allocator(), c.layout(), Sizes.format(c.ramBytes()).replace(" ", ""),
                     c.order(), r.threads(), r.share(), r.rounds(),
                     ns(r.meanGetNs()), ns(r.meanPutNs()), ns(r.meanPairNs()), perThread(r)));
         }
         return out.toString();
+    }
+
+    /** The shape's key, and {@code -b<n>} when its puts went in batches of n (not LLFree's shape then). */
+    private static String label(final ShapeConfig c) {
+        return c.putBatch() > 1 ? c.shape().key() + "-b" + c.putBatch() : c.shape().key();
     }
 
     private static String perThread(final ShapeResult r) {
@@ -93,6 +98,7 @@ public final class ShapeReport {
                 .append(",\"rounds\":").append(r.rounds())
                 .append(",\"warmupRounds\":").append(r.warmupRounds())
                 .append(",\"seed\":").append(c.seed())
+                .append(",\"putBatch\":").append(c.putBatch())
                 .append(",\"getNs\":").append(number(r.meanGetNs()))
                 .append(",\"putNs\":").append(number(r.meanPutNs()))
                 .append(",\"pairNs\":").append(number(r.meanPairNs()))

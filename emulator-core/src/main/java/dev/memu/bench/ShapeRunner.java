@@ -415,22 +415,41 @@ public final class ShapeRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Bulk's puts, last block first. With a {@link ShapeConfig#putBatch} of n, slices of n from the
+     * top down, each freed by one {@link PageAllocator#freeBatch} in ascending order.
+     */
     private void freeShareReversed(final int t) {
         final PageAllocator a = allocator;
         final long[] b = blocks;
         final int o = order;
         final int from = t * share;
+        final int batch = config.putBatch();
+        if (batch > 1) {
+            for (int to = from + share; to > from; to -= batch) {
+                a.freeBatch(b, Math.max(from, to - batch), to, o, t);
+            }
+            return;
+        }
         for (int i = from + share - 1; i >= from; i--) {
             a.free(b[i], o, t);
         }
     }
 
+    /** Rand's puts, in slice order; with a {@link ShapeConfig#putBatch} of n, n per {@link PageAllocator#freeBatch}. */
     private void freeShare(final int t) {
         final PageAllocator a = allocator;
         final long[] b = blocks;
         final int o = order;
         final int from = t * share;
         final int to = from + share;
+        final int batch = config.putBatch();
+        if (batch > 1) {
+            for (int i = from; i < to; i += batch) {
+                a.freeBatch(b, i, Math.min(to, i + batch), o, t);
+            }
+            return;
+        }
         for (int i = from; i < to; i++) {
             a.free(b[i], o, t);
         }

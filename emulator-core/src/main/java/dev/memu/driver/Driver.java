@@ -307,7 +307,7 @@ public final class Driver {
 
     private static Machine createMachine(final RunSpec spec) {
         try {
-            return Machine.create(spec.ramBytes(), spec.pageShift());
+            return Machine.create(spec.ramBytes(), spec.pageShift(), spec.hugePagePolicy());
         } catch (final IllegalArgumentException e) {
             throw new RunConfigException(RunConfigException.Input.MEMORY, e.getMessage());
         } catch (final OutOfMemoryError e) {

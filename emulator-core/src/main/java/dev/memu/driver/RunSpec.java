@@ -3,6 +3,7 @@ package dev.memu.driver;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.layout.Layouts;
+import dev.memu.machine.HugePagePolicy;
 import dev.memu.machine.Machine;
 import dev.memu.workload.WorkloadSpec;
 
@@ -17,9 +18,11 @@ import dev.memu.workload.WorkloadSpec;
  * @param workload         the workload shape
  * @param seed             base seed; thread {@code t} runs on a seed derived from it and {@code t}
  * @param allocatorOptions allocator knobs; the driver sets {@code vcpus} to {@code threads}
+ * @param ramHugePages     also ask the host for transparent huge pages under the emulated RAM
+ *                         ({@link HugePagePolicy#withRam}); metadata is advised either way
  */
 public record RunSpec(long ramBytes, int pageShift, String layout, String allocator, int threads,
-                      WorkloadSpec workload, long seed, AllocatorOptions allocatorOptions) {
+                      WorkloadSpec workload, long seed, AllocatorOptions allocatorOptions, boolean ramHugePages) {
 
     public static final long DEFAULT_SEED = 42;
 
@@ -38,6 +41,13 @@ public record RunSpec(long ramBytes, int pageShift, String layout, String alloca
         allocatorOptions = (allocatorOptions == null ? AllocatorOptions.defaults() : allocatorOptions).withVcpus(threads);
     }
 
+    /** A spec whose RAM stays on the host's base pages (metadata on huge pages where the policy allows). */
+    public RunSpec(final long ramBytes, final int pageShift, final String layout, final String allocator,
+                   final int threads, final WorkloadSpec workload, final long seed,
+                   final AllocatorOptions allocatorOptions) {
+        this(ramBytes, pageShift, layout, allocator, threads, workload, seed, allocatorOptions, false);
+    }
+
     /** A spec with 4 KiB pages, the default seed and default allocator options. */
     public static RunSpec of(final long ramBytes, final String layout, final String allocator, final int threads,
                              final WorkloadSpec workload) {
@@ -46,15 +56,24 @@ public record RunSpec(long ramBytes, int pageShift, String layout, String alloca
     }
 
     public RunSpec withSeed(final long s) {
-        return new RunSpec(ramBytes, pageShift, layout, allocator, threads, workload, s, allocatorOptions);
+        return new RunSpec(ramBytes, pageShift, layout, allocator, threads, workload, s, allocatorOptions, ramHugePages);
     }
 
     public RunSpec withThreads(final int n) {
-        return new RunSpec(ramBytes, pageShift, layout, allocator, n, workload, seed, allocatorOptions);
+        return new RunSpec(ramBytes, pageShift, layout, allocator, n, workload, seed, allocatorOptions, ramHugePages);
     }
 
     public RunSpec withWorkload(final WorkloadSpec w) {
-        return new RunSpec(ramBytes, pageShift, layout, allocator, threads, w, seed, allocatorOptions);
+        return new RunSpec(ramBytes, pageShift, layout, allocator, threads, w, seed, allocatorOptions, ramHugePages);
+    }
+
+    public RunSpec withRamHugePages(final boolean advise) {
+        return new RunSpec(ramBytes, pageShift, layout, allocator, threads, workload, seed, allocatorOptions, advise);
+    }
+
+    /** The machine's huge-page policy: the defaults, with RAM advised when {@link #ramHugePages} asks for it. */
+    public HugePagePolicy hugePagePolicy() {
+        return HugePagePolicy.defaults().withRam(ramHugePages);
     }
 
     /** Short label for progress lines and errors, e.g. {@code memdesc8/buddy/2t}. */

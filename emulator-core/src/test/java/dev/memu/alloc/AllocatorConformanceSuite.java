@@ -538,6 +538,65 @@ public abstract class AllocatorConformanceSuite {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
+    void freeBatchFreesInTurnAndStopsAtTheFirstBadBlock(final Layout layout) {
+        start(layout, PAGES);
+        final ReferenceModel model = new ReferenceModel(PAGES);
+        final long[] singles = new long[48];
+        for (int i = 0; i < singles.length; i++) {
+            singles[i] = allocChecked(model, 0);
+        }
+        final long quad = allocChecked(model, 2);
+        // A whole batch, scrambled and inside a larger array, comes back; what lies outside the range stays.
+        final long[] scrambled = new long[22];
+        scrambled[0] = singles[47];
+        scrambled[21] = singles[46];
+        for (int i = 0; i < 20; i++) {
+            scrambled[1 + i] = singles[(i * 7) % 20];
+        }
+        allocator.freeBatch(scrambled, 1, 21, 0, 0);
+        for (int i = 1; i < 21; i++) {
+            model.remove(scrambled[i]);
+        }
+        checkAgainstModel(model);
+
+        // A pfn given twice: the blocks before its second copy are freed, it is a double free, the rest untouched.
+        final long[] twice = {singles[20], singles[21], singles[20], singles[22]};
+        final BadFreeException dup = assertThrows(BadFreeException.class,
+                () -> allocator.freeBatch(twice, 0, twice.length, 0, 0));
+        assertEquals(BadFreeException.Kind.DOUBLE_FREE, dup.kind(), dup.getMessage());
+        assertEquals(singles[20], dup.pfn());
+        model.remove(singles[20]);
+        model.remove(singles[21]);
+        checkAgainstModel(model);
+
+        // A block of another order in the middle: rejected with its kind, the one after it still live.
+        final long[] mixed = {singles[23], quad, singles[24]};
+        final BadFreeException wrong = assertThrows(BadFreeException.class,
+                () -> allocator.freeBatch(mixed, 0, mixed.length, 0, 0));
+        assertEquals(BadFreeException.Kind.WRONG_ORDER, wrong.kind(), wrong.getMessage());
+        assertEquals(quad, wrong.pfn());
+        model.remove(singles[23]);
+        checkAgainstModel(model);
+
+        // A range outside the array frees nothing.
+        final Snapshot before = snapshot();
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.freeBatch(singles, 40, 49, 0, 0));
+        assertEquals(before, snapshot(), "a batch with a bad range changed state");
+
+        // Everything else as batches of its order: all memory comes back.
+        allocator.freeBatch(new long[] {quad}, 0, 1, 2, 0);
+        model.remove(quad);
+        final long[] rest = model.live().stream().mapToLong(ReferenceModel.Block::pfn).toArray();
+        allocator.freeBatch(rest, 0, rest.length, 0, 0);
+        for (final long pfn : rest) {
+            model.remove(pfn);
+        }
+        assertEquals(PAGES, allocator.freePages());
+        checkAgainstModel(model);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.memu.alloc.AllocatorConformanceSuite#layouts")
     void badAllocInputIsRejectedAndChangesNothing(final Layout layout) {
         start(layout, PAGES);
         final ReferenceModel model = new ReferenceModel(PAGES);

@@ -27,6 +27,9 @@ final class RecordingAllocator implements InvocationHandler {
     final Map<Long, Integer> live = new ConcurrentHashMap<>();
     final AtomicLong crossFrees = new AtomicLong();
     final AtomicLong unknownFrees = new AtomicLong();
+    /** freeBatch calls, and the most blocks one of them freed. */
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong largestBatch = new AtomicLong();
     private final AtomicInteger allocsLeft;
 
     private RecordingAllocator(final PageAllocator target, final int vcpus, final int failAfter) {
@@ -94,6 +97,28 @@ final class RecordingAllocator implements InvocationHandler {
                     unknownFrees.incrementAndGet();
                 } else if (owner != vcpu) {
                     crossFrees.incrementAndGet();
+                }
+                return null;
+            }
+            case "freeBatch" -> {
+                final long[] pfns = (long[]) args[0];
+                final int from = (int) args[1];
+                final int to = (int) args[2];
+                final int vcpu = (int) args[4];
+                final Integer[] owners = new Integer[to - from];
+                for (int i = from; i < to; i++) {
+                    owners[i - from] = live.remove(pfns[i]);
+                }
+                target.freeBatch(pfns, from, to, (int) args[3], vcpu);    // a rejected batch fails the test
+                batches.incrementAndGet();
+                largestBatch.accumulateAndGet(to - from, Math::max);
+                for (int i = from; i < to; i++) {
+                    freesByVcpu.get(vcpu).add(pfns[i]);
+                    if (owners[i - from] == null) {
+                        unknownFrees.incrementAndGet();
+                    } else if (owners[i - from] != vcpu) {
+                        crossFrees.incrementAndGet();
+                    }
                 }
                 return null;
             }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -176,6 +177,24 @@ class ShapeRunnerTest {
         // A uniform shuffle of 2048 blocks leaves about half of each slice to the other thread.
         assertTrue(rec.crossFrees.get() > 1000, "threads free each other's blocks: " + rec.crossFrees.get());
         assertEquals(2 * 1024, rec.freesByVcpu.get(0).size(), "each thread frees one share per round");
+        assertWhole(rec.target);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rand", "bulk"})
+    void aPutBatchFreesEveryBlockOnceInBatchesOfThatSize(final String shape) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.ofKey(shape), "potad", "memdesc8", RAM, 0, 2, 2)
+                .withRounds(2, 0).withPutBatch(31);
+        final RecordingAllocator rec = recording(config);
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
+            runner.run();
+        }
+        assertEquals(2 * 2 * 1024, rec.totalAllocs());
+        assertEquals(rec.totalAllocs(), rec.totalFrees());
+        assertEquals(0, rec.unknownFrees.get(), "no block freed twice or freed unallocated");
+        assertTrue(rec.live.isEmpty(), "every block freed");
+        assertEquals(2 * 2 * ((1024 + 30) / 31), rec.batches.get(), "1024 blocks a thread and round, 31 per batch");
+        assertEquals(31, rec.largestBatch.get());
         assertWhole(rec.target);
     }
 
