@@ -52,6 +52,18 @@ final class AlongsidePipeline {
      */
     static List<Map<String, Object>> run(final int n, final Child child, final Count count,
                                          final IntConsumer starting) throws Exception {
+        return run(n, child, count, starting, () -> true);
+    }
+
+    /**
+     * {@link #run(int, Child, Count, IntConsumer)}; a child starts while the previous one
+     * finishes only when {@code mayOverlapStart} says so at that moment, else once it has ended
+     * (the first child of a fresh jar writes the class-data archive the others start from:
+     * {@link ChildJvm#sharingReady}).
+     */
+    static List<Map<String, Object>> run(final int n, final Child child, final Count count,
+                                         final IntConsumer starting, final java.util.function.BooleanSupplier mayOverlapStart)
+            throws Exception {
         final CountingPace pace = new CountingPace();
         final List<CompletableFuture<Driver.Counts>> counts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -109,6 +121,9 @@ final class AlongsidePipeline {
                     }
                 });
                 CompletableFuture.anyOf(doneTiming, tree).handle((v, t) -> null).get();
+                if (!mayOverlapStart.getAsBoolean()) {
+                    tree.handle((v, t) -> null).get();
+                }
                 if (tree.isCompletedExceptionally()) {
                     break;          // the first failure ends the compare; the children before it are waited for below
                 }

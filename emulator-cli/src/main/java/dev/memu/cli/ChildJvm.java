@@ -91,14 +91,29 @@ final class ChildJvm {
         }
     }
 
-    private static List<String> classDataSharing() {
+    /**
+     * Whether a child started now starts from a written class-data archive, or needs none: false
+     * only while the first child of this jar has yet to write it. Two children that both find no
+     * archive both write one at exit (a second or more each); one that starts while the other
+     * writes it may crash in the JVM's archive code. So a caller that overlaps children waits for
+     * the first to end while this is false.
+     */
+    static boolean sharingReady() {
+        return !fromOwnJar() || java.nio.file.Files.isRegularFile(archive());
+    }
+
+    private static Path archive() {
         final java.io.File jar = new java.io.File(System.getProperty("java.class.path"));
         // The jar's size and time in the name: a rebuilt jar gets a fresh archive (the JVM would
         // refuse the old one, and does not always write a new one in its place).
         final String key = Integer.toHexString(java.util.Objects.hash(System.getProperty("user.name"),
                 System.getProperty("java.home"), Runtime.version().toString(), jar.getAbsolutePath(), jar.length(),
                 jar.lastModified()));
-        final Path archive = Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
+        return Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
+    }
+
+    private static List<String> classDataSharing() {
+        final Path archive = archive();
         removeOlderArchives(archive);
         return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off",
                 "-Xlog:cds+dynamic=off");
@@ -167,7 +182,7 @@ final class ChildJvm {
                 if (quiet != null && line.equals(QuietHandshake.ASK)) {
                     quiet.enter();
                     entered = true;
-                    child.getOutputStream().write('g');
+                    child.getOutputStream().write(ParentWatch.TURN);
                     child.getOutputStream().flush();
                 } else if (quiet != null && line.equals(QuietHandshake.DONE)) {
                     entered = false;
@@ -177,6 +192,7 @@ final class ChildJvm {
                 }
             }
             out = buffer.toString();
+            stop(child);
         } catch (final IOException | RuntimeException e) {
             child.destroyForcibly();
             throw e;
@@ -199,6 +215,20 @@ final class ChildJvm {
             throw new IllegalStateException(what + " failed with exit code " + exit + " (its message is above)");
         }
         return out;
+    }
+
+    /**
+     * Tells a child that has closed its stdout that its whole output is read ({@link
+     * ParentWatch#STOP}): it then exits at once instead of waiting for its watch thread. A child
+     * already gone makes the write fail, which changes nothing.
+     */
+    private static void stop(final Process child) {
+        try {
+            child.getOutputStream().write(ParentWatch.STOP);
+            child.getOutputStream().flush();
+        } catch (final IOException e) {
+            // the child has gone already
+        }
     }
 
     /** Copies the child's stderr to {@code err} as it comes, so that progress lines show while the child runs. */

@@ -220,7 +220,7 @@ final class CompareCommand implements Callable<Integer> {
                         (i, pace) -> Reports.count(specs.get(i), new DescriptorRun(mixConfig, null, false), mem,
                                 dev.memu.driver.ProgressListener.NONE, pace),
                         i -> ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size()
-                                + ": " + specs.get(i).label())));
+                                + ": " + specs.get(i).label()), ChildJvm::sharingReady));
             }
             for (int i = 0; i < specs.size() && !(countHere && alongside); i++) {
                 final RunSpec s = specs.get(i);

@@ -77,6 +77,28 @@ class AlongsidePipelineTest {
     }
 
     @Test
+    void whileOverlappingIsNotYetSafeTheNextChildStartsOnlyAfterThePreviousEnded() throws Exception {
+        final AtomicInteger alive = new AtomicInteger();
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger ended = new AtomicInteger();
+        AlongsidePipeline.run(3, (i, quiet) -> {
+            if (alive.incrementAndGet() != 1 && ended.get() < 1) {
+                problems.add("child " + i + " started while child " + (i - 1) + " was alive, before the first had ended");
+            }
+            try {
+                quiet.enter();
+                quiet.leave();
+                return new LinkedHashMap<>();
+            } finally {
+                alive.decrementAndGet();
+                ended.incrementAndGet();
+            }
+        }, (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, pace),
+                i -> { }, () -> ended.get() >= 1);     // as ChildJvm.sharingReady: once the first child wrote the archive
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
     void aFailingChildEndsThePipelineWithItsErrorAndNoLaterChildStarts() {
         final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
         final IllegalStateException e = assertThrows(IllegalStateException.class, () -> AlongsidePipeline.run(3,

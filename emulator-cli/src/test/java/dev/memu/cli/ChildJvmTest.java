@@ -39,16 +39,32 @@ class ChildJvmTest {
     void theWatchReturnsWhenTheParentsEndOfThePipeCloses() throws Exception {
         final PipedOutputStream parentEnd = new PipedOutputStream();
         final PipedInputStream childEnd = new PipedInputStream(parentEnd);
-        final Thread watch = Thread.ofPlatform().start(() -> ParentWatch.watch(childEnd));
+        final boolean[] stopped = {true};
+        final Thread watch = Thread.ofPlatform().start(() -> stopped[0] = ParentWatch.watch(childEnd));
         parentEnd.write("gg".getBytes(StandardCharsets.UTF_8));
         parentEnd.flush();
         parentEnd.close();
         watch.join(60_000);
         assertFalse(watch.isAlive(), "end of file ends the watch");
+        assertFalse(stopped[0], "end of file is the parent gone, not a STOP");
         // each byte the parent wrote is one turn handed over (QuietHandshake), no more
         assertTrue(ParentWatch.awaitTurn(0));
         assertTrue(ParentWatch.awaitTurn(0));
         assertFalse(ParentWatch.awaitTurn(0));
+    }
+
+    @Test
+    void aStopByteEndsTheWatchWithoutEndOfFile() throws Exception {
+        final PipedOutputStream parentEnd = new PipedOutputStream();
+        final PipedInputStream childEnd = new PipedInputStream(parentEnd);
+        final boolean[] stopped = {false};
+        final Thread watch = Thread.ofPlatform().start(() -> stopped[0] = ParentWatch.watch(childEnd));
+        parentEnd.write(ParentWatch.STOP);
+        parentEnd.flush();
+        watch.join(60_000);
+        assertFalse(watch.isAlive(), "STOP ends the watch while the pipe is still open");
+        assertTrue(stopped[0]);
+        parentEnd.close();
     }
 
     @Test
