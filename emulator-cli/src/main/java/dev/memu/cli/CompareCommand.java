@@ -92,11 +92,11 @@ final class CompareCommand implements Callable<Integer> {
     private boolean child;
 
     @Option(names = "--alongside", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = {"Count a churn configuration's cachelines in this JVM while its child JVM starts, "
-                    + "fills and warms up, holding the count still from the child's first timed op until "
-                    + "its harness is done (default: ${DEFAULT-VALUE}).",
-                    "--no-alongside counts after the child has ended, as before: the same counts, a "
-                    + "slower compare; for checking that counting alongside changes no timing."})
+            description = {"Count churn's cachelines in this JVM while the children start, fill and warm up, "
+                    + "and start the next child while the last one reports and exits; nothing runs beside a "
+                    + "child from its first timed op until its harness is done (default: ${DEFAULT-VALUE}).",
+                    "--no-alongside counts after each child has ended, one thing at a time: the same counts, "
+                    + "a slower compare; for checking that counting alongside changes no timing."})
     private boolean alongside;
 
     /** Set by the parent on a child's command line: ask for the host before timing ({@link QuietHandshake}). */
