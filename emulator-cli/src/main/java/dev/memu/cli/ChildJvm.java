@@ -39,11 +39,13 @@ final class ChildJvm {
         boolean nativeAccess = false;
         boolean agronaExport = false;
         boolean sharing = false;
+        boolean errorFile = false;
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xrunjdwp")) {
                 continue;   // a debugger port can be bound once
             }
             nativeAccess |= arg.startsWith("--enable-native-access");
+            errorFile |= arg.startsWith("-XX:ErrorFile");
             agronaExport |= arg.contains(AGRONA_EXPORT);
             sharing |= arg.startsWith("-XX:SharedArchiveFile") || arg.startsWith("-Xshare")
                     || arg.contains("ArchiveClassesAtExit");
@@ -54,6 +56,10 @@ final class ChildJvm {
         }
         if (!agronaExport) {
             command.addAll(List.of("--add-exports", AGRONA_EXPORT));    // a run's live counters (Agrona 2.x)
+        }
+        if (!errorFile) {
+            // A child that crashes (a JVM bug) writes its report here, not into the user's directory.
+            command.add("-XX:ErrorFile=" + crashReport("%p"));
         }
         if (!sharing && fromOwnJar()) {
             command.addAll(classDataSharing());
@@ -89,6 +95,11 @@ final class ChildJvm {
         } catch (final java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** Where a child JVM with process id {@code pid} writes its crash report, if it ever crashes. */
+    static Path crashReport(final String pid) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "memu-child-hs_err_pid" + pid + ".log");
     }
 
     /**
@@ -212,7 +223,9 @@ final class ChildJvm {
             child.getOutputStream().close();
         }
         if (exit != 0) {
-            throw new IllegalStateException(what + " failed with exit code " + exit + " (its message is above)");
+            final Path report = crashReport(Long.toString(child.pid()));
+            throw new IllegalStateException(what + " failed with exit code " + exit
+                    + (java.nio.file.Files.exists(report) ? " (the JVM crashed: " + report + ")" : " (its message is above)"));
         }
         return out;
     }

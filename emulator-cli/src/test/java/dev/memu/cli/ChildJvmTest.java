@@ -30,6 +30,8 @@ class ChildJvmTest {
         assertEquals(List.of("run", "--ops", "1"), command.subList(main + 1, command.size()));
         assertTrue(command.stream().anyMatch(a -> a.startsWith("--enable-native-access")), command.toString());
         assertTrue(command.stream().noneMatch(a -> a.startsWith("-agentlib:jdwp")), command.toString());
+        assertTrue(command.subList(0, main).contains("-XX:ErrorFile=" + ChildJvm.crashReport("%p")),
+                "a crashing child writes its report to the temporary directory, not the user's: " + command);
         // Tests run from class directories, which a class-data archive cannot hold: no archive then.
         assertFalse(ChildJvm.fromOwnJar());
         assertTrue(command.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), command.toString());
