@@ -46,7 +46,7 @@ import java.util.function.LongFunction;
  *
  * summary: one 64-bit word per 64 regions, at (r / 64) * 8 (512 regions per line).
  *   bit r % 64 = 1  a hint: region r was seen HUGE or without tokens; the reservation search
- *                   skips it. Set by a huge claim and by a search that finds the region empty,
+ *                   and the first pass of the huge search skip it. Set by a huge claim and by a search that finds the region empty,
  *                   cleared by a huge free and by the full search that refreshes stale hints.
  *                   Never read by a free or by any search whose failure would be final.
  *
@@ -698,19 +698,46 @@ public final class PotadCore implements FieldLabeler {
      * "all free, unreserved" (0) to HUGE, rolled back if one of them is lost to a racing vcpu.
      */
     private long allocHuge(final int order, final int vcpu) {
-        long frame = claimHugeFromCursor(order, vcpu);
+        long frame = claimHuge(order, vcpu);
         if (frame == NO_FRAME && releaseReservation(vcpu)) {
             // Our own reservation may sit on the only free region: give it up and look again.
-            frame = claimHugeFromCursor(order, vcpu);
+            frame = claimHuge(order, vcpu);
         }
         if (frame == NO_FRAME && reclaimReservations(vcpu)) {
             // Other vcpus' reservations may: take them back and look once more.
-            frame = claimHugeFromCursor(order, vcpu);
+            frame = claimHuge(order, vcpu);
         }
         return frame;
     }
 
-    private long claimHugeFromCursor(final int order, final int vcpu) {
+    /**
+     * A huge block from the vcpu's huge cursor: first over the blocks none of whose regions the
+     * summary marks (a marked region is huge or was seen without tokens, so it is not wholly
+     * free unless the hint is stale), reading one summary word per 64 regions; when that finds
+     * none, over every block's entries, so that a stale hint never makes a huge allocation fail.
+     */
+    private long claimHuge(final int order, final int vcpu) {
+        final long frame = claimHugeFromCursor(order, vcpu, true);
+        return frame != NO_FRAME ? frame : claimHugeFromCursor(order, vcpu, false);
+    }
+
+    /** Whether the summary marks any of regions first..first+span-1 (one read per summary word). */
+    private boolean anyMarked(final long first, final long span) {
+        long r = first;
+        final long end = first + span;
+        while (r < end) {
+            final long inWord = r & (SUMMARY_REGIONS - 1);
+            final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
+            final long mask = (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
+            if ((access.getLong(R, summary, summaryWord(r)) & mask) != 0) {
+                return true;
+            }
+            r += n;
+        }
+        return false;
+    }
+
+    private long claimHugeFromCursor(final int order, final int vcpu, final boolean hinted) {
         final long span = 1L << (order - REGION_ORDER);
         final long blocks = regions / span;
         if (blocks == 0) {
@@ -724,6 +751,17 @@ public final class PotadCore implements FieldLabeler {
                 block -= blocks;
             }
             final long first = block * span;
+            if (hinted && span == 1) {
+                // Skip the run of marked regions from here to the end of this summary word.
+                final long hints = access.getLong(R, summary, summaryWord(first)) >>> (first & (SUMMARY_REGIONS - 1));
+                final long run = Long.numberOfTrailingZeros(~hints);
+                if (run > 0) {
+                    i += Math.min(run, blocks - block) - 1;
+                    continue;
+                }
+            } else if (hinted && anyMarked(first, span)) {
+                continue;
+            }
             if (claimRegions(first, span, order)) {
                 access.setLong(R, slots, cursorOff, first + span);
                 return first << REGION_ORDER;

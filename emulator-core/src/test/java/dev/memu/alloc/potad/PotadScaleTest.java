@@ -120,4 +120,56 @@ class PotadScaleTest {
             assertEquals(PotadCore.REGION_FRAMES - 1, core.freeFrames());
         }
     }
+
+    @ParameterizedTest(name = "{0} TiB")
+    @ValueSource(longs = {1, 16})
+    void theHugeSearchSkipsMarkedRegionsBySummaryWords(final long tib) {
+        try (Machine machine = machineOrSkip(tib << 40)) {
+            final CountingAccess access = new CountingAccess();
+            final PotadAllocator potad;
+            try {
+                potad = new PotadAllocator(Layouts.byName("memdesc8-hvo").bind(machine, access),
+                        AllocatorOptions.defaults().withVcpus(1));
+            } catch (final RuntimeException | OutOfMemoryError e) {
+                assumeTrue(false, "host cannot map the metadata of " + tib + " TiB lazily: " + e);
+                return;
+            }
+            // Regions 0..4095 (8 GiB) taken as two order-20 blocks in place: the huge cursor stays at 0.
+            assertTrue(potad.core().claimAt(0, 20));
+            assertTrue(potad.core().claimAt(2048L << PotadCore.REGION_ORDER, 20));
+            access.beginOp();
+            final long block = potad.alloc(9, OWNER, 0);
+            access.endOp();
+            assertEquals(4096L << PotadCore.REGION_ORDER, block, "the first wholly free region");
+            final int lines = access.lastOpLines(Region.ALLOCATOR);
+            // 4096 marked regions = 64 summary words = 8 lines, plus the line with region 4096's
+            // word (read, then marked) and its entry; the slot line for the huge cursor. Reading
+            // the entries instead would be 512 lines.
+            assertTrue(lines <= 12, "order-9 alloc past 4096 marked regions read " + lines + " allocator lines");
+            System.out.printf("potad %2d TiB: an order-9 alloc past 4096 huge regions reads %d allocator lines%n",
+                    tib, lines);
+            potad.free(block, 9, 0);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStaleHintDoesNotHideAWhollyFreeRegionFromAHugeAllocation() {
+        try (Machine machine = Machine.create(2L << 21)) {       // two regions
+            final PotadCore core = new PotadAllocator(Layouts.byName("memdesc8").bind(machine,
+                    dev.memu.access.PlainAccess.INSTANCE), AllocatorOptions.defaults()).core();
+            final long[] first = new long[PotadCore.REGION_FRAMES];
+            for (int i = 0; i < first.length; i++) {
+                first[i] = core.alloc(0, 0);
+            }
+            final long inRegion1 = core.alloc(0, 0);
+            assertTrue(inRegion1 >= PotadCore.REGION_FRAMES);
+            assertEquals(1, core.rawSummary(0), "region 0 marked empty");
+            for (final long f : first) {
+                assertEquals(null, core.free(f, 0));
+            }
+            assertEquals(1, core.rawSummary(0), "the hint is stale: region 0 is wholly free again");
+            assertEquals(0, core.alloc(9, 0), "the full pass finds region 0 behind its stale hint");
+            assertEquals(PotadCore.NO_FRAME, core.alloc(9, 0), "region 1 holds a page: no second huge block");
+        }
+    }
 }
