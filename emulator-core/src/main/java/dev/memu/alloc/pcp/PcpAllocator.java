@@ -132,6 +132,14 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
     private final int high;
     private final boolean thpList;
     private final long pcpOwner;
+    /**
+     * Per vcpu's lists: the blocks of one bulk free handed to the backend at once ({@link
+     * PageAllocator#returnBatchFromCache}), at most {@value #PAGEVEC} (Linux's {@code
+     * PAGEVEC_SIZE}); used only by whoever holds those lists (their owner, or the one drainer
+     * the claim lets in).
+     */
+    private final long[][] bulkScratch;
+    private static final int PAGEVEC = 31;
 
     /** Where the per-vcpu lists keep their entries (see {@link ArrayPerCpuPages}). */
     public enum Lists {
@@ -177,6 +185,7 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
             this.lists = new ArrayPerCpuPages(memmap.machine(), access, vcpus, capacity);
         }
         this.pcpOwner = Allocatee.of(OWNER_TYPE, 0);
+        this.bulkScratch = new long[vcpus][PAGEVEC];
     }
 
     /** Wraps any backend factory: {@code ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new))}. */
@@ -314,17 +323,22 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
 
     private void freeUnrefPageCommit(final long base, final int list, final int order, final long pfn, final int vcpu) {
         while (!lists.push(base, list, pfn)) {
-            freePcppagesBulk(base, Math.max(batch, 1 << order), list, vcpu);
+            freePcppagesBulk(base, vcpu, Math.max(batch, 1 << order), list, vcpu);
         }
         final int count = lists.count(base) + (1 << order);
         lists.setCount(base, count);
         if (count >= high) {
-            freePcppagesBulk(base, nrPcpFree(), list, vcpu);
+            freePcppagesBulk(base, vcpu, nrPcpFree(), list, vcpu);
         }
     }
 
-    /** Returns at least {@code nrPages} pages (or all held) to the backend, coldest blocks first. */
-    private void freePcppagesBulk(final long base, final int nrPages, final int startList, final int vcpu) {
+    /**
+     * Returns at least {@code nrPages} pages (or all held) of {@code listsVcpu}'s lists at {@code
+     * base} to the backend, coldest blocks first, up to {@value #PAGEVEC} blocks of one list per
+     * backend call.
+     */
+    private void freePcppagesBulk(final long base, final int listsVcpu, final int nrPages, final int startList,
+                                  final int vcpu) {
         int held = lists.count(base);
         int toFree = Math.min(nrPages, held);
         int list = startList - 1;
@@ -337,11 +351,15 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
                 break;                                     // count disagrees with the lists; verify() says so
             }
             final int order = listOrder(list);
+            final long[] batchOfList = bulkScratch[listsVcpu];
             do {
-                final long pfn = lists.takeColdest(base, list);
-                toFree -= 1 << order;
-                held -= 1 << order;
-                backend.returnFromCache(pfn, order, pcpOwner, vcpu);
+                int n = 0;
+                while (n < batchOfList.length && toFree > 0 && !lists.isEmpty(base, list)) {
+                    batchOfList[n++] = lists.takeColdest(base, list);
+                    toFree -= 1 << order;
+                    held -= 1 << order;
+                }
+                backend.returnBatchFromCache(batchOfList, 0, n, order, pcpOwner, vcpu);
             } while (toFree > 0 && !lists.isEmpty(base, list));
         }
         lists.setCount(base, held);
@@ -395,7 +413,7 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
         try {
             final int held = lists.count(base);
             if (held > 0) {
-                freePcppagesBulk(base, held, 0, callerVcpu);
+                freePcppagesBulk(base, vcpu, held, 0, callerVcpu);
             }
             lists.addStat(base, PerCpuPages.DRAINS);
         } finally {

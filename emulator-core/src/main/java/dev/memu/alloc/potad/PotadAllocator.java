@@ -160,6 +160,21 @@ public final class PotadAllocator extends PotadBase {
         }
     }
 
+    /**
+     * A PCP's bulk free: the cache's marks are written for the whole batch first (stores to the
+     * random memmap lines of cold blocks, which overlap each other), then {@link #freeBatch}
+     * checks and clears them, lines in cache, before the core frees.
+     */
+    @Override
+    public void returnBatchFromCache(final long[] pfns, final int from, final int to, final int order,
+                                     final long cacheOwner, final int vcpu) {
+        java.util.Objects.checkFromToIndex(from, to, pfns.length);
+        for (int i = from; i < to; i++) {
+            memmap.setAllocated(pfns[i], order, cacheOwner);
+        }
+        freeBatch(pfns, from, to, order, vcpu);
+    }
+
     /** {@link LiveBlockCheck#placement} as a test, for the batch's fast pass (no exception built). */
     private boolean placed(final long pfn, final int order, final int maxOrder) {
         return order <= maxOrder && pfn >= 0 && pfn <= pages - (1L << order) && (pfn & ((1L << order) - 1)) == 0;
