@@ -69,7 +69,7 @@ final class AlongsidePipeline {
         for (int i = 0; i < n; i++) {
             counts.add(new CompletableFuture<>());
         }
-        final Thread counter = Thread.ofPlatform().daemon().name("memu-compare-count").start(() -> {
+        Thread.ofPlatform().daemon().name("memu-compare-count").start(() -> {
             for (int i = 0; i < n; i++) {
                 try {
                     counts.get(i).complete(count.count(i, pace));
@@ -141,7 +141,7 @@ final class AlongsidePipeline {
             for (final CompletableFuture<Map<String, Object>> t : trees) {
                 t.handle((v, e) -> null).get();      // no child left running behind a failure
             }
-            counter.join(1);        // a daemon: a count still running after a failure ends with this JVM
+            // The counter is a daemon: after a failure, a count still running ends with this JVM.
         }
     }
 

@@ -206,10 +206,11 @@ final class CompareCommand implements Callable<Integer> {
         }
         // Churn's ops are generated ahead, the same in every JVM: its children time, this JVM counts.
         final boolean countHere = fork && Workloads.CHURN.equals(w.name());
+        final boolean pipelined = countHere && alongside;     // AlongsidePipeline
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try (HistogramLogs logs = HistogramLogs.open(histogramLog, LOG_COMMENT)) {
             final List<Map<String, Object>> results = new ArrayList<>();
-            if (countHere && alongside) {
+            if (pipelined) {
                 final List<Path> parts = new ArrayList<>();
                 for (final RunSpec s : specs) {
                     parts.add(logs == null ? null : logs.next(s.label()));
@@ -219,33 +220,34 @@ final class CompareCommand implements Callable<Integer> {
                                 parts.get(i)), quiet),
                         (i, pace) -> Reports.count(specs.get(i), new DescriptorRun(mixConfig, null, false), mem,
                                 dev.memu.driver.ProgressListener.NONE, pace),
-                        i -> ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size()
-                                + ": " + specs.get(i).label()), ChildJvm::sharingReady));
-            }
-            for (int i = 0; i < specs.size() && !(countHere && alongside); i++) {
-                final RunSpec s = specs.get(i);
-                ConsoleProgress.status(progress, err, "memu: compare " + (i + 1) + "/" + specs.size() + ": " + s.label());
-                final Path part = logs == null ? null : logs.next(s.label());
-                if (countHere) {
-                    final Map<String, Object> tree = forked(s, logArgs(timedArgs(s, w, progress, false), part), null);
-                    ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
-                            ConsoleProgress.of(progress, err)));
-                    results.add(tree);
-                } else if (fork) {
-                    results.add(forked(s, logArgs(runArgs(s, w, progress), part), null));
-                } else {
-                    final DescriptorRun streams = new DescriptorRun(mixConfig, null, false);
-                    final LatencyIntervals intervals = part == null ? null
-                            : Driver.latencyIntervals(LatencyIntervals.DEFAULT_INTERVAL_NS);
-                    final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
-                            ConsoleProgress.of(progress, err), new Telemetry(RunCounters.NONE, intervals)));
-                    if (part != null) {
-                        try (OutputStream os = Files.newOutputStream(part)) {
-                            intervals.write(os);
+                        i -> ConsoleProgress.status(progress, err, status(i, specs)), ChildJvm::sharingReady));
+            } else {
+                for (int i = 0; i < specs.size(); i++) {
+                    final RunSpec s = specs.get(i);
+                    ConsoleProgress.status(progress, err, status(i, specs));
+                    final Path part = logs == null ? null : logs.next(s.label());
+                    if (countHere) {
+                        final Map<String, Object> tree = forked(s, logArgs(timedArgs(s, w, progress, false), part),
+                                null);
+                        ResultTree.putCounts(tree, Reports.count(s, new DescriptorRun(mixConfig, null, false), mem,
+                                ConsoleProgress.of(progress, err)));
+                        results.add(tree);
+                    } else if (fork) {
+                        results.add(forked(s, logArgs(runArgs(s, w, progress), part), null));
+                    } else {
+                        final DescriptorRun streams = new DescriptorRun(mixConfig, null, false);
+                        final LatencyIntervals intervals = part == null ? null
+                                : Driver.latencyIntervals(LatencyIntervals.DEFAULT_INTERVAL_NS);
+                        final Map<String, Object> tree = ResultTree.of(Reports.run(s, streams, mem, AllocatorBoot.NONE,
+                                ConsoleProgress.of(progress, err), new Telemetry(RunCounters.NONE, intervals)));
+                        if (part != null) {
+                            try (OutputStream os = Files.newOutputStream(part)) {
+                                intervals.write(os);
+                            }
                         }
+                        streams.addResults(tree);
+                        results.add(tree);
                     }
-                    streams.addResults(tree);
-                    results.add(tree);
                 }
             }
             ConsoleProgress.clearStatus(progress, err);
@@ -254,7 +256,7 @@ final class CompareCommand implements Callable<Integer> {
                     threadCounts, fork, timer);
             new DescriptorRun(mixConfig, null, false).addConfig(config);
             config.put("countedApart", countHere);
-            config.put("countedAlongside", countHere && alongside);
+            config.put("countedAlongside", pipelined);
             final String report = Reports.render(format, config, results, false);
             if (logs != null) {
                 logs.commit();
@@ -264,6 +266,11 @@ final class CompareCommand implements Callable<Integer> {
             target.abandon();
         }
         return 0;
+    }
+
+    /** The status line while configuration {@code i} of {@code specs} runs. */
+    private static String status(final int i, final List<RunSpec> specs) {
+        return "memu: compare " + (i + 1) + "/" + specs.size() + ": " + specs.get(i).label();
     }
 
     /** {@code args} writing the child's latency log to {@code part}, if there is one. */

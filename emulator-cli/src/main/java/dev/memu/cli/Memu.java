@@ -15,6 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.Callable;
 
 /**
@@ -24,10 +27,6 @@ import java.util.concurrent.Callable;
  * starts {@code memu: }.
  */
 @Command(name = "memu", mixinStandardHelpOptions = true, versionProvider = Memu.Version.class,
-        subcommands = {LayoutsCommand.class, RunCommand.class, CompareCommand.class, ReplayCommand.class,
-                HostCommand.class, TraceCommand.class, BenchCommand.class, ExplainCommand.class, RmapCommand.class,
-                PlotCommand.class, StatCommand.class,
-                CommandLine.HelpCommand.class},
         description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
                 + "cachelines per op, bytes per page, latency and scaling.",
                 "",
@@ -38,6 +37,19 @@ import java.util.concurrent.Callable;
 public final class Memu implements Callable<Integer> {
 
     public static final String VERSION = "0.1.0-SNAPSHOT";
+
+    /**
+     * The subcommands, in the order {@code memu --help} lists them. Added when a command line is
+     * made rather than named in {@code @Command}, so that a child JVM's command line can hold only
+     * the one it runs ({@link #childCommandLine}).
+     */
+    private static final List<Supplier<Object>> SUBCOMMANDS = List.of(LayoutsCommand::new, RunCommand::new,
+            CompareCommand::new, ReplayCommand::new, HostCommand::new, TraceCommand::new, BenchCommand::new,
+            ExplainCommand::new, RmapCommand::new, PlotCommand::new, StatCommand::new, CommandLine.HelpCommand::new);
+
+    /** The subcommands a child JVM runs ({@link ChildJvm}): compare's and bench's children. */
+    private static final Map<String, Supplier<Object>> CHILD_SUBCOMMANDS = Map.of(
+            "run", RunCommand::new, "compare", CompareCommand::new, "bench", BenchCommand::new);
 
     static final int EXIT_INTERNAL = 1;
     static final int EXIT_USAGE = 2;
@@ -66,7 +78,11 @@ public final class Memu implements Callable<Integer> {
 
     /** The command line with memu's error handling, writing to {@code out} and {@code err}. */
     public static CommandLine commandLine(final PrintWriter out, final PrintWriter err) {
-        return withHandlers(new CommandLine(new Memu()), out, err);
+        final CommandLine cl = new CommandLine(new Memu());
+        for (final Supplier<Object> subcommand : SUBCOMMANDS) {
+            cl.addSubcommand(subcommand.get());
+        }
+        return withHandlers(cl, out, err);
     }
 
     /**
@@ -77,31 +93,13 @@ public final class Memu implements Callable<Integer> {
      * configurations starts 42 children. Null for a subcommand children do not run.
      */
     static CommandLine childCommandLine(final String subcommand, final PrintWriter out, final PrintWriter err) {
-        final Object command = switch (subcommand) {
-            case "run" -> new RunCommand();
-            case "compare" -> new CompareCommand();
-            case "bench" -> new BenchCommand();
-            default -> null;
-        };
+        final Supplier<Object> command = CHILD_SUBCOMMANDS.get(subcommand);
         if (command == null) {
             return null;
         }
-        final CommandLine cl = new CommandLine(new ChildRoot());
-        cl.addSubcommand(subcommand, command);
+        final CommandLine cl = new CommandLine(new Memu());
+        cl.addSubcommand(command.get());
         return withHandlers(cl, out, err);
-    }
-
-    /** The root of a child's command line: memu's name and its inherited options, one subcommand. */
-    @Command(name = "memu")
-    static final class ChildRoot implements Callable<Integer> {
-        @Option(names = "--debug", scope = ScopeType.INHERIT,
-                description = "Print the stack trace of an internal error.")
-        private boolean debug;
-
-        @Override
-        public Integer call() {
-            return EXIT_USAGE;
-        }
     }
 
     private static CommandLine withHandlers(final CommandLine cl, final PrintWriter out, final PrintWriter err) {
