@@ -26,6 +26,9 @@ public interface PageAllocator {
     /** Returned by {@link #alloc} when no block of the order is free. */
     long NO_PAGE = -1L;
 
+    /** Blocks in one of Linux's batches of folios ({@code PAGEVEC_SIZE}, a {@code struct folio_batch}). */
+    int PAGEVEC_SIZE = 31;
+
     /** Name as given on the command line, e.g. {@code buddy}, {@code potad+pcp}. */
     String name();
 

@@ -4,9 +4,7 @@ import dev.memu.access.PlainAccess;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.alloc.PageAllocator;
-import dev.memu.alloc.VerifyReport;
 import dev.memu.layout.Layouts;
-import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.workload.ChurnWorkload;
 import dev.memu.workload.Op;
@@ -27,37 +25,11 @@ class OpTapeTest {
     private static final long RAM = 16L << 20;
 
     /** Logs every call it passes on: kind, order, pfn (the pfn an alloc got). */
-    private static final class Logging implements PageAllocator {
-        final PageAllocator target;
+    private static final class Logging extends ForwardingAllocator {
         final List<String> calls = new ArrayList<>();
 
         Logging(final PageAllocator target) {
-            this.target = target;
-        }
-
-        @Override
-        public String name() {
-            return target.name();
-        }
-
-        @Override
-        public Memmap memmap() {
-            return target.memmap();
-        }
-
-        @Override
-        public int maxOrder() {
-            return target.maxOrder();
-        }
-
-        @Override
-        public long managedPages() {
-            return target.managedPages();
-        }
-
-        @Override
-        public long freePages() {
-            return target.freePages();
+            super(target);
         }
 
         @Override
@@ -71,16 +43,6 @@ class OpTapeTest {
         public void free(final long pfn, final int order, final int vcpu) {
             calls.add("free " + order + " " + pfn);
             target.free(pfn, order, vcpu);
-        }
-
-        @Override
-        public long[] freeBlocksByOrder() {
-            return target.freeBlocksByOrder();
-        }
-
-        @Override
-        public VerifyReport verify() {
-            return target.verify();
         }
     }
 

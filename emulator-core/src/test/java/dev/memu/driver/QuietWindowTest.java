@@ -1,7 +1,6 @@
 package dev.memu.driver;
 
 import dev.memu.alloc.PageAllocator;
-import dev.memu.alloc.VerifyReport;
 import dev.memu.workload.WorkloadSpec;
 import dev.memu.workload.Workloads;
 import org.junit.jupiter.api.Test;
@@ -43,27 +42,7 @@ class QuietWindowTest {
 
         @Override
         public PageAllocator allocator(final PageAllocator built) {
-            return new PageAllocator() {
-                @Override
-                public String name() {
-                    return built.name();
-                }
-
-                @Override
-                public int maxOrder() {
-                    return built.maxOrder();
-                }
-
-                @Override
-                public long managedPages() {
-                    return built.managedPages();
-                }
-
-                @Override
-                public long freePages() {
-                    return built.freePages();
-                }
-
+            return new ForwardingAllocator(built) {
                 @Override
                 public long alloc(final int order, final long allocatee, final int vcpu) {
                     calls.incrementAndGet();
@@ -74,21 +53,6 @@ class QuietWindowTest {
                 public void free(final long pfn, final int order, final int vcpu) {
                     calls.incrementAndGet();
                     built.free(pfn, order, vcpu);
-                }
-
-                @Override
-                public long[] freeBlocksByOrder() {
-                    return built.freeBlocksByOrder();
-                }
-
-                @Override
-                public VerifyReport verify() {
-                    return built.verify();
-                }
-
-                @Override
-                public dev.memu.layout.Memmap memmap() {
-                    return built.memmap();
                 }
             };
         }

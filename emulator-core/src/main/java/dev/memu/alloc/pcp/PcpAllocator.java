@@ -134,12 +134,10 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
     private final long pcpOwner;
     /**
      * Per vcpu's lists: the blocks of one bulk free handed to the backend at once ({@link
-     * PageAllocator#returnBatchFromCache}), at most {@value #PAGEVEC} (Linux's {@code
-     * PAGEVEC_SIZE}); used only by whoever holds those lists (their owner, or the one drainer
-     * the claim lets in).
+     * PageAllocator#returnBatchFromCache}), at most {@link PageAllocator#PAGEVEC_SIZE}; used
+     * only by whoever holds those lists (their owner, or the one drainer the claim lets in).
      */
     private final long[][] bulkScratch;
-    private static final int PAGEVEC = 31;
 
     /** Where the per-vcpu lists keep their entries (see {@link ArrayPerCpuPages}). */
     public enum Lists {
@@ -185,7 +183,7 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
             this.lists = new ArrayPerCpuPages(memmap.machine(), access, vcpus, capacity);
         }
         this.pcpOwner = Allocatee.of(OWNER_TYPE, 0);
-        this.bulkScratch = new long[vcpus][PAGEVEC];
+        this.bulkScratch = new long[vcpus][PAGEVEC_SIZE];
     }
 
     /** Wraps any backend factory: {@code ALL.put("potad+pcp", PcpAllocator.over(PotadAllocator::new))}. */
@@ -334,8 +332,8 @@ public final class PcpAllocator implements PageAllocator, FieldLabeler, PcpFront
 
     /**
      * Returns at least {@code nrPages} pages (or all held) of {@code listsVcpu}'s lists at {@code
-     * base} to the backend, coldest blocks first, up to {@value #PAGEVEC} blocks of one list per
-     * backend call.
+     * base} to the backend, coldest blocks first, up to {@link PageAllocator#PAGEVEC_SIZE} blocks
+     * of one list per backend call.
      */
     private void freePcppagesBulk(final long base, final int listsVcpu, final int nrPages, final int startList,
                                   final int vcpu) {

@@ -567,19 +567,24 @@ public final class PotadCore implements FieldLabeler {
 
     /** Marks (or unmarks) regions first..first+span-1 in the summary: one RMW per summary word. */
     private void markRegions(final long first, final long span, final boolean mark) {
-        long r = first;
         final long end = first + span;
+        long r = first;
         while (r < end) {
-            final long inWord = r & (SUMMARY_REGIONS - 1);
-            final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
-            final long mask = (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
+            final long mask = summaryMask(r, end);
             if (mark) {
                 access.getAndBitwiseOrLong(R, summary, summaryWord(r), mask);
             } else {
                 access.getAndBitwiseAndLong(R, summary, summaryWord(r), ~mask);
             }
-            r += n;
+            r += Long.bitCount(mask);
         }
+    }
+
+    /** The bits of regions r..end-1 that lie in region r's summary word. */
+    private static long summaryMask(final long r, final long end) {
+        final long inWord = r & (SUMMARY_REGIONS - 1);
+        final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
+        return (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
     }
 
     /** Last resort for orders 0..8: take tokens from any region's entry (reserved or not). */
@@ -723,16 +728,14 @@ public final class PotadCore implements FieldLabeler {
 
     /** Whether the summary marks any of regions first..first+span-1 (one read per summary word). */
     private boolean anyMarked(final long first, final long span) {
-        long r = first;
         final long end = first + span;
+        long r = first;
         while (r < end) {
-            final long inWord = r & (SUMMARY_REGIONS - 1);
-            final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
-            final long mask = (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
+            final long mask = summaryMask(r, end);
             if ((access.getLong(R, summary, summaryWord(r)) & mask) != 0) {
                 return true;
             }
-            r += n;
+            r += Long.bitCount(mask);
         }
         return false;
     }

@@ -48,8 +48,8 @@ class PotadReturnBatchTest {
                 pfns[i] = pfns[j];
                 pfns[j] = t;
             }
-            for (int from = 0; from < n; from += 31) {
-                final int to = Math.min(n, from + 31);
+            for (int from = 0; from < n; from += PageAllocator.PAGEVEC_SIZE) {
+                final int to = Math.min(n, from + PageAllocator.PAGEVEC_SIZE);
                 batched.returnBatchFromCache(pfns, from, to, order, OWNER, 0);
                 for (int i = from; i < to; i++) {
                     single.returnFromCache(pfns[i], order, OWNER, 0);

@@ -37,19 +37,23 @@ class PotadScaleTest {
         }
     }
 
+    /** POTAD on memdesc8-hvo over {@code machine}, or the test skipped when the host cannot map its metadata lazily. */
+    private static PotadAllocator potadOrSkip(final Machine machine, final CountingAccess access, final int vcpus) {
+        try {
+            return new PotadAllocator(Layouts.byName("memdesc8-hvo").bind(machine, access),
+                    AllocatorOptions.defaults().withVcpus(vcpus));
+        } catch (final RuntimeException | OutOfMemoryError e) {
+            assumeTrue(false, "host cannot map the metadata of " + (machine.ramBytes() >> 40) + " TiB lazily: " + e);
+            return null;
+        }
+    }
+
     @ParameterizedTest(name = "{0} TiB")
     @ValueSource(longs = {1, 16})
     void fastPathStaysAtThreeLinesAndTheSearchIsLinearInSkippedRegions(final long tib) {
         try (Machine machine = machineOrSkip(tib << 40)) {
             final CountingAccess access = new CountingAccess();
-            final PotadAllocator potad;
-            try {
-                potad = new PotadAllocator(Layouts.byName("memdesc8-hvo").bind(machine, access),
-                        AllocatorOptions.defaults().withVcpus(2));
-            } catch (final RuntimeException | OutOfMemoryError e) {
-                assumeTrue(false, "host cannot map the metadata of " + tib + " TiB lazily: " + e);
-                return;
-            }
+            final PotadAllocator potad = potadOrSkip(machine, access, 2);
             assertEquals(28 + Long.numberOfTrailingZeros(tib), potad.maxOrder(), "order of all of memory");
             final long huge = potad.alloc(20, OWNER, 0);         // regions 0..2047, from vcpu 0's cursor
             assertEquals(0, huge);
@@ -126,14 +130,7 @@ class PotadScaleTest {
     void theHugeSearchSkipsMarkedRegionsBySummaryWords(final long tib) {
         try (Machine machine = machineOrSkip(tib << 40)) {
             final CountingAccess access = new CountingAccess();
-            final PotadAllocator potad;
-            try {
-                potad = new PotadAllocator(Layouts.byName("memdesc8-hvo").bind(machine, access),
-                        AllocatorOptions.defaults().withVcpus(1));
-            } catch (final RuntimeException | OutOfMemoryError e) {
-                assumeTrue(false, "host cannot map the metadata of " + tib + " TiB lazily: " + e);
-                return;
-            }
+            final PotadAllocator potad = potadOrSkip(machine, access, 1);
             // Regions 0..4095 (8 GiB) taken as two order-20 blocks in place: the huge cursor stays at 0.
             assertTrue(potad.core().claimAt(0, 20));
             assertTrue(potad.core().claimAt(2048L << PotadCore.REGION_ORDER, 20));
