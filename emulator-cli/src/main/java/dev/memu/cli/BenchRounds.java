@@ -68,21 +68,27 @@ final class BenchRounds {
             progress.println("memu bench llfree: " + what + ": " + share + " blocks/thread, "
                     + config.resolvedWarmupRounds() + " warm-up + " + config.resolvedRounds() + " rounds");
             final boolean getPut = config.shape().timesGetAndPut();
-            final long[] span = {Long.MAX_VALUE, 0};
-            result = runner.run((r, round) -> {
-                final long now = System.currentTimeMillis();
-                span[0] = Math.min(span[0], now);
-                span[1] = now;
-                for (int t = 0; t < config.threads(); t++) {
-                    if (getPut) {
-                        phases[0].recordValue((double) r.getNanos(t) / share);
-                        phases[1].recordValue((double) r.putNanos(t) / share);
-                    } else {
-                        phases[2].recordValue((double) r.pairNanos(t) / share);
+            final long[] span = new long[2];     // the timed rounds' start and end, ms
+            result = runner.run(new ShapeRunner.RoundListener() {
+                @Override
+                public void timing(final ShapeRunner r) {
+                    span[0] = System.currentTimeMillis();
+                }
+
+                @Override
+                public void timed(final ShapeRunner r, final int round) {
+                    span[1] = System.currentTimeMillis();
+                    for (int t = 0; t < config.threads(); t++) {
+                        if (getPut) {
+                            phases[0].recordValue((double) r.getNanos(t) / share);
+                            phases[1].recordValue((double) r.putNanos(t) / share);
+                        } else {
+                            phases[2].recordValue((double) r.pairNanos(t) / share);
+                        }
                     }
                 }
             });
-            startMs = span[0] == Long.MAX_VALUE ? System.currentTimeMillis() : span[0];
+            startMs = span[0];
             endMs = Math.max(startMs, span[1]);
         }
         progress.printf("memu bench llfree: %s: done in %.1f s%n", what, (System.nanoTime() - begin) / 1e9);

@@ -228,6 +228,10 @@ public final class ShapeRunner implements AutoCloseable {
     public interface RoundListener {
         RoundListener NONE = (runner, round) -> { };
 
+        /** The warm-up is over; the first timed round starts next. */
+        default void timing(final ShapeRunner runner) {
+        }
+
         /** Timed round {@code round} (0-based) is over; {@code runner}'s {@code getNanos(t)} etc. hold its phase times. */
         void timed(ShapeRunner runner, int round);
     }
@@ -243,6 +247,7 @@ public final class ShapeRunner implements AutoCloseable {
         final long[] get = new long[threads];
         final long[] put = new long[threads];
         final long[] pair = new long[threads];
+        listener.timing(this);
         for (int r = 0; r < rounds; r++) {
             round();
             for (int t = 0; t < threads; t++) {
