@@ -199,13 +199,16 @@ class OutputTargetTest {
     @Test
     void killNineWhileRunningLeavesNoTemporaryFile() throws Exception {
         final Path out = dir.resolve("x.json");
-        final Process p = MemuProcess.memu(dir.resolveSibling(dir.getFileName() + ".log"), "run", "--mem", "256M",
+        // The child's output goes beside the directory, whose listing the test checks, and is removed after.
+        final Path childLog = dir.resolveSibling(dir.getFileName() + ".log");
+        final Process p = MemuProcess.memu(childLog, "run", "--mem", "256M",
                 "--ops", "1000M", "--progress", "off", "--counters", "none", "--out", out.toString());
         try {
             Thread.sleep(2500); // well past the --out check, which makes the temporary file
             assertTrue(p.isAlive(), "still running when killed");
         } finally {
             p.destroyForcibly().waitFor();
+            Files.deleteIfExists(childLog);
         }
         assertFalse(p.isAlive());
         assertEquals(List.of(), files(), "no x.json and no .x.json.*.tmp");
