@@ -5,6 +5,7 @@ import dev.memu.driver.BytesPerPage;
 import dev.memu.driver.CachelineSummary;
 import dev.memu.driver.Driver;
 import dev.memu.driver.LatencySummary;
+import dev.memu.driver.JitReport;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.ThreadResult;
 import dev.memu.machine.HugePageReport;
@@ -28,6 +29,22 @@ import java.util.Map;
 final class ResultTree {
 
     private ResultTree() {
+    }
+
+    /**
+     * The JIT around the timed pass: {@code warmUpWaitedMs} that the warm-up stood still for it
+     * (the longest vcpu's), {@code waitedMs} before the clock for the compiler threads
+     * to go quiet, {@code quiet} whether they did, and their CPU time while the measured ops ran
+     * ({@code compilerMsWhileTimed}, and as a share of that wall time); null when unknown.
+     */
+    private static Map<String, Object> jit(final JitReport jit) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("warmUpWaitedMs", jit.warmUpWaitedNs() / 1e6);
+        m.put("waitedMs", jit.waitedNs() / 1e6);
+        m.put("quiet", jit.quiet());
+        m.put("compilerMsWhileTimed", jit.known() ? jit.compilerNsWhileTimed() / 1e6 : Double.NaN);
+        m.put("compilerShareWhileTimed", jit.compilerShareWhileTimed());
+        return m;
     }
 
     static Map<String, Object> of(final RunResult r) {
@@ -63,6 +80,7 @@ final class ResultTree {
         m.put("harnessShare", r.harnessShare());
         m.put("latencySampleEvery", r.latencySampleEvery());
         m.put("opsAhead", r.opsAhead());
+        m.put("jit", jit(r.jit()));
         m.put("workloadStats", stats(r.workload()));
         if (Workloads.FRAGMENT.equals(r.spec().workload().name())) {
             final WorkloadStats s = r.workload();

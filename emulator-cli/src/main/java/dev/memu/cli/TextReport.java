@@ -119,7 +119,45 @@ final class TextReport {
         sb.append("  harness alone (the same ops through the same loop on an allocator that does nothing): ")
                 .append(results.size() == 1 ? fmt("%.1f", min) : fmt("%.1f", min) + "-" + fmt("%.1f", max))
                 .append(" ns per op, at most ").append(pct(share))
-                .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");
+                .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");        jit(sb, results);
+    }
+
+    /**
+     * The JIT before and under the clock: how long the timed passes waited for the compiler to go
+     * quiet, and the most CPU it used while measured ops ran, so that a row timed while its code
+     * was being recompiled can be told (jit in JSON).
+     */
+    private static void jit(final StringBuilder sb, final List<Map<String, Object>> results) {
+        double waited = 0;
+        double share = 0;
+        String busiest = null;
+        int notQuiet = 0;
+        boolean known = false;
+        for (final Map<String, Object> r : results) {
+            final double s = Json.number(r, "jit.compilerShareWhileTimed");
+            if (Double.isNaN(s)) {
+                continue;
+            }
+            known = true;
+            waited = Math.max(waited, Json.number(r, "jit.waitedMs"));
+            if (!Boolean.TRUE.equals(Json.at(r, "jit.quiet"))) {
+                notQuiet++;
+            }
+            if (busiest == null || s > share) {
+                share = s;
+                busiest = str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t";
+            }
+        }
+        if (!known) {
+            sb.append("  JIT: not watched (no /proc/self/task here, or an injected clock)\n");
+            return;
+        }
+        sb.append("  JIT: the clock started once the compiler threads were quiet (waited at most ")
+                .append(fmt("%.0f", waited)).append(" ms")
+                .append(notQuiet == 0 ? "" : "; " + notQuiet + " pass(es) gave up waiting")
+                .append("); while measured ops ran they used at most ").append(pct(share))
+                .append(" of one CPU").append(results.size() > 1 ? " (" + busiest + ")" : "")
+                .append(" (jit in JSON)\n");
     }
 
     static String table(final List<Map<String, Object>> results) {

@@ -111,6 +111,12 @@ public final class Driver {
      * it best. The later replays also give a starved JIT time to finish recompiling the loop.
      */
     private static final int HARNESS_TIMED_REPLAYS = 16;
+    /**
+     * Ops per warm-up tape: the warm-up may stand still for the JIT between two ({@link
+     * JitSettle.Pacer}); a few milliseconds of ops, against well under one of reading the
+     * compiler threads' times.
+     */
+    private static final int WARM_UP_TAPE_OPS = 1 << 15;
     /** Lines-per-op histogram buckets for the counting pass's p99; more than this counts as this. */
     private static final int LINE_BUCKETS = 1 << 16;
     /** Orders a 64-bit pfn space can name. */
@@ -122,11 +128,17 @@ public final class Driver {
     private static final String[] LATENCY_TAGS = {"alloc", "free"};
 
     /** How a run measures: its clock, the length of its op tapes, and what it publishes while it goes. */
+    /**
+     * How a pass is run. {@code jit} is what the timed pass waits on before its clock starts
+     * ({@link JitSettle}); a run on an injected clock reads no JIT ({@link JitActivity#UNKNOWN}),
+     * since the wait is in real time.
+     */
     private record Settings(java.util.function.LongSupplier clock, int chunkOps, Telemetry telemetry,
-                            QuietWindow window, CountingPace pace) {
+                            QuietWindow window, CountingPace pace, JitActivity jit) {
 
-        Settings(final java.util.function.LongSupplier clock, final int chunkOps, final Telemetry telemetry) {
-            this(clock, chunkOps, telemetry, QuietWindow.NONE, CountingPace.free());
+        Settings(final java.util.function.LongSupplier clock, final int chunkOps, final Telemetry telemetry,
+                 final JitActivity jit) {
+            this(clock, chunkOps, telemetry, QuietWindow.NONE, CountingPace.free(), jit);
         }
     }
 
@@ -182,17 +194,19 @@ public final class Driver {
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                 final ProgressListener progress) {
-        return run(spec, factory, boot, progress, System::nanoTime);
+        return run(spec, factory, boot, progress, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE,
+                JitActivity.compilerThreads());
     }
 
     /**
      * {@link #run(RunSpec, StreamFactory, AllocatorBoot, ProgressListener)} with every time taken
      * from {@code clock} (nanoseconds, never decreasing): the timed loops, the latency samples,
-     * the harness and the progress meter.
+     * the harness and the progress meter. The timed pass does not wait for the JIT on this clock
+     * (the wait is in real time) and reports the JIT as unknown.
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                 final ProgressListener progress, final java.util.function.LongSupplier clock) {
-        return run(spec, factory, boot, progress, clock, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE);
+        return run(spec, factory, boot, progress, clock, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, JitActivity.UNKNOWN);
     }
 
     /**
@@ -204,20 +218,22 @@ public final class Driver {
      */
     public static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                                 final ProgressListener progress, final Telemetry telemetry) {
-        return run(spec, factory, boot, progress, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry);
+        return run(spec, factory, boot, progress, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry,
+                JitActivity.compilerThreads());
     }
 
     /** With tapes of {@code chunkOps} ops, so that tests can make a short run span several. */
     static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                          final ProgressListener progress, final java.util.function.LongSupplier clock,
                          final int chunkOps) {
-        return run(spec, factory, boot, progress, clock, chunkOps, Telemetry.NONE);
+        return run(spec, factory, boot, progress, clock, chunkOps, Telemetry.NONE, JitActivity.UNKNOWN);
     }
 
+    /** With {@code jit} read around the timed pass ({@link JitSettle}, {@link JitReport}). */
     static RunResult run(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
                          final ProgressListener progress, final java.util.function.LongSupplier clock,
-                         final int chunkOps, final Telemetry telemetry) {
-        final Settings settings = new Settings(clock, chunkOps, telemetry);
+                         final int chunkOps, final Telemetry telemetry, final JitActivity jit) {
+        final Settings settings = new Settings(clock, chunkOps, telemetry, jit);
         final TimedPass timed = timedPass(spec, factory, boot, progress, settings);
         return result(spec, timed, countingPass(spec, factory, boot, progress, settings));
     }
@@ -242,7 +258,7 @@ public final class Driver {
                                       final ProgressListener progress, final Telemetry telemetry,
                                       final QuietWindow window) {
         final Settings settings = new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, telemetry, window,
-                CountingPace.free());
+                CountingPace.free(), JitActivity.compilerThreads());
         return result(spec, timedPass(spec, factory, boot, progress, settings), null);
     }
 
@@ -265,7 +281,8 @@ public final class Driver {
         pace.begin();
         try {
             final CountingPass c = countingPass(spec, factory, boot, progress,
-                    new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, QuietWindow.NONE, pace));
+                    new Settings(System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, Telemetry.NONE, QuietWindow.NONE, pace,
+                            JitActivity.UNKNOWN));
             return new Counts(c.summary(Op.ALLOC), c.summary(Op.FREE), c.stats());
         } finally {
             pace.finish();
@@ -300,7 +317,7 @@ public final class Driver {
                 counting == null ? CachelineSummary.empty() : counting.summary(Op.FREE), timed.bytesPerPage,
                 timed.freeBlocksByOrder, timed.stats, counting == null ? WorkloadStats.EMPTY : counting.stats,
                 timed.verify, timerOverheadNs(), alloc, free,
-                nsPerOp, harnessNsPerOp, LATENCY_SAMPLE_EVERY, ahead);
+                nsPerOp, harnessNsPerOp, LATENCY_SAMPLE_EVERY, ahead, timed.jit);
     }
 
     // ---- set-up ----
@@ -417,7 +434,7 @@ public final class Driver {
     // ---- timed pass ----
 
     private record TimedPass(Worker[] workers, long elapsedNs, long pages, int maxOrder, long[] freeBlocksByOrder,
-                             BytesPerPage bytesPerPage, WorkloadStats stats, VerifyReport verify) {
+                             BytesPerPage bytesPerPage, WorkloadStats stats, VerifyReport verify, JitReport jit) {
     }
 
     private static TimedPass timedPass(final RunSpec spec, final StreamFactory factory, final AllocatorBoot boot,
@@ -428,8 +445,12 @@ public final class Driver {
             boot.boot(allocator);
             final Workload[] streams = streams(spec, factory, machine, allocator, PlainAccess.INSTANCE);
             final Worker[] workers = new Worker[streams.length];
-            final StartGate start = new StartGate(streams.length, settings.window());
-            final StartGate measured = new StartGate(streams.length, QuietWindow.NONE);
+            final JitWatch jit = new JitWatch(settings.jit(), settings.clock());
+            final StartGate start = new StartGate(streams.length, () -> {
+                settings.window().enter();
+                jit.settleAndStart();
+            });
+            final StartGate measured = new StartGate(streams.length, jit::stop);
             for (int t = 0; t < workers.length; t++) {
                 workers[t] = new Worker(allocator, streams[t], t, start, measured, settings, machine.pages(),
                         workers.length == 1);
@@ -474,8 +495,17 @@ public final class Driver {
             live.sample();
             final VerifyReport report = verify("timed pass", spec, allocator, stats);
             return new TimedPass(workers, elapsed, machine.pages(), allocator.maxOrder(),
-                    allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report);
+                    allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report,
+                    jit.report().withWarmUpWaited(warmUpWaited(workers)));
         }
+    }
+
+    private static long warmUpWaited(final Worker[] workers) {
+        long ns = 0;
+        for (final Worker w : workers) {
+            ns = Math.max(ns, w.pacer.waitedNs());
+        }
+        return ns;
     }
 
     private static void joinQuietly(final Thread thread) {
@@ -576,27 +606,31 @@ public final class Driver {
     private record FreeSample(long freePages, long[] freeBlocksByOrder) {
     }
 
-    /** Every worker counts down once it is ready (or failed); all go on together. */
+    /**
+     * Every worker counts down once it is ready (or failed); all go on together. The last to
+     * arrive runs {@code lastArrival} first (the start gate: enter the quiet window, wait for the
+     * JIT; the measured gate: read the JIT again).
+     */
     private static final class StartGate {
         private final java.util.concurrent.atomic.AtomicInteger missing;
         private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-        private final QuietWindow window;
+        private final Runnable lastArrival;
         private volatile boolean failed;
 
-        StartGate(final int parties, final QuietWindow window) {
+        StartGate(final int parties, final Runnable lastArrival) {
             this.missing = new java.util.concurrent.atomic.AtomicInteger(parties);
-            this.window = window;
+            this.lastArrival = lastArrival;
         }
 
         /**
-         * The last party to arrive enters the quiet window, then opens the gate for all.
+         * The last party to arrive runs the gate's last-arrival step, then opens the gate for all.
          *
          * @return false when some worker failed and nobody should go on
          */
         boolean arriveAndAwait() throws InterruptedException {
             if (missing.decrementAndGet() == 0) {
                 try {
-                    window.enter();
+                    lastArrival.run();
                 } catch (final RuntimeException e) {
                     failed = true;      // nobody times on a host that was not handed over
                     throw e;
@@ -611,6 +645,47 @@ public final class Driver {
         void fail() {
             failed = true;
             open.countDown();
+        }
+    }
+
+    /**
+     * The JIT around the measured ops: the wait before the clock, and the compiler threads' CPU
+     * time from the moment the vcpus are let go until the last has finished its measured ops.
+     * Written by the gates' last arrivers, read by the driver thread after the workers have
+     * been joined.
+     */
+    private static final class JitWatch {
+        private final JitActivity jit;
+        private final java.util.function.LongSupplier clock;
+        private volatile JitSettle.Result settled = JitSettle.Result.NOT_WAITED;
+        private volatile long cpuAtStart = -1;
+        private volatile long startNs;
+        private volatile JitReport report = JitReport.UNKNOWN;
+
+        JitWatch(final JitActivity jit, final java.util.function.LongSupplier clock) {
+            this.jit = jit;
+            this.clock = clock;
+        }
+
+        void settleAndStart() {
+            if (jit == JitActivity.UNKNOWN) {
+                return;
+            }
+            settled = JitSettle.await(jit);
+            cpuAtStart = jit.compilerCpuNanos();
+            startNs = clock.getAsLong();
+        }
+
+        void stop() {
+            final long end = clock.getAsLong();
+            final long cpu = cpuAtStart < 0 ? -1 : jit.compilerCpuNanos();
+            final JitSettle.Result s = settled;
+            report = new JitReport(0, s.waitedNs(), s.quiet(), cpu < 0 ? -1 : Math.max(0, cpu - cpuAtStart),
+                    cpu < 0 ? 0 : end - startNs);
+        }
+
+        JitReport report() {
+            return report;
         }
     }
 
@@ -648,6 +723,8 @@ public final class Driver {
          */
         final AtomicLongArray live = new AtomicLongArray(5);
         private final LatencyIntervals intervals;
+        /** Holds the warm-up back while the JIT is behind it. */
+        final JitSettle.Pacer pacer;
         /** Whether this worker samples its allocator's free blocks (the only worker, with live counters on). */
         private final boolean samplesFree;
         private long lastFreeSampleNs;
@@ -679,6 +756,7 @@ public final class Driver {
             this.chunkOps = settings.chunkOps();
             this.pages = pages;
             this.intervals = settings.telemetry().latency();
+            this.pacer = JitSettle.Pacer.of(settings.jit());
             this.samplesFree = settings.telemetry().counters().enabled() && soleWorker;
             for (int k = 0; k < Op.KINDS; k++) {
                 histograms[k] = newHistogram();
@@ -718,12 +796,16 @@ public final class Driver {
                     live.setOpaque(LIVE_PHASE, Phase.WARM_UP.ordinal());
                     recorder = new OpTape.Recorder(workload, op, true);
                     tape = new OpTape(chunkOps);
-                    // The warm-up replays through the loop that is timed next, sampling and all.
+                    // The warm-up replays through the loop that is timed next, sampling and all,
+                    // in short tapes, so that it can stand still between them while the JIT
+                    // catches up (the same ops either way).
+                    final OpTape warm = new OpTape(Math.min(chunkOps, WARM_UP_TAPE_OPS));
                     final Histogram[] scratch = {newHistogram(), newHistogram()};
                     while (recorder.hasMore() && !recorder.nextMeasured()) {
-                        recorder.record(tape);
-                        replay(tape, allocator, recorder.handles(), outcomes, scratch);
+                        recorder.record(warm);
+                        replay(warm, allocator, recorder.handles(), outcomes, scratch);
                         sampleFree();
+                        pacer.pace();
                     }
                     recorded = recorder.record(tape);      // the first measured tape, before the clock starts
                 }

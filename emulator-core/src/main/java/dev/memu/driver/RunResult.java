@@ -38,6 +38,8 @@ import java.util.List;
  *                          {@code timerOverheadNs}
  * @param opsAhead          whether the measured ops were generated ahead and replayed from tapes
  *                          (else produced one by one inside the timed loop)
+ * @param jit               the JIT around the timed pass: the wait for it to go quiet before the
+ *                          clock started, and its CPU time while the measured ops ran
  */
 public record RunResult(RunSpec spec, long pages, int maxOrder, long ops, long elapsedNs, double opsPerSec,
                         LatencySummary alloc, LatencySummary free, List<ThreadResult> perThread,
@@ -45,7 +47,7 @@ public record RunResult(RunSpec spec, long pages, int maxOrder, long ops, long e
                         long[] freeBlocksByOrder, WorkloadStats workload, WorkloadStats countingWorkload,
                         VerifyReport verify, long timerOverheadNs, Histogram allocHistogram,
                         Histogram freeHistogram, double nsPerOp, double harnessNsPerOp, int latencySampleEvery,
-                        boolean opsAhead) {
+                        boolean opsAhead, JitReport jit) {
 
     public RunResult {
         perThread = List.copyOf(perThread);

@@ -41,6 +41,34 @@ class DriverTest {
     }
 
     @Test
+    void theTimedPassStartsItsClockOnceTheJitIsQuietAndReportsTheCompilerUnderIt() {
+        // a compiler with nothing left to do: the clock starts one quiet window after the warm-up
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        final JitActivity idle = () -> {
+            reads.incrementAndGet();
+            return 1_000;
+        };
+        final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "potad", 1, churn(20_000)), StreamFactory.FROM_SPEC,
+                AllocatorBoot.NONE, ProgressListener.NONE, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, dev.memu.stat.Telemetry.NONE, idle);
+        assertTrue(r.jit().quiet(), "a compiler that does nothing is quiet");
+        assertTrue(r.jit().waitedNs() >= JitSettle.WINDOW_NS, "waited a window: " + r.jit().waitedNs());
+        assertTrue(r.jit().known());
+        assertEquals(0, r.jit().compilerNsWhileTimed());
+        assertEquals(0.0, r.jit().compilerShareWhileTimed());
+        assertTrue(r.jit().timedWindowNs() > 0);
+        assertEquals(0, r.jit().warmUpWaitedNs(), "an idle compiler never holds the warm-up");
+        assertTrue(reads.get() >= JitSettle.WINDOW_NS / JitSettle.POLL_NS, "reads " + reads.get());
+    }
+
+    @Test
+    void aRunOnAnInjectedClockDoesNotWatchTheJit() {
+        final RunResult r = run(RunSpec.of(RAM, "memdesc8", "potad", 1, churn(10_000)));
+        assertFalse(r.jit().known());
+        assertEquals(0, r.jit().waitedNs());
+        assertTrue(Double.isNaN(r.jit().compilerShareWhileTimed()));
+    }
+
+    @Test
     void runsEveryLayoutOnBuddyAndLeavesASoundAllocator() {
         for (final Layout layout : Layouts.all()) {
             final RunResult r = run(RunSpec.of(RAM, layout.name(), "buddy", 1, churn(20_000)));

@@ -1,0 +1,36 @@
+package dev.memu.driver;
+
+/**
+ * The JIT around a timed pass: how long the warm-up stood still for the compiler, how long the
+ * pass waited for it to go quiet before the clock started ({@link JitSettle}), and how much CPU the compiler threads used while the
+ * measured ops ran (from the moment the vcpus were let go until the last one had finished its
+ * measured ops; harness excluded). A compiler busy under the clock means some measured ops ran
+ * in code that was then being replaced: the figure says how much, so that a reader can tell.
+ *
+ * @param warmUpWaitedNs       how long the warm-up stood still for the JIT ({@link JitSettle.Pacer});
+ *                             the longest of the vcpus'
+ * @param waitedNs             how long the wait before the clock lasted
+ * @param quiet                whether the JIT was quiet when the clock started
+ * @param compilerNsWhileTimed compiler threads' CPU time during the measured ops; -1 when unknown
+ * @param timedWindowNs        wall time of that same stretch (for the share); 0 when unknown
+ */
+public record JitReport(long warmUpWaitedNs, long waitedNs, boolean quiet, long compilerNsWhileTimed, long timedWindowNs) {
+
+    /** Nothing measured (the counting pass alone, a host without procfs). */
+    public static final JitReport UNKNOWN = new JitReport(0, 0, false, -1, 0);
+
+    /** The same report with the warm-up's waits. */
+    JitReport withWarmUpWaited(final long ns) {
+        return new JitReport(ns, waitedNs, quiet, compilerNsWhileTimed, timedWindowNs);
+    }
+
+    /** Whether the compiler threads could be read. */
+    public boolean known() {
+        return compilerNsWhileTimed >= 0;
+    }
+
+    /** The compiler's CPU time as a share of the measured stretch's wall time; NaN when unknown. */
+    public double compilerShareWhileTimed() {
+        return known() && timedWindowNs > 0 ? (double) compilerNsWhileTimed / timedWindowNs : Double.NaN;
+    }
+}
