@@ -16,25 +16,31 @@ import java.util.function.IntConsumer;
  * nothing of memu's running beside a child while it times.
  *
  * <p>What may overlap is what is not timed: this JVM's counting pass (one at a time, on one
- * thread, configuration after configuration), a child's start, fill and warm-up, and the
- * previous child's verification, report and exit. What may not: a child's measured ops and
- * harness run alone. A child asks for the host when every vcpu is warm ({@link QuietHandshake});
- * its turn comes once the previous child has ended and the counting pass is held at a
- * checkpoint ({@link CountingPace}); the count goes on when the child says it is done timing,
- * and the next child starts then. The counts are those of a count alone (the counting pass does
- * not depend on when it runs, and a test checks it); only the wall time changes.
+ * thread, configuration after configuration), the start, fill and warm-up of up to {@code
+ * lookahead} children, and the previous child's verification, report and exit. What may not: a
+ * child's measured ops and harness run alone. A child asks for the host when every vcpu is warm
+ * ({@link QuietHandshake}); its turn comes once the previous child has ended, the counting pass
+ * is held at a checkpoint ({@link CountingPace}) and every other live child is stopped ({@link
+ * Siblings}); all go on when the child says it is done timing, and the child {@code lookahead}
+ * places on starts then. The counts are those of a count alone (the counting pass does not
+ * depend on when it runs, and a test checks it); only the wall time changes.
  * <pre>
- * count:   [count 0 ......][count 1 ......]   [count 2 .....]
- * child 0: [start fill warm] TIME [verify exit]
- * child 1:                        [start fill warm]  TIME [verify exit]
+ * lookahead 2 (a child's warm-up, held back for its JIT, leaves a CPU free for the next one):
+ * count:   [count 0 ......][count 1 ......]    [count 2 .....]
+ * child 0: [start fill warm...] TIME [verify exit]
+ * child 1: [start fill warm.....]stopped[.....]  TIME [verify exit]
+ * child 2:                           [start fill warm ...........]
  * </pre>
  */
 final class AlongsidePipeline {
 
-    /** Runs configuration {@code index}'s child to its end, with {@code quiet} as its handshake; returns its result. */
+    /**
+     * Runs configuration {@code index}'s child to its end, with {@code quiet} as its handshake,
+     * telling {@code slot} when it starts and ends; returns its result.
+     */
     @FunctionalInterface
     interface Child {
-        Map<String, Object> run(int index, QuietWindow quiet) throws Exception;
+        Map<String, Object> run(int index, QuietWindow quiet, Siblings.Slot slot) throws Exception;
     }
 
     /** Counts configuration {@code index}, held still whenever {@code pace} is paused. */
@@ -52,19 +58,30 @@ final class AlongsidePipeline {
      */
     static List<Map<String, Object>> run(final int n, final Child child, final Count count,
                                          final IntConsumer starting) throws Exception {
-        return run(n, child, count, starting, () -> true);
+        return run(n, child, count, starting, () -> true, 1);
+    }
+
+    /** How many children may start, fill and warm up at once here: 2 where they can be stopped ({@link ChildSignals}). */
+    static int lookahead() {
+        return ChildSignals.available() ? 2 : 1;
     }
 
     /**
-     * {@link #run(int, Child, Count, IntConsumer)}; a child starts while the previous one
-     * finishes only when {@code mayOverlapStart} says so at that moment, else once it has ended
-     * (the first child of a fresh jar writes the class-data archive the others start from:
-     * {@link ChildJvm#sharingReady}).
+     * {@link #run(int, Child, Count, IntConsumer)}; child {@code i} starts once child {@code
+     * i - lookahead} is done timing, and while an earlier one is alive only when {@code
+     * mayOverlapStart} says so at that moment, else once that one has ended (the first child of
+     * a fresh jar writes the class-data archive the others start from: {@link
+     * ChildJvm#sharingReady}).
      */
     static List<Map<String, Object>> run(final int n, final Child child, final Count count,
-                                         final IntConsumer starting, final java.util.function.BooleanSupplier mayOverlapStart)
+                                         final IntConsumer starting, final java.util.function.BooleanSupplier mayOverlapStart,
+                                         final int lookahead)
             throws Exception {
+        if (lookahead < 1) {
+            throw new IllegalArgumentException("lookahead " + lookahead);
+        }
         final CountingPace pace = new CountingPace();
+        final Siblings siblings = new Siblings();
         final List<CompletableFuture<Driver.Counts>> counts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             counts.add(new CompletableFuture<>());
@@ -82,14 +99,25 @@ final class AlongsidePipeline {
             }
         });
         final List<CompletableFuture<Map<String, Object>>> trees = new ArrayList<>();
-        CompletableFuture<?> previousEnded = CompletableFuture.completedFuture(null);
+        final List<CompletableFuture<Void>> timed = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
+                if (i >= lookahead) {
+                    CompletableFuture.anyOf(timed.get(i - lookahead), trees.get(i - lookahead)).handle((v, t) -> null).get();
+                }
+                if (i >= 1 && !mayOverlapStart.getAsBoolean()) {
+                    trees.get(i - 1).handle((v, t) -> null).get();
+                }
+                if (trees.stream().anyMatch(CompletableFuture::isCompletedExceptionally)) {
+                    break;          // the first failure ends the compare; the children before it are waited for below
+                }
                 final int index = i;
-                final CompletableFuture<?> mayTime = previousEnded;
+                final CompletableFuture<?> mayTime = i == 0 ? CompletableFuture.completedFuture(null) : trees.get(i - 1);
                 final CompletableFuture<Void> doneTiming = new CompletableFuture<>();
                 final CompletableFuture<Map<String, Object>> tree = new CompletableFuture<>();
+                final Siblings.Slot slot = siblings.slot();
                 trees.add(tree);
+                timed.add(doneTiming);
                 starting.accept(index);
                 final QuietWindow quiet = new QuietWindow() {
                     @Override
@@ -97,6 +125,7 @@ final class AlongsidePipeline {
                         try {
                             mayTime.handle((v, t) -> null).get();   // the previous child has ended, however
                             pace.pause();
+                            slot.hold();
                         } catch (final InterruptedException e) {
                             Thread.currentThread().interrupt();
                             throw new IllegalStateException("interrupted while waiting to hand over the host", e);
@@ -107,27 +136,20 @@ final class AlongsidePipeline {
 
                     @Override
                     public void leave() {
+                        slot.release();
                         pace.resume();
                         doneTiming.complete(null);
                     }
                 };
                 Thread.ofPlatform().daemon().name("memu-compare-child-" + index).start(() -> {
                     try {
-                        tree.complete(child.run(index, quiet));
+                        tree.complete(child.run(index, quiet, slot));
                     } catch (final Throwable t) {
                         tree.completeExceptionally(t);
                     } finally {
                         doneTiming.complete(null);
                     }
                 });
-                CompletableFuture.anyOf(doneTiming, tree).handle((v, t) -> null).get();
-                if (!mayOverlapStart.getAsBoolean()) {
-                    tree.handle((v, t) -> null).get();
-                }
-                if (tree.isCompletedExceptionally()) {
-                    break;          // the first failure ends the compare; the children before it are waited for below
-                }
-                previousEnded = tree;
             }
             final List<Map<String, Object>> results = new ArrayList<>();
             for (int i = 0; i < trees.size(); i++) {

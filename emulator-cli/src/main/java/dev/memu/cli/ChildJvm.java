@@ -29,6 +29,19 @@ final class ChildJvm {
     private ChildJvm() {
     }
 
+    /**
+     * What runs children beside each other ({@link Siblings}) learns of each: before it starts
+     * (and may hold the start back), once it has started ({@code null} when it could not), and
+     * when it has ended.
+     */
+    interface Host {
+        void starting() throws InterruptedException;
+
+        void started(Process child);
+
+        void ended();
+    }
+
     /** The export Agrona 2.x needs (the manifest's Add-Exports does not reach a child started with -cp). */
     private static final String AGRONA_EXPORT = "java.base/jdk.internal.misc=ALL-UNNAMED";
 
@@ -181,7 +194,37 @@ final class ChildJvm {
      */
     static String run(final String what, final List<String> args, final PrintWriter err,
                       final dev.memu.driver.QuietWindow quiet) throws IOException, InterruptedException {
-        final Process child = start(args);
+        return run(what, args, err, quiet, null);
+    }
+
+    /**
+     * {@link #run(String, List, PrintWriter, dev.memu.driver.QuietWindow)} telling {@code host}
+     * (when not null) before the child starts, once it has, and when it has ended.
+     */
+    static String run(final String what, final List<String> args, final PrintWriter err,
+                      final dev.memu.driver.QuietWindow quiet, final Host host) throws IOException, InterruptedException {
+        if (host == null) {
+            return run(what, start(args), err, quiet);
+        }
+        host.starting();
+        Process child = null;
+        try {
+            child = start(args);
+        } finally {
+            host.started(child);
+            if (child == null) {
+                host.ended();
+            }
+        }
+        try {
+            return run(what, child, err, quiet);
+        } finally {
+            host.ended();
+        }
+    }
+
+    private static String run(final String what, final Process child, final PrintWriter err,
+                              final dev.memu.driver.QuietWindow quiet) throws IOException, InterruptedException {
         final Thread relay = Thread.ofPlatform().daemon().name("memu-child-stderr")
                 .start(() -> relay(child.getErrorStream(), err));
         final String out;

@@ -1,8 +1,8 @@
 package dev.memu.cli;
 
 /**
- * Entry point of a child JVM that {@link ChildJvm} started: watches for the parent's end
- * ({@link ParentWatch}), then runs the memu command as {@link Memu#main} does. When the command
+ * Entry point of a child JVM that {@link ChildJvm} started: dies with its parent ({@link
+ * ChildSignals#dieWithParent}, {@link ParentWatch}), then runs the memu command as {@link Memu#main} does. When the command
  * is done it closes its stdout, so that the parent sees the whole output, and exits once the
  * parent has ended the watch (or after {@link #STOP_WAIT_MS}, whatever the parent does).
  */
@@ -15,6 +15,9 @@ public final class ChildMain {
     }
 
     public static void main(final String[] args) {
+        // A parent may stop this JVM while a sibling times (Siblings); stopped, it cannot see its
+        // parent die, so the kernel is asked to kill it then.
+        ChildSignals.dieWithParent();
         ParentWatch.start(System.in);
         final java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
         final java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);

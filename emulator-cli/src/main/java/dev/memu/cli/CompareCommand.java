@@ -216,11 +216,12 @@ final class CompareCommand implements Callable<Integer> {
                     parts.add(logs == null ? null : logs.next(s.label()));
                 }
                 results.addAll(AlongsidePipeline.run(specs.size(),
-                        (i, quiet) -> forked(specs.get(i), logArgs(timedArgs(specs.get(i), w, progress, true),
-                                parts.get(i)), quiet),
+                        (i, quiet, slot) -> forked(specs.get(i), logArgs(timedArgs(specs.get(i), w, progress, true),
+                                parts.get(i)), quiet, slot),
                         (i, pace) -> Reports.count(specs.get(i), new DescriptorRun(mixConfig, null, false), mem,
                                 dev.memu.driver.ProgressListener.NONE, pace),
-                        i -> ConsoleProgress.status(progress, err, status(i, specs)), ChildJvm::sharingReady));
+                        i -> ConsoleProgress.status(progress, err, status(i, specs)), ChildJvm::sharingReady,
+                        AlongsidePipeline.lookahead()));
             } else {
                 for (int i = 0; i < specs.size(); i++) {
                     final RunSpec s = specs.get(i);
@@ -317,7 +318,15 @@ final class CompareCommand implements Callable<Integer> {
     private Map<String, Object> forked(final RunSpec s, final List<String> args,
                                        final dev.memu.driver.QuietWindow quiet)
             throws IOException, InterruptedException {
-        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr(), quiet);
+        return forked(s, args, quiet, null);
+    }
+
+    /** {@link #forked(RunSpec, List, dev.memu.driver.QuietWindow)} among siblings that may be stopped while it times. */
+    private Map<String, Object> forked(final RunSpec s, final List<String> args,
+                                       final dev.memu.driver.QuietWindow quiet, final ChildJvm.Host host)
+            throws IOException, InterruptedException {
+        final String out = ChildJvm.run("compare: the run of " + s.label(), args, spec.commandLine().getErr(), quiet,
+                host);
         final Object results = Json.at(Json.parse(out), "results");
         if (!(results instanceof List<?> list) || list.size() != 1 || !(list.getFirst() instanceof Map<?, ?>)) {
             throw new IllegalStateException("compare: the run of " + s.label() + " printed no result");

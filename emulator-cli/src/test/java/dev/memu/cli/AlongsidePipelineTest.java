@@ -35,7 +35,7 @@ class AlongsidePipelineTest {
         final AtomicInteger timing = new AtomicInteger();
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
         final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
-        final List<Map<String, Object>> results = AlongsidePipeline.run(n, (i, quiet) -> {
+        final List<Map<String, Object>> results = AlongsidePipeline.run(n, (i, quiet, slot) -> {
             alive.incrementAndGet();
             try {
                 for (int k = 0; k < 1000; k++) {
@@ -77,11 +77,75 @@ class AlongsidePipelineTest {
     }
 
     @Test
+    void withALookaheadOfTwoASecondChildWarmsUpButIsStoppedWhileAnotherTimes() throws Exception {
+        final int n = 5;
+        final java.util.Map<Integer, AtomicInteger> stopped = new java.util.concurrent.ConcurrentHashMap<>();
+        final AtomicInteger untimed = new AtomicInteger();     // alive and not yet done timing
+        final AtomicInteger mostUntimed = new AtomicInteger();
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> timedOrder = Collections.synchronizedList(new ArrayList<>());
+        final List<Map<String, Object>> results = AlongsidePipeline.run(n, (i, quiet, slot) -> {
+            slot.starting();
+            final AtomicInteger mine = new AtomicInteger();
+            stopped.put(i, mine);
+            slot.started(new Siblings.Stoppable() {
+                @Override
+                public void stop() {
+                    mine.incrementAndGet();
+                }
+
+                @Override
+                public void resume() {
+                    mine.decrementAndGet();
+                }
+            });
+            mostUntimed.accumulateAndGet(untimed.incrementAndGet(), Math::max);
+            boolean timed = false;
+            try {
+                for (int k = 0; k < 100_000; k++) {
+                    Thread.onSpinWait();        // "start, fill, warm-up"
+                }
+                quiet.enter();
+                timedOrder.add(i);
+                stopped.forEach((j, s) -> {
+                    if (j != i && s.get() != 1) {
+                        problems.add("child " + j + " not stopped (" + s.get() + ") while child " + i + " times");
+                    }
+                });
+                if (mine.get() != 0) {
+                    problems.add("child " + i + " times while stopped");
+                }
+                untimed.decrementAndGet();
+                timed = true;
+                quiet.leave();
+                for (int k = 0; k < 100_000; k++) {
+                    Thread.onSpinWait();        // "verify, report, exit": the next child may start meanwhile
+                }
+                return new LinkedHashMap<>(Map.of("index", i));
+            } finally {
+                if (!timed) {
+                    untimed.decrementAndGet();
+                }
+                stopped.remove(i);
+                slot.ended();
+            }
+        }, (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, pace),
+                i -> { }, () -> true, 2);
+        assertEquals(List.of(), problems);
+        assertEquals(List.of(0, 1, 2, 3, 4), timedOrder, "children time in configuration order");
+        assertEquals(2, mostUntimed.get(), "two children start, fill and warm up at once, never three");
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, results.get(i).get("index"));
+            assertTrue(results.get(i).containsKey("cachelinesPerOp"));
+        }
+    }
+
+    @Test
     void whileOverlappingIsNotYetSafeTheNextChildStartsOnlyAfterThePreviousEnded() throws Exception {
         final AtomicInteger alive = new AtomicInteger();
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger ended = new AtomicInteger();
-        AlongsidePipeline.run(3, (i, quiet) -> {
+        AlongsidePipeline.run(3, (i, quiet, slot) -> {
             if (alive.incrementAndGet() != 1 && ended.get() < 1) {
                 problems.add("child " + i + " started while child " + (i - 1) + " was alive, before the first had ended");
             }
@@ -94,7 +158,7 @@ class AlongsidePipelineTest {
                 ended.incrementAndGet();
             }
         }, (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE, pace),
-                i -> { }, () -> ended.get() >= 1);     // as ChildJvm.sharingReady: once the first child wrote the archive
+                i -> { }, () -> ended.get() >= 1, 2);     // as ChildJvm.sharingReady: once the first child wrote the archive
         assertEquals(List.of(), problems);
     }
 
@@ -102,7 +166,7 @@ class AlongsidePipelineTest {
     void aFailingChildEndsThePipelineWithItsErrorAndNoLaterChildStarts() {
         final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
         final IllegalStateException e = assertThrows(IllegalStateException.class, () -> AlongsidePipeline.run(3,
-                (i, quiet) -> {
+                (i, quiet, slot) -> {
                     if (i == 1) {
                         throw new IllegalStateException("child 1 failed");
                     }
@@ -119,7 +183,7 @@ class AlongsidePipelineTest {
 
     @Test
     void aChildThatNeverAsksForTheHostStillLetsTheNextOneGo() throws Exception {
-        final List<Map<String, Object>> results = AlongsidePipeline.run(2, (i, quiet) -> {
+        final List<Map<String, Object>> results = AlongsidePipeline.run(2, (i, quiet, slot) -> {
             if (i == 1) {
                 quiet.enter();
                 quiet.leave();
