@@ -105,6 +105,7 @@ final class TextReport {
                 .append(" ns timer cost included in each latency)\n");
         if (!ahead) {
             sb.append("  harness: not measured (needs ops generated ahead)\n");
+            jit(sb, results);
             return;
         }
         double min = Double.MAX_VALUE;
@@ -123,40 +124,41 @@ final class TextReport {
     }
 
     /**
-     * The JIT before and under the clock: how long the timed passes waited for the compiler to go
-     * quiet, and the most CPU it used while measured ops ran, so that a row timed while its code
-     * was being recompiled can be told (jit in JSON).
+     * The JIT before and under the clock: how long the warm-ups stood still for the compiler and
+     * the timed passes waited for it to go quiet, and the most compile time (CPU of the compiler
+     * threads) while measured ops ran, so that a row timed while its code was being compiled
+     * can be told (jit in JSON).
      */
     private static void jit(final StringBuilder sb, final List<Map<String, Object>> results) {
+        double warm = 0;
         double waited = 0;
-        double share = 0;
+        double most = -1;
         String busiest = null;
         int notQuiet = 0;
-        boolean known = false;
         for (final Map<String, Object> r : results) {
-            final double s = Json.number(r, "jit.compilerShareWhileTimed");
-            if (Double.isNaN(s)) {
+            final double ms = Json.number(r, "jit.compilerMsWhileTimed");
+            if (Double.isNaN(ms)) {
                 continue;
             }
-            known = true;
+            warm = Math.max(warm, Json.number(r, "jit.warmUpWaitedMs"));
             waited = Math.max(waited, Json.number(r, "jit.waitedMs"));
             if (!Boolean.TRUE.equals(Json.at(r, "jit.quiet"))) {
                 notQuiet++;
             }
-            if (busiest == null || s > share) {
-                share = s;
+            if (ms > most) {
+                most = ms;
                 busiest = str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t";
             }
         }
-        if (!known) {
+        if (busiest == null) {
             sb.append("  JIT: not watched (no /proc/self/task here, or an injected clock)\n");
             return;
         }
-        sb.append("  JIT: the clock started once the compiler threads were quiet (waited at most ")
-                .append(fmt("%.0f", waited)).append(" ms")
-                .append(notQuiet == 0 ? "" : "; " + notQuiet + " pass(es) gave up waiting")
-                .append("); while measured ops ran they used at most ").append(pct(share))
-                .append(" of one CPU").append(results.size() > 1 ? " (" + busiest + ")" : "")
+        sb.append("  JIT: the warm-up stood still while the compiler was behind (up to ").append(fmt("%.0f", warm))
+                .append(" ms) and the clock started once it was quiet (waited up to ").append(fmt("%.0f", waited))
+                .append(" ms").append(notQuiet == 0 ? "" : "; " + notQuiet + " pass(es) gave up waiting")
+                .append("); under the clock it compiled for up to ").append(fmt("%.1f", most)).append(" ms of CPU")
+                .append(results.size() > 1 ? " (" + busiest + ")" : "")
                 .append(" (jit in JSON)\n");
     }
 

@@ -131,6 +131,7 @@ class MemuCliTest {
         assertTrue(cli.out().lines().anyMatch(l -> l.startsWith("memdesc8  buddy")), cli.out());
         assertTrue(cli.out().contains("order-9 allocations succeeded"), cli.out());
         assertTrue(cli.out().contains("verify: ok"), cli.out());
+        assertTrue(cli.out().lines().anyMatch(l -> l.startsWith("  JIT: ")), cli.out());
     }
 
     @Test
@@ -197,6 +198,13 @@ class MemuCliTest {
         assertEquals(4000.0, Json.number(results.getFirst(), "cachelinesPerOp.alloc.ops")
                 + Json.number(results.getFirst(), "cachelinesPerOp.free.ops"), "every measured op counted");
         assertTrue(Json.number(results.getFirst(), "harnessNsPerOp") > 0, "the child measured the harness");
+        if (java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/task"))) {
+            // the child watched its JIT: it waited a quiet window before its clock and says what it saw
+            assertTrue(Json.number(results.getFirst(), "jit.waitedMs") >= dev.memu.driver.JitSettle.WINDOW_NS / 1e6,
+                    cli.out());
+            assertTrue(Json.number(results.getFirst(), "jit.compilerMsWhileTimed") >= 0, cli.out());
+            assertTrue(Json.at(results.getFirst(), "jit.quiet") instanceof Boolean, cli.out());
+        }
     }
 
     @Test
