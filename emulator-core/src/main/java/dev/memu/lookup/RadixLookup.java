@@ -123,19 +123,27 @@ public final class RadixLookup implements PfnLookup, FieldLabeler {
             }
             entry = leaves.alloc(LEAF_BYTES) | LEAF_TAG;   // zeroed leaf, count 0
         }
-        final long leafOff = leaves.offset(entry & ADDRESS_MASK);
-        long count = (entry >>> COUNT_SHIFT) & COUNT_MASK;
-        final long first = pfn & (LEAF_SLOTS - 1);
-        for (long i = 0; i < slots; i++) {
-            final long at = leafOff + (first + i) * 8;
-            final long old = access.getLong(Region.LOOKUP, leafSeg, at);
-            if (old == 0 && value != 0) {
-                count++;
-            } else if (old != 0 && value == 0) {
-                count--;
+        final long slot0 = leaves.offset(entry & ADDRESS_MASK) + (pfn & (LEAF_SLOTS - 1)) * 8;
+        // Below a leaf's width (order < LEAF_SHIFT), so at most LEAF_SLOTS slots: an int-counted
+        // loop per direction, with the count's change a sum and no branch. (One long-counted loop
+        // with both directions' branches made C2 recompile it again and again under the clock:
+        // profile_predicate traps at its back-edge, seen with -Xlog:deoptimization in compare.)
+        final int n = (int) slots;
+        long taken = 0;
+        if (value != 0) {
+            for (int i = 0; i < n; i++) {
+                final long at = slot0 + i * 8L;
+                taken += access.getLong(Region.LOOKUP, leafSeg, at) == 0 ? 1 : 0;
+                access.setLong(Region.LOOKUP, leafSeg, at, value);
             }
-            access.setLong(Region.LOOKUP, leafSeg, at, value);
+        } else {
+            for (int i = 0; i < n; i++) {
+                final long at = slot0 + i * 8L;
+                taken -= access.getLong(Region.LOOKUP, leafSeg, at) != 0 ? 1 : 0;
+                access.setLong(Region.LOOKUP, leafSeg, at, 0);
+            }
         }
+        final long count = ((entry >>> COUNT_SHIFT) & COUNT_MASK) + taken;
         if (count == 0) {
             leaves.free(entry & ADDRESS_MASK, LEAF_BYTES);
             access.setLong(Region.LOOKUP, dir, dAt, 0);
