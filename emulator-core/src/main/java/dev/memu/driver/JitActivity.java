@@ -7,12 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * How much CPU time this JVM's JIT compiler threads have used so far: the one sign of the JIT
- * at work that costs nothing to read and needs no agent. HotSpot's compiler threads are named
+ * How much CPU time this JVM's JIT compiler threads have used so far, and how much they wanted
+ * (used, or waited for on a run queue): the signs of the JIT at work that cost nothing to read
+ * and need no agent. A compiler starved of CPU by other work (a sibling child, compare's count)
+ * uses little but wants much; its queue is then growing, which is what {@link JitSettle} must
+ * see. HotSpot's compiler threads are named
  * {@code C1 CompilerThread<n>} and {@code C2 CompilerThread<n>} ({@code CompileBroker::make_thread};
  * Linux keeps the first 15 bytes of a thread's name as its {@code comm}), and the kernel keeps
- * each thread's time on a CPU in nanoseconds, first field of {@code /proc/<pid>/task/<tid>/schedstat}
- * ({@code proc_pid_schedstat}: {@code se.sum_exec_runtime}). HotSpot starts and stops compiler
+ * each thread's time on a CPU and its time runnable but waiting for one, in nanoseconds: the first
+ * two fields of {@code /proc/<pid>/task/<tid>/schedstat} ({@code proc_pid_schedstat}:
+ * {@code se.sum_exec_runtime}, {@code sched_info.run_delay}). HotSpot starts and stops compiler
  * threads as its queue grows and shrinks ({@code UseDynamicNumberOfCompilerThreads}), so every
  * read lists the threads afresh; a compiler thread that has exited takes its time with it, which
  * only makes a difference look smaller than it was across that exit.
@@ -21,14 +25,30 @@ import java.nio.file.Path;
  */
 public interface JitActivity {
 
-    /** Nothing known: {@link #compilerCpuNanos()} is always -1. */
-    JitActivity UNKNOWN = () -> -1;
+    /** Nothing known: both readings are always -1. */
+    JitActivity UNKNOWN = new JitActivity() {
+        @Override
+        public long compilerCpuNanos() {
+            return -1;
+        }
+
+        @Override
+        public long compilerDemandNanos() {
+            return -1;
+        }
+    };
 
     /**
      * CPU time used by the live compiler threads so far, in nanoseconds; -1 when it cannot be
      * read (not Linux, no procfs, no schedstat).
      */
     long compilerCpuNanos();
+
+    /**
+     * CPU time used by the live compiler threads so far plus their time waiting on a run queue,
+     * in nanoseconds: what they would have used on a CPU of their own; -1 when unknown.
+     */
+    long compilerDemandNanos();
 
     /** This JVM's compiler threads, read from {@code /proc/self/task}; {@link #UNKNOWN} when there is no such directory. */
     static JitActivity compilerThreads() {
@@ -58,6 +78,15 @@ public interface JitActivity {
 
         @Override
         public long compilerCpuNanos() {
+            return sum(false);
+        }
+
+        @Override
+        public long compilerDemandNanos() {
+            return sum(true);
+        }
+
+        private long sum(final boolean withRunDelay) {
             long sum = 0;
             boolean any = false;
             try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
@@ -72,7 +101,7 @@ public interface JitActivity {
                             others.add(tid);
                             continue;
                         }
-                        ns = firstField(Files.readString(thread.resolve("schedstat"), StandardCharsets.US_ASCII));
+                        ns = nanos(Files.readString(thread.resolve("schedstat"), StandardCharsets.US_ASCII), withRunDelay);
                     } catch (final IOException | NumberFormatException e) {
                         continue;       // the thread has just exited, or this kernel keeps no schedstat
                     }
@@ -91,10 +120,9 @@ public interface JitActivity {
         return comm.contains("CompilerThre");
     }
 
-    /** The first number of a {@code schedstat} line: nanoseconds on a CPU. */
-    private static long firstField(final String schedstat) {
-        final String s = schedstat.strip();
-        final int space = s.indexOf(' ');
-        return Long.parseLong(space < 0 ? s : s.substring(0, space));
+    /** Of a {@code schedstat} line: nanoseconds on a CPU, plus those waiting for one when asked. */
+    private static long nanos(final String schedstat, final boolean withRunDelay) {
+        final String[] f = schedstat.strip().split(" ");
+        return Long.parseLong(f[0]) + (withRunDelay && f.length > 1 ? Long.parseLong(f[1]) : 0);
     }
 }

@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * while the queue drains.
  *
  * <p>Quiet means: over the last {@link #WINDOW_NS} (read every {@link #POLL_NS}), the compiler
- * threads used less than {@link #BUSY_SHARE} of one CPU. A gap between two reads longer than
+ * threads wanted less than {@link #BUSY_SHARE} of one CPU ({@link JitActivity#compilerDemandNanos}:
+ * time on a CPU or waiting for one, so that a compiler starved by other work does not look idle). A gap between two reads longer than
  * {@link #GAP_NS} (this thread descheduled, the process stopped) starts the window afresh: time
  * the compiler could not use says nothing of its queue. A wait that does not see quiet within
  * {@link #MAX_WAIT_NS} gives up and says so ({@link Result#quiet()} false), and the run goes on;
@@ -37,8 +38,9 @@ public final class JitSettle {
     /** A gap between two reads longer than this restarts the window. */
     public static final long GAP_NS = 5 * POLL_NS;
     /**
-     * The compiler threads' share of one CPU since the last warm-up step at or above which the
-     * warm-up stands still for the JIT ({@link Pacer}): a compiler that busy has a queue building.
+     * The compiler threads' demand (CPU used or waited for), as a share of one CPU since the last
+     * warm-up step, at or above which the warm-up stands still for the JIT ({@link Pacer}): a
+     * compiler that busy has a queue building.
      */
     public static final double PACE_SHARE = 0.5;
 
@@ -70,7 +72,7 @@ public final class JitSettle {
      */
     public static Result await(final JitActivity jit, final LongSupplier clock, final LongConsumer park) {
         final long start = clock.getAsLong();
-        if (jit.compilerCpuNanos() < 0) {
+        if (jit.compilerDemandNanos() < 0) {
             return Result.NOT_WAITED;
         }
         // Samples (time, cpu) in a ring that spans at least one window at POLL_NS apart.
@@ -80,7 +82,7 @@ public final class JitSettle {
         int head = 0;
         int size = 1;
         at[0] = start;
-        cpu[0] = jit.compilerCpuNanos();
+        cpu[0] = jit.compilerDemandNanos();
         // A bound on reads whatever the clock does: a clock that stands still must not hang a run.
         for (long reads = 0; reads < 2 * MAX_WAIT_NS / POLL_NS; reads++) {
             if (Thread.currentThread().isInterrupted()) {
@@ -88,7 +90,7 @@ public final class JitSettle {
             }
             park.accept(POLL_NS);
             final long now = clock.getAsLong();
-            final long used = jit.compilerCpuNanos();
+            final long used = jit.compilerDemandNanos();
             if (used < 0) {
                 return new Result(now - start, false, false);
             }
@@ -121,7 +123,7 @@ public final class JitSettle {
 
     /**
      * Keeps a warm-up from outrunning the JIT: called between warm-up steps (short tapes), it
-     * returns at once unless the compiler threads used {@link #PACE_SHARE} of a CPU or more since
+     * returns at once unless the compiler threads wanted {@link #PACE_SHARE} of a CPU or more since
      * the last call, and then waits until they are quiet ({@link #await}). The ops are the same
      * either way; only the warm-up's wall time grows, by the time the JIT needed.
      */
@@ -149,14 +151,14 @@ public final class JitSettle {
             if (jit == JitActivity.UNKNOWN) {
                 return;
             }
-            long cpu = jit.compilerCpuNanos();
+            long cpu = jit.compilerDemandNanos();
             long now = clock.getAsLong();
             if (cpu < 0) {
                 return;
             }
             if (lastCpu >= 0 && now > lastNs && cpu - lastCpu >= PACE_SHARE * (now - lastNs)) {
                 waitedNs += await(jit, clock, park).waitedNs();
-                cpu = jit.compilerCpuNanos();
+                cpu = jit.compilerDemandNanos();
                 now = clock.getAsLong();
             }
             lastCpu = cpu;

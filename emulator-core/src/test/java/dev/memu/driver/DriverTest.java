@@ -44,9 +44,17 @@ class DriverTest {
     void theTimedPassStartsItsClockOnceTheJitIsQuietAndReportsTheCompilerUnderIt() {
         // a compiler with nothing left to do: the clock starts one quiet window after the warm-up
         final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        final JitActivity idle = () -> {
-            reads.incrementAndGet();
-            return 1_000;
+        final JitActivity idle = new JitActivity() {
+            @Override
+            public long compilerCpuNanos() {
+                return 1_000;
+            }
+
+            @Override
+            public long compilerDemandNanos() {
+                reads.incrementAndGet();
+                return 1_000;
+            }
         };
         final RunResult r = Driver.run(RunSpec.of(RAM, "memdesc8", "potad", 1, churn(20_000)), StreamFactory.FROM_SPEC,
                 AllocatorBoot.NONE, ProgressListener.NONE, System::nanoTime, OpTape.DEFAULT_CHUNK_OPS, dev.memu.stat.Telemetry.NONE, idle);

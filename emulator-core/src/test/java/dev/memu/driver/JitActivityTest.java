@@ -32,6 +32,7 @@ class JitActivityTest {
         thread(tasks, "103", "memu-vcpu-0", "7777 1 1");
         final JitActivity jit = JitActivity.compilerThreads(tasks);
         assertEquals(1750, jit.compilerCpuNanos());
+        assertEquals(1754, jit.compilerDemandNanos(), "CPU time plus run-queue waits");
 
         // a compiler thread started since, one exited
         thread(tasks, "104", "C2 CompilerThre", "50 1 1");
@@ -39,6 +40,14 @@ class JitActivityTest {
         Files.delete(tasks.resolve("102/schedstat"));
         Files.delete(tasks.resolve("102"));
         assertEquals(1550, jit.compilerCpuNanos());
+    }
+
+    @Test
+    void aStarvedCompilerWantsMoreThanItGets(@TempDir final Path tasks) throws IOException {
+        thread(tasks, "101", "C2 CompilerThre", "1000000 9000000 40");
+        final JitActivity jit = JitActivity.compilerThreads(tasks);
+        assertEquals(1_000_000, jit.compilerCpuNanos());
+        assertEquals(10_000_000, jit.compilerDemandNanos());
     }
 
     @Test
@@ -52,6 +61,7 @@ class JitActivityTest {
     void noCompilerThreadsReadsAsUnknown(@TempDir final Path tasks) throws IOException {
         thread(tasks, "100", "java", "5 1 1");
         assertEquals(-1, JitActivity.compilerThreads(tasks).compilerCpuNanos());
+        assertEquals(-1, JitActivity.compilerThreads(tasks).compilerDemandNanos());
     }
 
     @Test

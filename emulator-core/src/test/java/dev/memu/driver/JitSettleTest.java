@@ -21,6 +21,12 @@ class JitSettleTest {
 
         @Override
         public long compilerCpuNanos() {
+            return cpu;
+        }
+
+        /** The waits read demand: here all of it is CPU (a compiler with a CPU of its own). */
+        @Override
+        public long compilerDemandNanos() {
             reads++;
             return cpu;
         }
