@@ -141,6 +141,51 @@ class AlongsidePipelineTest {
     }
 
     @Test
+    void withALookaheadOfTwoAChildFailingWhileStoppedEndsThePipelineAndLeavesNoChildStopped() {
+        final java.util.Map<Integer, AtomicInteger> stopped = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<Integer> started = Collections.synchronizedList(new ArrayList<>());
+        final java.util.concurrent.CountDownLatch zeroTimes = new java.util.concurrent.CountDownLatch(1);
+        final IllegalStateException e = assertThrows(IllegalStateException.class, () -> AlongsidePipeline.run(4,
+                (i, quiet, slot) -> {
+                    slot.starting();
+                    final AtomicInteger mine = new AtomicInteger();
+                    stopped.put(i, mine);
+                    slot.started(new Siblings.Stoppable() {
+                        @Override
+                        public void stop() {
+                            mine.incrementAndGet();
+                        }
+
+                        @Override
+                        public void resume() {
+                            mine.decrementAndGet();
+                        }
+                    });
+                    try {
+                        if (i == 1) {
+                            zeroTimes.await();          // fails while child 0 times, as if killed
+                            throw new IllegalStateException("child 1 failed");
+                        }
+                        quiet.enter();
+                        if (i == 0) {
+                            zeroTimes.countDown();
+                            Thread.sleep(200);   // child 1's failure is recorded meanwhile
+                        }
+                        quiet.leave();
+                        return new LinkedHashMap<>();
+                    } finally {
+                        slot.ended();
+                    }
+                },
+                (i, pace) -> Driver.count(spec(i), StreamFactory.FROM_SPEC, AllocatorBoot.NONE, ProgressListener.NONE,
+                        pace),
+                started::add, () -> true, 2));
+        assertEquals("child 1 failed", e.getMessage());
+        assertEquals(List.of(0, 1), started, "no child starts after a failure");
+        stopped.forEach((i, s) -> assertEquals(0, s.get(), "child " + i + " left stopped"));
+    }
+
+    @Test
     void whileOverlappingIsNotYetSafeTheNextChildStartsOnlyAfterThePreviousEnded() throws Exception {
         final AtomicInteger alive = new AtomicInteger();
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
