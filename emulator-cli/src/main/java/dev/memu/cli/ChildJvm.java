@@ -83,16 +83,6 @@ final class ChildJvm {
     }
 
     /**
-     * A dynamic class-data archive that the children share (JDK 19+ {@code AutoCreateSharedArchive}):
-     * the first child writes it when it exits, the next ones map memu's, picocli's and the JDK's
-     * classes from it instead of loading and verifying them again, which was a good part of a
-     * child's start. The JVM checks the archive against the class path and refuses a stale one;
-     * it changes how classes are loaded, not the code that runs. One archive per user, JDK and
-     * build of the jar, in the temporary directory; its logging is off, so a stale or
-     * unwritable archive says nothing on the child's stderr. Only when memu runs from its jar
-     * ({@link #fromOwnJar()}).
-     */
-    /**
      * Whether this JVM runs memu from its one jar (the launcher's {@code -jar memu.jar}): a
      * dynamic archive cannot hold classes loaded from directories (a build's or a test's
      * {@code target/classes}), and a JVM asked to write one then fails at exit.
@@ -136,6 +126,17 @@ final class ChildJvm {
         return Path.of(System.getProperty("java.io.tmpdir"), "memu-cds-" + key + ".jsa");
     }
 
+    /**
+     * A dynamic class-data archive that the children share (JDK 19+ {@code AutoCreateSharedArchive}):
+     * the first child writes it when it exits, the next ones map memu's and the JDK's classes
+     * (and the lambda forms) from it instead of loading and verifying them again, which was a good
+     * part of a child's start. Not picocli's: its class files are Java 5's (version 49), which
+     * CDS does not archive ({@code -Xlog:class+load} shows them loaded from the jar). The JVM checks the archive against the class path and refuses a stale one;
+     * it changes how classes are loaded, not the code that runs. One archive per user, JDK and
+     * build of the jar, in the temporary directory; its logging is off, so a stale or
+     * unwritable archive says nothing on the child's stderr. Only when memu runs from its jar
+     * ({@link #fromOwnJar()}).
+     */
     private static List<String> classDataSharing() {
         final Path archive = archive();
         removeOlderArchives(archive);

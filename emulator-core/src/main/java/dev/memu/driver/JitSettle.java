@@ -75,14 +75,14 @@ public final class JitSettle {
         if (jit.compilerDemandNanos() < 0) {
             return Result.NOT_WAITED;
         }
-        // Samples (time, cpu) in a ring that spans at least one window at POLL_NS apart.
+        // Samples (time, demand) in a ring that spans at least one window at POLL_NS apart.
         final int slots = (int) (WINDOW_NS / POLL_NS) + 2;
         final long[] at = new long[slots];
-        final long[] cpu = new long[slots];
+        final long[] wanted = new long[slots];
         int head = 0;
         int size = 1;
         at[0] = start;
-        cpu[0] = jit.compilerDemandNanos();
+        wanted[0] = jit.compilerDemandNanos();
         // A bound on reads whatever the clock does: a clock that stands still must not hang a run.
         for (long reads = 0; reads < 2 * MAX_WAIT_NS / POLL_NS; reads++) {
             if (Thread.currentThread().isInterrupted()) {
@@ -90,8 +90,8 @@ public final class JitSettle {
             }
             park.accept(POLL_NS);
             final long now = clock.getAsLong();
-            final long used = jit.compilerDemandNanos();
-            if (used < 0) {
+            final long demand = jit.compilerDemandNanos();
+            if (demand < 0) {
                 return new Result(now - start, false, false);
             }
             if (now - at[head] > GAP_NS) {
@@ -99,7 +99,7 @@ public final class JitSettle {
             }
             head = (head + 1) % slots;
             at[head] = now;
-            cpu[head] = used;
+            wanted[head] = demand;
             size = Math.min(size + 1, slots);
             // The newest sample at least a window old, if any.
             int from = -1;
@@ -111,7 +111,7 @@ public final class JitSettle {
                 }
             }
             // A thread that exits between reads makes the sum drop: read that as idle, not as negative work.
-            if (from >= 0 && Math.max(0, used - cpu[from]) < BUSY_SHARE * (now - at[from])) {
+            if (from >= 0 && Math.max(0, demand - wanted[from]) < BUSY_SHARE * (now - at[from])) {
                 return new Result(now - start, true, true);
             }
             if (now - start >= MAX_WAIT_NS) {
@@ -131,7 +131,7 @@ public final class JitSettle {
         private final JitActivity jit;
         private final LongSupplier clock;
         private final LongConsumer park;
-        private long lastCpu = -1;
+        private long lastDemand = -1;
         private long lastNs;
         private long waitedNs;
 
@@ -151,17 +151,17 @@ public final class JitSettle {
             if (jit == JitActivity.UNKNOWN) {
                 return;
             }
-            long cpu = jit.compilerDemandNanos();
+            long demand = jit.compilerDemandNanos();
             long now = clock.getAsLong();
-            if (cpu < 0) {
+            if (demand < 0) {
                 return;
             }
-            if (lastCpu >= 0 && now > lastNs && cpu - lastCpu >= PACE_SHARE * (now - lastNs)) {
+            if (lastDemand >= 0 && now > lastNs && demand - lastDemand >= PACE_SHARE * (now - lastNs)) {
                 waitedNs += await(jit, clock, park).waitedNs();
-                cpu = jit.compilerDemandNanos();
+                demand = jit.compilerDemandNanos();
                 now = clock.getAsLong();
             }
-            lastCpu = cpu;
+            lastDemand = demand;
             lastNs = now;
         }
 
