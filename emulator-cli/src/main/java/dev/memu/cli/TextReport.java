@@ -154,8 +154,9 @@ final class TextReport {
             sb.append("  JIT: not watched (no /proc/self/task here, or an injected clock)\n");
             return;
         }
-        sb.append("  JIT: the warm-up stood still while the compiler was behind (up to ").append(fmt("%.0f", warm))
-                .append(" ms) and the clock started once it was quiet (waited up to ").append(fmt("%.0f", waited))
+        sb.append(warm == 0 ? "  JIT: the warm-up never had to stand still for the compiler"
+                        : "  JIT: the warm-up stood still while the compiler was behind (up to " + fmt("%.0f", warm) + " ms)")
+                .append(" and the clock started once it was quiet (waited up to ").append(fmt("%.0f", waited))
                 .append(" ms").append(notQuiet == 0 ? "" : "; " + notQuiet + " pass(es) gave up waiting")
                 .append("); under the clock it compiled for up to ").append(fmt("%.1f", most)).append(" ms of CPU")
                 .append(results.size() > 1 ? " (" + busiest + ")" : "")

@@ -789,6 +789,9 @@ public final class Driver {
                         PUBLISHED.setOpaque(this, done);
                         sampleFree();
                     }
+                    if ((done & (WARM_UP_TAPE_OPS - 1)) == 0) {
+                        pacer.pace();       // as between warm-up tapes: the JIT catches up
+                    }
                     more = workload.next(op);
                 }
                 if (more && workload.generatesAhead()) {
