@@ -127,11 +127,11 @@ public final class Driver {
     /** Tags of the latency interval log, index = op kind. */
     private static final String[] LATENCY_TAGS = {"alloc", "free"};
 
-    /** How a run measures: its clock, the length of its op tapes, and what it publishes while it goes. */
     /**
-     * How a pass is run. {@code jit} is what the timed pass waits on before its clock starts
-     * ({@link JitSettle}); a run on an injected clock reads no JIT ({@link JitActivity#UNKNOWN}),
-     * since the wait is in real time.
+     * How a run measures: its clock, the length of its op tapes, what it publishes while it goes,
+     * whom it tells when it times, how a counting pass is held, and the JIT the timed pass waits
+     * on before its clock starts ({@link JitSettle}; a run on an injected clock reads none,
+     * {@link JitActivity#UNKNOWN}, since the wait is in real time).
      */
     private record Settings(java.util.function.LongSupplier clock, int chunkOps, Telemetry telemetry,
                             QuietWindow window, CountingPace pace, JitActivity jit) {
