@@ -12,8 +12,8 @@ import java.nio.file.Path;
  * and need no agent. A compiler starved of CPU by other work (a sibling child, compare's count)
  * uses little but wants much; its queue is then growing, which is what {@link JitSettle} must
  * see. HotSpot's compiler threads are named {@code C1 CompilerThread<n>} and {@code C2
- * CompilerThread<n>} ({@code CompileBroker::init_compiler_threads}: {@code "%s CompilerThread%d"}; Linux keeps the first 15 bytes of a
- * thread's name as its {@code comm}), and the kernel keeps
+ * CompilerThread<n>} ({@code CompileBroker::init_compiler_threads}: {@code "%s CompilerThread%d"};
+ * Linux keeps the first 15 bytes of a thread's name as its {@code comm}), and the kernel keeps
  * each thread's time on a CPU and its time runnable but waiting for one, in nanoseconds: the first
  * two fields of {@code /proc/<pid>/task/<tid>/schedstat} ({@code proc_pid_schedstat}:
  * {@code se.sum_exec_runtime}, {@code sched_info.run_delay}). HotSpot starts and stops compiler
