@@ -88,8 +88,23 @@ class ChildJvmTest {
 
     @Test
     void aChildExitsWhenItsParentIsKilled() throws Exception {
-        final Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OrphanParent.class.getName())
+        orphanExits(false);
+    }
+
+    @Test
+    void aStoppedChildIsKilledWithItsParent() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ChildSignals.available(), "needs Linux on x86-64 or arm64");
+        orphanExits(true);
+    }
+
+    /** Kills an {@link OrphanParent} (whose child is stopped, or not) and checks its child is gone soon after. */
+    private static void orphanExits(final boolean stopped) throws Exception {
+        final List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), OrphanParent.class.getName()));
+        if (stopped) {
+            command.add("--stop-child");
+        }
+        final Process parent = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         ProcessHandle child = null;
@@ -99,12 +114,16 @@ class ChildJvmTest {
             assertTrue(pid != null && pid.matches("\\d+"), "the parent printed its child's pid: " + pid);
             child = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
             assertTrue(child != null && child.isAlive(), "the child runs a long configuration");
+            if (stopped) {
+                assertTrue(ChildSignals.stopped(child.pid()), "the parent stopped its child");
+            }
             assertTrue(parent.toHandle().destroyForcibly(), "SIGKILL to the parent");
             parent.waitFor();
             for (int i = 0; i < POLLS && child.isAlive(); i++) {
                 Thread.sleep(100);
             }
-            assertFalse(child.isAlive(), "the child saw its parent's pipe close and exited");
+            assertFalse(child.isAlive(), stopped ? "the kernel killed the stopped child with its parent (PR_SET_PDEATHSIG)"
+                    : "the child saw its parent's pipe close and exited");
         } finally {
             parent.destroyForcibly();
             if (child != null) {
