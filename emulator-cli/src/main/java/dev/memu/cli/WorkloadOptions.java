@@ -29,8 +29,11 @@ final class WorkloadOptions {
     String orders;
 
     @Option(names = "--warmup", paramLabel = "N",
-            description = "Untimed churn ops after the fill, before measuring, 0..10^12 (run's default: a fifth of --ops; "
-                    + "compare's: twice --ops).")
+            description = {"Untimed churn ops after the fill, before measuring, 0..10^12 (run's default: a fifth of --ops; "
+                    + "compare's: twice --ops).",
+                    "The warm-up stands still while the JIT compiler is behind it, and the clock starts once the "
+                    + "compiler is quiet: the same ops, only more wall time (jit in JSON says how long, and how much "
+                    + "the compiler still ran under the clock)."})
     String warmup;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
