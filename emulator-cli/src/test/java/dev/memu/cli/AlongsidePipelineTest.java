@@ -76,6 +76,29 @@ class AlongsidePipelineTest {
         }
     }
 
+    /**
+     * Starts a fake child in {@code slot}: its stop count (0 running, 1 stopped) goes into {@code
+     * stopped} under its index, and is returned.
+     */
+    private static AtomicInteger start(final Siblings.Slot slot, final int index,
+                                       final Map<Integer, AtomicInteger> stopped) throws InterruptedException {
+        slot.starting();
+        final AtomicInteger mine = new AtomicInteger();
+        stopped.put(index, mine);
+        slot.started(new Siblings.Stoppable() {
+            @Override
+            public void stop() {
+                mine.incrementAndGet();
+            }
+
+            @Override
+            public void resume() {
+                mine.decrementAndGet();
+            }
+        });
+        return mine;
+    }
+
     @Test
     void withALookaheadOfTwoASecondChildWarmsUpButIsStoppedWhileAnotherTimes() throws Exception {
         final int n = 5;
@@ -85,20 +108,7 @@ class AlongsidePipelineTest {
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
         final List<Integer> timedOrder = Collections.synchronizedList(new ArrayList<>());
         final List<Map<String, Object>> results = AlongsidePipeline.run(n, (i, quiet, slot) -> {
-            slot.starting();
-            final AtomicInteger mine = new AtomicInteger();
-            stopped.put(i, mine);
-            slot.started(new Siblings.Stoppable() {
-                @Override
-                public void stop() {
-                    mine.incrementAndGet();
-                }
-
-                @Override
-                public void resume() {
-                    mine.decrementAndGet();
-                }
-            });
+            final AtomicInteger mine = start(slot, i, stopped);
             mostUntimed.accumulateAndGet(untimed.incrementAndGet(), Math::max);
             boolean timed = false;
             try {
@@ -147,20 +157,7 @@ class AlongsidePipelineTest {
         final java.util.concurrent.CountDownLatch zeroTimes = new java.util.concurrent.CountDownLatch(1);
         final IllegalStateException e = assertThrows(IllegalStateException.class, () -> AlongsidePipeline.run(4,
                 (i, quiet, slot) -> {
-                    slot.starting();
-                    final AtomicInteger mine = new AtomicInteger();
-                    stopped.put(i, mine);
-                    slot.started(new Siblings.Stoppable() {
-                        @Override
-                        public void stop() {
-                            mine.incrementAndGet();
-                        }
-
-                        @Override
-                        public void resume() {
-                            mine.decrementAndGet();
-                        }
-                    });
+                    final AtomicInteger mine = start(slot, i, stopped);
                     try {
                         if (i == 1) {
                             zeroTimes.await();          // fails while child 0 times, as if killed
