@@ -496,16 +496,8 @@ public final class Driver {
             final VerifyReport report = verify("timed pass", spec, allocator, stats);
             return new TimedPass(workers, elapsed, machine.pages(), allocator.maxOrder(),
                     allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report,
-                    jit.report().withWarmUpWaited(warmUpWaited(workers)));
+                    jit.report(workers));
         }
-    }
-
-    private static long warmUpWaited(final Worker[] workers) {
-        long ns = 0;
-        for (final Worker w : workers) {
-            ns = Math.max(ns, w.pacer.waitedNs());
-        }
-        return ns;
     }
 
     private static void joinQuietly(final Thread thread) {
@@ -660,7 +652,9 @@ public final class Driver {
         private volatile JitSettle.Result settled = JitSettle.Result.NOT_WAITED;
         private volatile long cpuAtStart = -1;
         private volatile long startNs;
-        private volatile JitReport report = JitReport.UNKNOWN;
+        /** The compiler's CPU time and the wall time from the start to the last vcpu's end; -1 and 0 until known. */
+        private volatile long compilerNs = -1;
+        private volatile long windowNs;
 
         JitWatch(final JitActivity jit, final java.util.function.LongSupplier clock) {
             this.jit = jit;
@@ -679,13 +673,20 @@ public final class Driver {
         void stop() {
             final long end = clock.getAsLong();
             final long cpu = cpuAtStart < 0 ? -1 : jit.compilerCpuNanos();
-            final JitSettle.Result s = settled;
-            report = new JitReport(0, s.waitedNs(), s.quiet(), cpu < 0 ? -1 : Math.max(0, cpu - cpuAtStart),
-                    cpu < 0 ? 0 : end - startNs);
+            if (cpu >= 0) {
+                compilerNs = Math.max(0, cpu - cpuAtStart);
+                windowNs = end - startNs;
+            }
         }
 
-        JitReport report() {
-            return report;
+        /** The report, with how long the warm-up stood still for the JIT (the longest vcpu's). */
+        JitReport report(final Worker[] workers) {
+            long warmUp = 0;
+            for (final Worker w : workers) {
+                warmUp = Math.max(warmUp, w.pacer.waitedNs());
+            }
+            final JitSettle.Result s = settled;
+            return new JitReport(warmUp, s.waitedNs(), s.quiet(), compilerNs, windowNs);
         }
     }
 

@@ -19,11 +19,6 @@ public record JitReport(long warmUpWaitedNs, long waitedNs, boolean quiet, long 
     /** Nothing measured (the counting pass alone, a host without procfs). */
     public static final JitReport UNKNOWN = new JitReport(0, 0, false, -1, 0);
 
-    /** The same report with the warm-up's waits. */
-    JitReport withWarmUpWaited(final long ns) {
-        return new JitReport(ns, waitedNs, quiet, compilerNsWhileTimed, timedWindowNs);
-    }
-
     /** Whether the compiler threads could be read. */
     public boolean known() {
         return compilerNsWhileTimed >= 0;
