@@ -466,8 +466,11 @@ public final class ShapeRunner implements AutoCloseable {
                 + " pages free)");
     }
 
-    /** Fisher-Yates over the whole array, from one seeded generator: the same sequence of permutations every run. */
-    static void shuffle(final long[] values, final SplittableRandom random) {
+    /**
+     * Fisher-Yates over the whole array, from one seeded generator: the same sequence of
+     * permutations every run. Public for the JMH benchmark of rand's put alone.
+     */
+    public static void shuffle(final long[] values, final SplittableRandom random) {
         for (int i = values.length - 1; i > 0; i--) {
             final int j = random.nextInt(i + 1);
             final long v = values[i];

@@ -86,12 +86,7 @@ public class RandPutBenchmark {
                 throw new IllegalStateException("RAM of " + mem + " is exhausted after " + i + " blocks");
             }
         }
-        for (int i = BLOCKS - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final long b = blocks[i];
-            blocks[i] = blocks[j];
-            blocks[j] = b;
-        }
+        ShapeRunner.shuffle(blocks, random);       // as rand's shuffle
     }
 
     @Benchmark
