@@ -36,19 +36,30 @@ class HtmlChromiumTest {
                 "--allocators", "potad,buddy", "--format", "html", "--out", page.toString()));
         assertEquals(0, cli.exit(), cli.err());
         final Path shot = dir.resolve("compare.png");
-        final ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), page.toString(), shot.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("MIN_CHARTS", "5");
+        checkedInChromium(5, page.toString(), shot.toString());
+        final byte[] png = Files.readAllBytes(shot);
+        assertTrue(png.length > 10_000, "screenshot of " + png.length + " bytes");
+        assertArrayEquals(PNG, java.util.Arrays.copyOf(png, 4));
+    }
+
+    /**
+     * Runs the check script on a page ({@code args}: the page, then optionally where to put a
+     * screenshot), asks for at least {@code charts} charts, checks that it passed and counted
+     * exactly that many, and returns what it printed.
+     */
+    private static String checkedInChromium(final int charts, final String... args) throws Exception {
+        final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("bash", SCRIPT.toString()));
+        command.addAll(java.util.List.of(args));
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("MIN_CHARTS", Integer.toString(charts));
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         final Process p = pb.start();
         final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(240, TimeUnit.SECONDS), output);
         assertFalse(p.isAlive());
         assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains(": 5 SVG charts, "), output);
-        final byte[] png = Files.readAllBytes(shot);
-        assertTrue(png.length > 10_000, "screenshot of " + png.length + " bytes");
-        assertArrayEquals(PNG, java.util.Arrays.copyOf(png, 4));
+        assertTrue(output.contains(": " + charts + " SVG charts, "), output);
+        return output;
     }
 
     /** The other pages: Chromium builds every chart, with its bars and its lines where it has them. */
@@ -70,15 +81,7 @@ class HtmlChromiumTest {
                     "--allocators", "buddy,potad", "--format", "html", "--out", html.toString())).exit();
         };
         assertEquals(0, exit, page);
-        final ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), html.toString()).redirectErrorStream(true);
-        pb.environment().put("MIN_CHARTS", Integer.toString(charts));
-        pb.environment().put("CHROMIUM", CHROMIUM.toString());
-        final Process p = pb.start();
-        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(240, TimeUnit.SECONDS), output);
-        assertFalse(p.isAlive());
-        assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains(": " + charts + " SVG charts, "), output);
+        final String output = checkedInChromium(charts, html.toString());
         assertEquals(lines, !output.contains(" bars, 0 lines "), output);
     }
 }

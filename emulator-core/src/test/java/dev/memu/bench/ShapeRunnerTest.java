@@ -162,18 +162,27 @@ class ShapeRunnerTest {
         assertWhole(rec.target);
     }
 
-    @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("allocatorsAndLayouts")
-    void randFreesEveryBlockExactlyOnceAcrossThreads(final String allocator, final String layout) {
-        final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, allocator, layout, RAM, 0, 2, 2).withRounds(2, 0);
+    /**
+     * Runs {@code config} on a recording allocator and checks that it made {@code allocs}
+     * allocations and freed each block exactly once.
+     */
+    private RecordingAllocator runFreeingEveryBlockOnce(final ShapeConfig config, final long allocs) {
         final RecordingAllocator rec = recording(config);
         try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
             runner.run();
         }
-        assertEquals(2 * 2 * 1024, rec.totalAllocs());
+        assertEquals(allocs, rec.totalAllocs());
         assertEquals(rec.totalAllocs(), rec.totalFrees());
         assertEquals(0, rec.unknownFrees.get(), "no block freed twice or freed unallocated");
         assertTrue(rec.live.isEmpty(), "every block freed");
+        return rec;
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("allocatorsAndLayouts")
+    void randFreesEveryBlockExactlyOnceAcrossThreads(final String allocator, final String layout) {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.RAND, allocator, layout, RAM, 0, 2, 2).withRounds(2, 0);
+        final RecordingAllocator rec = runFreeingEveryBlockOnce(config, 2 * 2 * 1024);
         // A uniform shuffle of 2048 blocks leaves about half of each slice to the other thread.
         assertTrue(rec.crossFrees.get() > 1000, "threads free each other's blocks: " + rec.crossFrees.get());
         assertEquals(2 * 1024, rec.freesByVcpu.get(0).size(), "each thread frees one share per round");
@@ -185,14 +194,7 @@ class ShapeRunnerTest {
     void aPutBatchFreesEveryBlockOnceInBatchesOfThatSize(final String shape) {
         final ShapeConfig config = ShapeConfig.of(LlfreeShape.ofKey(shape), "potad", "memdesc8", RAM, 0, 2, 2)
                 .withRounds(2, 0).withPutBatch(31);
-        final RecordingAllocator rec = recording(config);
-        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
-            runner.run();
-        }
-        assertEquals(2 * 2 * 1024, rec.totalAllocs());
-        assertEquals(rec.totalAllocs(), rec.totalFrees());
-        assertEquals(0, rec.unknownFrees.get(), "no block freed twice or freed unallocated");
-        assertTrue(rec.live.isEmpty(), "every block freed");
+        final RecordingAllocator rec = runFreeingEveryBlockOnce(config, 2 * 2 * 1024);
         assertEquals(2 * 2 * ((1024 + 30) / 31), rec.batches.get(), "1024 blocks a thread and round, 31 per batch");
         assertEquals(31, rec.largestBatch.get());
         assertWhole(rec.target);

@@ -1,8 +1,7 @@
 package dev.memu.mm;
 
-import dev.memu.layout.Layout;
 import dev.memu.mm.mapcount.ExactMapcount;
-import dev.memu.mm.mapcount.MapcountScheme;
+import dev.memu.mm.mapcount.StatelessScheme;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * checks them against {@link ExactMapcount}'s page-table walk: the mm layer reported every map
  * and unmap, with the right pages, and a folio is freed only when its events say unmapped.
  */
-final class EventChecker implements MapcountScheme, AnonExclusiveListener {
+final class EventChecker extends StatelessScheme implements AnonExclusiveListener {
 
     private static final class State {
         final int[] perPage;
@@ -56,21 +55,6 @@ final class EventChecker implements MapcountScheme, AnonExclusiveListener {
     @Override
     public String name() {
         return "event-checker";
-    }
-
-    @Override
-    public boolean supports(final Layout layout) {
-        return true;
-    }
-
-    @Override
-    public int folioBytes() {
-        return 0;
-    }
-
-    @Override
-    public int pageBytes() {
-        return 0;
     }
 
     @Override

@@ -99,22 +99,32 @@ class PotadScaleTest {
         }
     }
 
+    /**
+     * POTAD on two regions, left with a stale hint: region 0 filled by order-0 allocations (the
+     * search then marks it empty), one page taken in region 1, and region 0 freed again by
+     * order-0 frees, which never touch the summary.
+     */
+    private static PotadCore withRegionZeroFreeBehindAStaleHint(final Machine machine) {
+        final PotadCore core = new PotadAllocator(Layouts.byName("memdesc8").bind(machine,
+                dev.memu.access.PlainAccess.INSTANCE), AllocatorOptions.defaults()).core();
+        final long[] first = new long[PotadCore.REGION_FRAMES];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = core.alloc(0, 0);
+            assertTrue(first[i] < PotadCore.REGION_FRAMES, "region 0 first");
+        }
+        assertTrue(core.alloc(0, 0) >= PotadCore.REGION_FRAMES, "region 0 is full: region 1");
+        assertEquals(1, core.rawSummary(0), "the search found region 0 empty and marked it");
+        for (final long f : first) {
+            assertEquals(null, core.free(f, 0));
+        }
+        assertEquals(1, core.rawSummary(0), "frees never touch the summary: the hint is stale");
+        return core;
+    }
+
     @org.junit.jupiter.api.Test
     void aStaleHintDoesNotHideAFreedRegion() {
         try (Machine machine = Machine.create(2L << 21)) {       // two regions
-            final PotadCore core = new PotadAllocator(Layouts.byName("memdesc8").bind(machine,
-                    dev.memu.access.PlainAccess.INSTANCE), AllocatorOptions.defaults()).core();
-            final long[] first = new long[PotadCore.REGION_FRAMES];
-            for (int i = 0; i < first.length; i++) {
-                first[i] = core.alloc(0, 0);
-                assertTrue(first[i] < PotadCore.REGION_FRAMES, "region 0 first");
-            }
-            assertTrue(core.alloc(0, 0) >= PotadCore.REGION_FRAMES, "region 0 is full: region 1");
-            assertEquals(1, core.rawSummary(0), "the search found region 0 empty and marked it");
-            for (final long f : first) {
-                assertEquals(null, core.free(f, 0));           // order-0 frees leave the hint stale
-            }
-            assertEquals(1, core.rawSummary(0), "frees never touch the summary");
+            final PotadCore core = withRegionZeroFreeBehindAStaleHint(machine);
             for (int i = 1; i < PotadCore.REGION_FRAMES; i++) {
                 assertTrue(core.alloc(0, 0) >= PotadCore.REGION_FRAMES, "region 1 until it is full");
             }
@@ -152,19 +162,7 @@ class PotadScaleTest {
     @org.junit.jupiter.api.Test
     void aStaleHintDoesNotHideAWhollyFreeRegionFromAHugeAllocation() {
         try (Machine machine = Machine.create(2L << 21)) {       // two regions
-            final PotadCore core = new PotadAllocator(Layouts.byName("memdesc8").bind(machine,
-                    dev.memu.access.PlainAccess.INSTANCE), AllocatorOptions.defaults()).core();
-            final long[] first = new long[PotadCore.REGION_FRAMES];
-            for (int i = 0; i < first.length; i++) {
-                first[i] = core.alloc(0, 0);
-            }
-            final long inRegion1 = core.alloc(0, 0);
-            assertTrue(inRegion1 >= PotadCore.REGION_FRAMES);
-            assertEquals(1, core.rawSummary(0), "region 0 marked empty");
-            for (final long f : first) {
-                assertEquals(null, core.free(f, 0));
-            }
-            assertEquals(1, core.rawSummary(0), "the hint is stale: region 0 is wholly free again");
+            final PotadCore core = withRegionZeroFreeBehindAStaleHint(machine);
             assertEquals(0, core.alloc(9, 0), "the full pass finds region 0 behind its stale hint");
             assertEquals(PotadCore.NO_FRAME, core.alloc(9, 0), "region 1 holds a page: no second huge block");
         }
