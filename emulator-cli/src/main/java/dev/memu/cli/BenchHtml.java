@@ -118,14 +118,6 @@ final class BenchHtml {
     }
 
     private static List<Map<?, ?>> rows(final Map<String, Object> root) {
-        final List<Map<?, ?>> out = new ArrayList<>();
-        if (root.get("results") instanceof List<?> l) {
-            for (final Object o : l) {
-                if (o instanceof Map<?, ?> m) {
-                    out.add(m);
-                }
-            }
-        }
-        return out;
+        return Json.maps(root.get("results"));
     }
 }

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -252,6 +253,19 @@ public final class Json {
             node = map.get(key);
         }
         return node;
+    }
+
+    /** The objects of a parsed JSON array, in order, anything else in it skipped; empty when {@code list} is no array. */
+    public static List<Map<?, ?>> maps(final Object list) {
+        final List<Map<?, ?>> out = new ArrayList<>();
+        if (list instanceof List<?> l) {
+            for (final Object e : l) {
+                if (e instanceof Map<?, ?> m) {
+                    out.add(m);
+                }
+            }
+        }
+        return out;
     }
 
     /** The number at {@code path}, or NaN when absent or not a number. */

@@ -91,14 +91,6 @@ final class ReplayHtml {
     }
 
     private static List<Map<?, ?>> replays(final Map<String, Object> root) {
-        final List<Map<?, ?>> out = new ArrayList<>();
-        if (root.get("replays") instanceof List<?> l) {
-            for (final Object o : l) {
-                if (o instanceof Map<?, ?> m) {
-                    out.add(m);
-                }
-            }
-        }
-        return out;
+        return Json.maps(root.get("replays"));
     }
 }

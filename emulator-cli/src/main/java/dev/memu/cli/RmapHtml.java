@@ -69,7 +69,7 @@ final class RmapHtml {
     private static void consumers(final StringBuilder sb, final List<String> labels, final List<Map<?, ?>> results) {
         final Set<String> names = new LinkedHashSet<>();
         for (final Map<?, ?> r : results) {
-            for (final Map<?, ?> c : list(r.get("consumers"))) {
+            for (final Map<?, ?> c : Json.maps(r.get("consumers"))) {
                 names.add(String.valueOf(c.get("consumer")));
             }
         }
@@ -78,7 +78,7 @@ final class RmapHtml {
             final double[] v = new double[results.size()];
             for (int i = 0; i < v.length; i++) {
                 v[i] = Double.NaN;
-                for (final Map<?, ?> c : list(results.get(i).get("consumers"))) {
+                for (final Map<?, ?> c : Json.maps(results.get(i).get("consumers"))) {
                     if (name.equals(c.get("consumer"))) {
                         v[i] = percent(Json.number(c, "wrong"), Json.number(c, "decisions"));
                     }
@@ -120,7 +120,7 @@ final class RmapHtml {
     private static void procStats(final StringBuilder sb, final List<String> labels, final List<Map<?, ?>> results) {
         final Set<String> names = new LinkedHashSet<>();
         for (final Map<?, ?> r : results) {
-            for (final Map<?, ?> st : list(r.get("procStats"))) {
+            for (final Map<?, ?> st : Json.maps(r.get("procStats"))) {
                 names.add(String.valueOf(st.get("stat")));
             }
         }
@@ -129,7 +129,7 @@ final class RmapHtml {
             final double[] v = new double[results.size()];
             for (int i = 0; i < v.length; i++) {
                 v[i] = Double.NaN;
-                for (final Map<?, ?> st : list(results.get(i).get("procStats"))) {
+                for (final Map<?, ?> st : Json.maps(results.get(i).get("procStats"))) {
                     if (name.equals(st.get("stat")) && Json.number(st, "exact") != 0) {
                         v[i] = 100 * Math.abs(Json.number(st, "relativeError"));
                     }
@@ -166,15 +166,4 @@ final class RmapHtml {
         return of > 0 && !Double.isNaN(n) ? 100 * n / of : Double.NaN;
     }
 
-    private static List<Map<?, ?>> list(final Object o) {
-        final List<Map<?, ?>> out = new ArrayList<>();
-        if (o instanceof List<?> l) {
-            for (final Object e : l) {
-                if (e instanceof Map<?, ?> m) {
-                    out.add(m);
-                }
-            }
-        }
-        return out;
-    }
 }

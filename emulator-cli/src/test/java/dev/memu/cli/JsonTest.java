@@ -17,6 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JsonTest {
 
     @Test
+    void mapsAreTheObjectsOfAnArrayInOrderAndNothingElse() {
+        final Object root = Json.parse("{\"a\": [{\"k\": 1}, 2, \"s\", {\"k\": 3}], \"b\": {\"k\": 4}}");
+        final List<Map<?, ?>> maps = Json.maps(Json.at(root, "a"));
+        assertEquals(2, maps.size());
+        assertEquals(1L, maps.get(0).get("k"));
+        assertEquals(3L, maps.get(1).get("k"));
+        assertTrue(Json.maps(Json.at(root, "b")).isEmpty(), "an object is not an array");
+        assertTrue(Json.maps(null).isEmpty());
+    }
+
+    @Test
     void roundTripsStringsThatNeedEscaping() {
         final String nasty = "quote \" backslash \\ slash / newline \n tab \t cr \r bell \u0007 nul \u0000 ls \u2028 é 😀";
         final Map<String, Object> tree = new LinkedHashMap<>();
