@@ -95,12 +95,7 @@ final class BenchRounds {
         final String prefix = tag(config);
         log.commit(out -> {
             final PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8);
-            final HistogramLogWriter writer = new HistogramLogWriter(print);
-            writer.outputLogFormatVersion();
-            writer.outputComment(COMMENT);
-            writer.outputStartTime(startMs);
-            writer.setBaseTime(startMs);
-            writer.outputLegend();
+            final HistogramLogWriter writer = dev.memu.stat.LatencyIntervals.logWriter(print, COMMENT, startMs);
             final String[] names = {"get", "put", "pair"};
             for (int p = 0; p < phases.length; p++) {
                 if (phases[p].getTotalCount() > 0) {

@@ -99,12 +99,7 @@ final class HistogramLogs implements AutoCloseable {
         final long start = base[0] == Long.MIN_VALUE ? System.currentTimeMillis() : base[0];
         target.commit(out -> {
             final PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8);
-            final HistogramLogWriter writer = new HistogramLogWriter(print);
-            writer.outputLogFormatVersion();
-            writer.outputComment(comment);
-            writer.outputStartTime(start);
-            writer.setBaseTime(start);
-            writer.outputLegend();
+            final HistogramLogWriter writer = dev.memu.stat.LatencyIntervals.logWriter(print, comment, start);
             for (final Part p : parts) {
                 each(p, writer::outputIntervalHistogram);
             }

@@ -151,6 +151,23 @@ public final class LatencyIntervals {
     }
 
     /**
+     * A writer of an HdrHistogram interval log on {@code print}, its header written: format
+     * version, the comment (unless empty), start time and legend; interval time stamps are then
+     * relative to {@code startMs} (ms since the epoch). Every memu log starts this way.
+     */
+    public static HistogramLogWriter logWriter(final PrintStream print, final String comment, final long startMs) {
+        final HistogramLogWriter writer = new HistogramLogWriter(print);
+        writer.outputLogFormatVersion();
+        if (!comment.isEmpty()) {
+            writer.outputComment(comment);
+        }
+        writer.outputStartTime(startMs);
+        writer.setBaseTime(startMs);
+        writer.outputLegend();
+        return writer;
+    }
+
+    /**
      * Writes the log: format version, start time, legend, then per interval and tag (in time
      * order) one histogram, the pieces of all workers filed under it added together. Values are
      * in the driver's clock units (ns); {@code HistogramLogProcessor -outputValueUnitRatio 1000}
@@ -158,15 +175,8 @@ public final class LatencyIntervals {
      */
     public void write(final OutputStream out) {
         final PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8);
-        final HistogramLogWriter writer = new HistogramLogWriter(print);
-        final long base = originEpochMs == 0 ? System.currentTimeMillis() : originEpochMs;
-        writer.outputLogFormatVersion();
-        if (!comment.isEmpty()) {
-            writer.outputComment(comment);
-        }
-        writer.outputStartTime(base);
-        writer.setBaseTime(base);
-        writer.outputLegend();
+        final HistogramLogWriter writer = logWriter(print, comment,
+                originEpochMs == 0 ? System.currentTimeMillis() : originEpochMs);
         for (final Map.Entry<Long, Histogram[]> e : merged().entrySet()) {
             for (final Histogram h : e.getValue()) {
                 if (h != null) {
