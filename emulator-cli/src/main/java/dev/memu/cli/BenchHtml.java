@@ -4,6 +4,7 @@ import dev.memu.bench.LlfreeShape;
 import dev.memu.bench.ShapeConfig;
 import dev.memu.bench.ShapeReport;
 import dev.memu.bench.ShapeResult;
+import dev.memu.driver.JitReport;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,7 +115,20 @@ final class BenchHtml {
             pair[t] = Json.number(perThread.get(t), "pairNs");
         }
         return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
-                (int) Json.number(row, "warmupRounds"), get, put, pair);
+                (int) Json.number(row, "warmupRounds"), get, put, pair, jit(row));
+    }
+
+    /** The row's {@code jit} object back as a report ({@link JitReport#UNKNOWN} when null: not watched). */
+    private static JitReport jit(final Object row) {
+        final double compilerMs = Json.number(row, "jit.compilerMsWhileTimed");
+        if (Double.isNaN(compilerMs)) {
+            return JitReport.UNKNOWN;
+        }
+        final double share = Json.number(row, "jit.compilerShareWhileTimed");
+        final long compilerNs = Math.round(compilerMs * 1e6);
+        return new JitReport(Math.round(Json.number(row, "jit.warmUpWaitedMs") * 1e6),
+                Math.round(Json.number(row, "jit.waitedMs") * 1e6), Boolean.TRUE.equals(Json.at(row, "jit.quiet")),
+                compilerNs, share > 0 ? Math.round(compilerNs / share) : 0);
     }
 
     private static List<Map<?, ?>> rows(final Map<String, Object> root) {

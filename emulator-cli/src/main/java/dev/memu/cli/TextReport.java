@@ -130,12 +130,18 @@ final class TextReport {
      * can be told (jit in JSON).
      */
     private static void jit(final StringBuilder sb, final List<Map<String, Object>> results) {
+        jit(sb, results, r -> str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t");
+    }
+
+    /** {@link #jit(StringBuilder, List)} naming the busiest row with {@code label} (bench llfree's rows too). */
+    static void jit(final StringBuilder sb, final List<? extends Map<?, ?>> results,
+                    final java.util.function.Function<Map<?, ?>, String> label) {
         double warm = 0;
         double waited = 0;
         double most = -1;
         String busiest = null;
         int notQuiet = 0;
-        for (final Map<String, Object> r : results) {
+        for (final Map<?, ?> r : results) {
             final double ms = Json.number(r, "jit.compilerMsWhileTimed");
             if (Double.isNaN(ms)) {
                 continue;
@@ -147,7 +153,7 @@ final class TextReport {
             }
             if (ms > most) {
                 most = ms;
-                busiest = str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t";
+                busiest = label.apply(r);
             }
         }
         if (busiest == null) {

@@ -28,12 +28,19 @@ class BenchCommandTest {
         return all;
     }
 
+    /** The table's rows: the header and the JIT line under the table left out. */
+    private static List<String> rows(final String table) {
+        return table.lines().skip(1).filter(l -> !l.startsWith("  JIT: ")).toList();
+    }
+
     @Test
     void everyShapeAndThreadCountGetsARow() {
         final Cli r = Cli.run(small("bench", "llfree", "--shape", "all", "--threads", "1,2"));
         assertEquals(0, r.exit(), r.err());
-        final List<String> rows = r.out().lines().skip(1).toList();
+        final List<String> rows = rows(r.out());
         assertEquals(6, rows.size(), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("  JIT: ")).count(),
+                "one line on the JIT under the table: " + r.out());
         for (final String shape : List.of("bulk", "repeat", "rand")) {
             assertEquals(2, rows.stream().filter(l -> l.startsWith(shape + " ")).count(), r.out());
         }
@@ -63,7 +70,7 @@ class BenchCommandTest {
     void anOrderAboveTheMaxIsSkippedWithANote() {
         final Cli r = Cli.run(small("bench", "llfree", "--shape", "bulk", "--threads", "1", "--order", "0,11"));
         assertEquals(0, r.exit(), r.err());
-        assertEquals(1, r.out().lines().skip(1).count(), r.out());
+        assertEquals(1, rows(r.out()).size(), r.out());
         assertTrue(r.err().contains("order 11 T=1 mem 16 MiB: skipped"), r.err());
     }
 
@@ -106,9 +113,25 @@ class BenchCommandTest {
         assertTrue(results instanceof List<?> l && l.size() == 2, "order 11 is skipped on buddy: " + r.out());
         assertEquals(Boolean.TRUE, Json.at(Json.parse(r.out()), "config.forked"), r.out());
         assertEquals(2L, ((Number) Json.at(((List<?>) results).get(1), "threads")).longValue());
+
         // The children's progress and notes come through this command's stderr.
         assertTrue(r.err().contains("memu bench llfree: bulk buddy/memdesc8 order 0 T=2"), r.err());
         assertTrue(r.err().contains("order 11 T=1 mem 64 MiB: skipped"), r.err());
+    }
+
+    /** Where the JIT's threads can be read (Linux procfs), a child's JIT report comes back in the parent's JSON. */
+    @Test
+    void aChildsJitReportComesBackInTheJson() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no procfs");
+        final Cli r = Cli.run("bench", "llfree", "--mem", "16M", "--rounds", "2", "--warmup", "4", "--shape", "bulk",
+                "--threads", "1", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        final List<?> rows = (List<?>) Json.at(Json.parse(r.out()), "results");
+        assertEquals(1, rows.size(), r.out());
+        assertTrue(Json.at(rows.get(0), "jit.quiet") instanceof Boolean, r.out());
+        assertTrue(Json.number(rows.get(0), "jit.compilerMsWhileTimed") >= 0, r.out());
+        assertTrue(Json.number(rows.get(0), "jit.waitedMs") >= 0, r.out());
+        assertTrue(Json.number(rows.get(0), "jit.warmUpWaitedMs") >= 0, r.out());
     }
 
     @Test
@@ -116,7 +139,7 @@ class BenchCommandTest {
         final Cli table = Cli.run(small("bench", "llfree", "--shape", "rand", "--threads", "2", "--allocator", "potad",
                 "--put-batch", "31"));
         assertEquals(0, table.exit(), table.err());
-        assertTrue(table.out().lines().skip(1).allMatch(l -> l.startsWith("rand-b31 ")), table.out());
+        assertTrue(rows(table.out()).stream().allMatch(l -> l.startsWith("rand-b31 ")), table.out());
         final Cli forked = Cli.run("bench", "llfree", "--mem", "16M", "--rounds", "1", "--warmup", "0",
                 "--shape", "bulk,rand", "--threads", "1", "--allocator", "potad", "--put-batch", "16", "--format", "json");
         assertEquals(0, forked.exit(), forked.err());

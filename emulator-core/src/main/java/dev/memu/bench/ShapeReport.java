@@ -1,5 +1,7 @@
 package dev.memu.bench;
 
+import dev.memu.driver.JitReport;
+
 import dev.memu.util.Sizes;
 
 import java.util.List;
@@ -101,8 +103,9 @@ public final class ShapeReport {
                 .append(",\"putBatch\":").append(c.putBatch())
                 .append(",\"getNs\":").append(number(r.meanGetNs()))
                 .append(",\"putNs\":").append(number(r.meanPutNs()))
-                .append(",\"pairNs\":").append(number(r.meanPairNs()))
-                .append(",\"perThread\":[");
+                .append(",\"pairNs\":").append(number(r.meanPairNs()));
+        jit(out, r.jit());
+        out.append(",\"perThread\":[");
         for (int t = 0; t < r.threads(); t++) {
             if (t > 0) {
                 out.append(',');
@@ -114,6 +117,26 @@ public final class ShapeReport {
                     .append('}');
         }
         out.append("]}");
+    }
+
+    /**
+     * {@code "jit":{...}} with compare's names ({@code warmUpWaitedMs}, {@code waitedMs}, {@code
+     * quiet}, {@code compilerMsWhileTimed}, {@code compilerShareWhileTimed}), or {@code null} when
+     * the JIT was not watched.
+     */
+    private static void jit(final StringBuilder out, final JitReport jit) {
+        out.append(",\"jit\":");
+        if (!jit.known()) {
+            out.append("null");
+            return;
+        }
+        out.append("{\"warmUpWaitedMs\":").append(number(jit.warmUpWaitedNs() / 1e6))
+                .append(",\"waitedMs\":").append(number(jit.waitedNs() / 1e6))
+                .append(",\"quiet\":").append(jit.quiet())
+                .append(",\"compilerMsWhileTimed\":").append(number(jit.compilerNsWhileTimed() / 1e6))
+                .append(",\"compilerShareWhileTimed\":").append(Double.isNaN(jit.compilerShareWhileTimed()) ? "null"
+                        : String.format(Locale.ROOT, "%.4f", jit.compilerShareWhileTimed()))
+                .append('}');
     }
 
     private static String number(final double value) {

@@ -1,5 +1,7 @@
 package dev.memu.bench;
 
+import dev.memu.driver.JitReport;
+
 import java.util.Arrays;
 
 /**
@@ -16,9 +18,10 @@ public final class ShapeResult {
     private final double[] getNs;
     private final double[] putNs;
     private final double[] pairNs;
+    private final JitReport jit;
 
     private ShapeResult(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
-                        final double[] getNs, final double[] putNs, final double[] pairNs) {
+                        final double[] getNs, final double[] putNs, final double[] pairNs, final JitReport jit) {
         this.config = config;
         this.share = share;
         this.rounds = rounds;
@@ -26,11 +29,13 @@ public final class ShapeResult {
         this.getNs = getNs;
         this.putNs = putNs;
         this.pairNs = pairNs;
+        this.jit = jit;
     }
 
     /** Turns per-thread nanosecond sums over {@code rounds} rounds of {@code share} ops into ns per op. */
     static ShapeResult of(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
-                          final long[] getNanos, final long[] putNanos, final long[] pairNanos) {
+                          final long[] getNanos, final long[] putNanos, final long[] pairNanos,
+                          final JitReport jit) {
         final int threads = getNanos.length;
         final double ops = (double) share * rounds;
         final double[] get = new double[threads];
@@ -42,7 +47,7 @@ public final class ShapeResult {
             put[t] = getPut ? putNanos[t] / ops : Double.NaN;
             pair[t] = getPut ? Double.NaN : pairNanos[t] / ops;
         }
-        return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair);
+        return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair, jit);
     }
 
     /**
@@ -51,12 +56,17 @@ public final class ShapeResult {
      */
     public static ShapeResult measured(final ShapeConfig config, final long share, final int rounds,
                                        final int warmupRounds, final double[] getNs, final double[] putNs,
-                                       final double[] pairNs) {
+                                       final double[] pairNs, final JitReport jit) {
         if (getNs.length != config.threads() || putNs.length != config.threads() || pairNs.length != config.threads()) {
             throw new IllegalArgumentException("one figure per thread: " + config.threads() + " threads, got "
                     + getNs.length + "/" + putNs.length + "/" + pairNs.length);
         }
-        return new ShapeResult(config, share, rounds, warmupRounds, getNs.clone(), putNs.clone(), pairNs.clone());
+        return new ShapeResult(config, share, rounds, warmupRounds, getNs.clone(), putNs.clone(), pairNs.clone(), jit);
+    }
+
+    /** The JIT around the timed rounds: waits before them, compile CPU during them ({@link JitReport#UNKNOWN} if not watched). */
+    public JitReport jit() {
+        return jit;
     }
 
     public ShapeConfig config() {

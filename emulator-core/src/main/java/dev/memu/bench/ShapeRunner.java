@@ -4,6 +4,9 @@ import dev.memu.access.PlainAccess;
 import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.alloc.PageAllocator;
+import dev.memu.driver.JitActivity;
+import dev.memu.driver.JitReport;
+import dev.memu.driver.JitSettle;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
@@ -83,6 +86,8 @@ public final class ShapeRunner implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** Nanoseconds, read by each worker around its phases. */
     private final java.util.function.LongSupplier clock;
+    /** The JIT's compiler threads, watched between rounds (never in one); UNKNOWN with an injected clock. */
+    private final JitActivity jit;
     private volatile Command command;
     private boolean filled;
     private boolean closed;
@@ -95,17 +100,24 @@ public final class ShapeRunner implements AutoCloseable {
      * @throws IllegalArgumentException  when the allocator's size does not match the config
      */
     public ShapeRunner(final ShapeConfig config, final PageAllocator allocator) {
-        this(config, allocator, System::nanoTime);
+        this(config, allocator, null, System::nanoTime, JitActivity.compilerThreads());
     }
 
     /** {@link #ShapeRunner(ShapeConfig, PageAllocator)} timing its phases with {@code clock} (ns, never decreasing). */
     public ShapeRunner(final ShapeConfig config, final PageAllocator allocator,
                        final java.util.function.LongSupplier clock) {
-        this(config, allocator, null, clock);
+        this(config, allocator, null, clock, JitActivity.UNKNOWN);
     }
 
+    /** {@link #ShapeRunner(ShapeConfig, PageAllocator, java.util.function.LongSupplier)} watching {@code jit} (a test's fake). */
+    ShapeRunner(final ShapeConfig config, final PageAllocator allocator, final java.util.function.LongSupplier clock,
+                final JitActivity jit) {
+        this(config, allocator, null, clock, jit);
+    }
+
+    /** The JIT is watched only on the system clock: a test's clock would make its waits meaningless. */
     private ShapeRunner(final ShapeConfig config, final PageAllocator allocator, final Machine ownedMachine,
-                        final java.util.function.LongSupplier clock) {
+                        final java.util.function.LongSupplier clock, final JitActivity jit) {
         if (config.order() > allocator.maxOrder()) {
             throw new UnsupportedOrderException(allocator, config.order());
         }
@@ -118,6 +130,7 @@ public final class ShapeRunner implements AutoCloseable {
         this.allocator = allocator;
         this.ownedMachine = ownedMachine;
         this.clock = clock;
+        this.jit = jit;
         this.threads = config.threads();
         this.order = config.order();
         this.share = (int) config.allocsPerThread();
@@ -145,17 +158,22 @@ public final class ShapeRunner implements AutoCloseable {
      * runner that owns and closes them.
      */
     public static ShapeRunner open(final ShapeConfig config) {
-        return open(config, System::nanoTime);
+        return open(config, System::nanoTime, JitActivity.compilerThreads());
     }
 
-    /** {@link #open(ShapeConfig)} timing its phases with {@code clock}. */
+    /** {@link #open(ShapeConfig)} timing its phases with {@code clock}, the JIT not watched. */
     public static ShapeRunner open(final ShapeConfig config, final java.util.function.LongSupplier clock) {
+        return open(config, clock, JitActivity.UNKNOWN);
+    }
+
+    private static ShapeRunner open(final ShapeConfig config, final java.util.function.LongSupplier clock,
+                                    final JitActivity jit) {
         final Machine machine = Machine.create(config.ramBytes(), ShapeConfig.PAGE_SHIFT);
         try {
             final Memmap memmap = Layouts.byName(config.layout()).bind(machine, PlainAccess.INSTANCE);
             final PageAllocator allocator = Allocators.create(config.allocator(), memmap,
                     AllocatorOptions.defaults().withVcpus(config.threads()));
-            return new ShapeRunner(config, allocator, machine, clock);
+            return new ShapeRunner(config, allocator, machine, clock, jit);
         } catch (final RuntimeException | Error e) {
             machine.close();
             throw e;
@@ -217,7 +235,12 @@ public final class ShapeRunner implements AutoCloseable {
 
     /**
      * The whole measurement: prepare, the config's warm-up rounds (discarded), its timed rounds
-     * (summed per thread), release.
+     * (summed per thread), release. As in compare's timed pass ({@code Driver}), the warm-up
+     * stands still between two rounds while the JIT compiler is behind ({@link JitSettle.Pacer}),
+     * and the first timed round starts once the compiler has been quiet for a while ({@link
+     * JitSettle#await}); what it still compiled during the timed rounds is in the result's
+     * {@link ShapeResult#jit()}. Without this, a row's code could still be compiling under the
+     * clock, and its figure depended on how far the JIT got in a fixed number of warm-up rounds.
      */
     public ShapeResult run() {
         return run(RoundListener.NONE);
@@ -241,13 +264,18 @@ public final class ShapeRunner implements AutoCloseable {
         prepare();
         final int warmup = config.resolvedWarmupRounds();
         final int rounds = config.resolvedRounds();
+        final JitSettle.Pacer pacer = JitSettle.Pacer.of(jit);
         for (int r = 0; r < warmup; r++) {
             round();
+            pacer.pace();
         }
+        final JitSettle.Result settled = JitSettle.await(jit);
         final long[] get = new long[threads];
         final long[] put = new long[threads];
         final long[] pair = new long[threads];
         listener.timing(this);
+        final long compilerBefore = jit.compilerCpuNanos();
+        final long timedFrom = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
             round();
             for (int t = 0; t < threads; t++) {
@@ -257,8 +285,13 @@ public final class ShapeRunner implements AutoCloseable {
             }
             listener.timed(this, r);
         }
+        final long timedNs = System.nanoTime() - timedFrom;
+        final long compilerAfter = jit.compilerCpuNanos();
         release();
-        return ShapeResult.of(config, share, rounds, warmup, get, put, pair);
+        final JitReport report = compilerBefore < 0 || compilerAfter < 0 ? JitReport.UNKNOWN
+                : new JitReport(pacer.waitedNs(), settled.waitedNs(), settled.quiet(),
+                        Math.max(0, compilerAfter - compilerBefore), timedNs);
+        return ShapeResult.of(config, share, rounds, warmup, get, put, pair, report);
     }
 
     @Override

@@ -47,6 +47,13 @@ import java.util.List;
  * stand for is the region's (the PMD and pageblock order, and POTAD's region). Below it an
  * allocation writes at most 256 entries (32 lines) and a tail lookup stays one line.
  *
+ * <p>Tried and not kept: the records in a dense table beside the memmap (8 bytes per region, 8
+ * per line) instead of in each region's first entry, 4 KiB apart, so that a run of large frees
+ * would not store to a new line before each locked CAS. {@code memu bench llfree --shape bulk
+ * --order 9 --layout memdesc8-hvo --allocator potad --mem 8G}, five runs each, ns get / put:
+ * 30-45 / 21-33 with the table, 32-38 / 21-26 with the first entries; no gain, and a head's
+ * lookup would have paid a second line.
+ *
  * <p>What it costs: a tail pfn of a large allocation reads two memmap lines (its own entry, then
  * its region's first), and so does any unowned pfn that is not a region's first page (its entry
  * is 0 whether it is free or an unwritten tail). Heads, pages of small allocations and free-block

@@ -1,5 +1,6 @@
 package dev.memu.bench;
 
+import dev.memu.driver.JitReport;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -87,8 +88,9 @@ class ShapeConfigTest {
         final ShapeConfig bulk = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", 64L << 20, 0, 2, 2);
         final ShapeConfig repeat = ShapeConfig.of(LlfreeShape.REPEAT, "buddy", "memdesc8", 64L << 20, 0, 1, 2);
         final ShapeResult b = ShapeResult.of(bulk, 100, 2, 2, new long[] {4000, 6000}, new long[] {2000, 2000},
-                new long[] {0, 0});
-        final ShapeResult r = ShapeResult.of(repeat, 100, 1, 1, new long[] {0}, new long[] {0}, new long[] {5800});
+                new long[] {0, 0}, new JitReport(700_000_000L, 25_000_000L, true, 1_500_000L, 60_000_000L));
+        final ShapeResult r = ShapeResult.of(repeat, 100, 1, 1, new long[] {0}, new long[] {0}, new long[] {5800},
+                JitReport.UNKNOWN);
         assertEquals(20.0, b.getNs(0), 1e-9, "4000 ns over 2 rounds of 100");
         assertEquals(25.0, b.meanGetNs(), 1e-9);
         assertEquals(58.0, r.meanPairNs(), 1e-9);
@@ -97,6 +99,9 @@ class ShapeConfigTest {
                 && json.contains("\"pairNs\":null"), json);
         assertTrue(json.contains("{\"thread\":1,\"vcpu\":1,\"getNs\":30.00,\"putNs\":10.00,\"pairNs\":null}"), json);
         assertTrue(json.contains("\"shape\":\"repeat\"") && json.contains("\"pairNs\":58.00"), json);
+        assertTrue(json.contains("\"jit\":{\"warmUpWaitedMs\":700.00,\"waitedMs\":25.00,\"quiet\":true,"
+                + "\"compilerMsWhileTimed\":1.50,\"compilerShareWhileTimed\":0.0250}"), json);
+        assertTrue(json.contains("\"jit\":null"), "a run whose JIT was not watched says so: " + json);
         final String table = ShapeReport.table(List.of(b, r));
         assertTrue(table.contains("0: 20.0/10.0  1: 30.0/10.0"), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("repeat") && l.contains("58.0")), table);

@@ -109,6 +109,62 @@ class ShapeRunnerTest {
         assertWhole(rec.target);
     }
 
+    /**
+     * A compiler busy during the warm-up holds it between rounds, and the first timed round starts
+     * only once the compiler has gone quiet; its CPU during the timed rounds is reported.
+     */
+    @Test
+    void theTimedRoundsWaitUntilABusyJitHasGoneQuiet() {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", RAM, 0, 1, 2).withRounds(2, 3);
+        final RecordingAllocator rec = recording(config);
+        final int busyReads = 20;
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        final long[] cpu = {10_000_000L, 13_000_000L};     // before and after the timed rounds
+        final int[] cpuReads = {0};
+        final dev.memu.driver.JitActivity busyThenQuiet = new dev.memu.driver.JitActivity() {
+            @Override
+            public long compilerCpuNanos() {
+                return cpu[Math.min(cpuReads[0]++, 1)];
+            }
+
+            @Override
+            public long compilerDemandNanos() {
+                final int n = reads.incrementAndGet();
+                return Math.min(n, busyReads) * 1_000_000_000L;    // a whole second per read, then nothing
+            }
+        };
+        final int[] readsAtTiming = {-1};
+        final ShapeResult result;
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks(), busyThenQuiet)) {
+            result = runner.run(new ShapeRunner.RoundListener() {
+                @Override
+                public void timing(final ShapeRunner r) {
+                    readsAtTiming[0] = reads.get();
+                }
+
+                @Override
+                public void timed(final ShapeRunner r, final int round) {
+                }
+            });
+        }
+        assertTrue(readsAtTiming[0] > busyReads, "the clock started after the busy reads: " + readsAtTiming[0]);
+        assertTrue(result.jit().known());
+        assertTrue(result.jit().quiet(), "the compiler was quiet when the clock started");
+        assertTrue(result.jit().warmUpWaitedNs() > 0, "the warm-up stood still for the busy compiler");
+        assertEquals(3_000_000L, result.jit().compilerNsWhileTimed(), "compiler CPU during the timed rounds");
+        assertEquals(5 * 1024, rec.totalAllocs(), "the same rounds either way: 3 warm-up + 2 timed of 1024 blocks");
+        assertWhole(rec.target);
+    }
+
+    @Test
+    void withAnInjectedClockTheJitIsNotWatched() {
+        final ShapeConfig config = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", RAM, 0, 1, 2).withRounds(1, 1);
+        final RecordingAllocator rec = recording(config);
+        try (ShapeRunner runner = new ShapeRunner(config, rec.proxy(), ticks())) {
+            assertEquals(dev.memu.driver.JitReport.UNKNOWN, runner.run().jit());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("allocators")
     void bulkAtOrderNineUsesOrderNineBlocks(final String allocator) {

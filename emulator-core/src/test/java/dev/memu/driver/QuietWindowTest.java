@@ -82,8 +82,14 @@ class QuietWindowTest {
             assertEquals(List.of("enter", "leave"), events, threads + " threads");
             // No measured op had been made when the window opened; all of them when it closed
             // (the harness calls an allocator that does nothing, not this one).
+            // Every measured op called the allocator, except the frees of blocks whose alloc failed
+            // (an order-9 alloc on 64 MiB half full may find no free region; its free is skipped).
             final long total = counter.calls.get();
-            assertEquals(r.ops(), callsAtLeave.get() - callsAtEnter.get(), threads + " threads");
+            final long measuredCalls = callsAtLeave.get() - callsAtEnter.get();
+            final long failures = r.workload().allocFailures();
+            assertTrue(measuredCalls <= r.ops() && measuredCalls >= r.ops() - failures,
+                    threads + " threads: " + measuredCalls + " calls for " + r.ops() + " ops, " + failures
+                            + " failed allocs");
             assertEquals(total, callsAtLeave.get(), "nothing of the pass runs after the window closed");
             assertTrue(r.verify().ok());
         }
