@@ -76,7 +76,9 @@ final class BenchLlfreeCommand implements Callable<Integer> {
     private String rounds;
 
     @Option(names = "--warmup", paramLabel = "N",
-            description = "Untimed rounds first (default: as many as timed).")
+            description = "Untimed rounds first (default: as many as timed). Between two of them the "
+                    + "warm-up stands still while the JIT compiler is behind, and the first timed round "
+                    + "starts once it has been quiet for 20 ms (jit in JSON).")
     private String warmup;
 
     @Option(names = "--seed", paramLabel = "S",
