@@ -75,7 +75,18 @@ public final class PotadAllocator extends PotadBase {
      * 29-43 ns per word, and the rand put of {@code bench llfree} did not move), the memmap load
      * issued before the bitfield load, and the memmap store after the CAS ({@code casThenStore}
      * 27-42 ns; also unsafe: a vcpu holding any token of the region may claim the freed bit and
-     * record its allocatee before the late clear lands).
+     * record its allocatee before the late clear lands); taking the entry with one atomic swap
+     * ({@code getAndBitwiseAnd} to 0, the line fetched for ownership at once; rand put 68-164 ns over
+     * four runs against 50-109: two locked instructions per free).
+     *
+     * <p>What would pay, and why it is not done: not clearing the entry at all (the bitfield alone
+     * saying which pages are live, the entry trusted only for those) took the 2-thread rand put to
+     * 33-63 ns over four runs, as the entry's line, last written by the other vcpu, is then only
+     * read, never taken for writing. Linux writes the descriptor of every page it frees ({@code
+     * __free_pages}: {@code put_page_testzero}, an atomic on {@code _refcount}, before {@code
+     * free_pages_prepare} resets {@code page->flags}), and every pfn-to-descriptor lookup (memory
+     * failure, compaction's scanners, {@code OwnerLookup}) would have to ask the allocator whether
+     * a page is live; a memmap that says "free" for a free page is the layout's contract here.
      */
     @Override
     public void free(final long pfn, final int order, final int vcpu) {
