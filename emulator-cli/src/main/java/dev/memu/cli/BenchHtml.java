@@ -78,6 +78,15 @@ final class BenchHtml {
         return Html.end(sb);
     }
 
+    /** bench llfree's text report: the table, then compare's {@code JIT:} line on the rows' timed rounds. */
+    static String text(final List<ShapeResult> results) {
+        final StringBuilder sb = new StringBuilder(ShapeReport.table(results));
+        TextReport.jit(sb, Json.maps(Json.at(Json.parse(ShapeReport.json(results)), "results")),
+                r -> Json.at(r, "shape") + " " + Json.at(r, "allocator") + "/" + Json.at(r, "layout") + " order "
+                        + Json.at(r, "order") + " T=" + Json.at(r, "threads"));
+        return sb.toString();
+    }
+
     /**
      * The text table of a saved result, rebuilt from its rows; null when a row does not make a
      * {@link ShapeResult} (the page then shows the JSON).
@@ -94,7 +103,7 @@ final class BenchHtml {
                         (long) Json.number(row, "seed"));
                 results.add(result(c, row));
             }
-            return ShapeReport.table(results);
+            return text(results);
         } catch (final RuntimeException e) {
             return null;
         }

@@ -181,19 +181,10 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                 @SuppressWarnings("unchecked")
                 final Map<String, Object> root = (Map<String, Object>) Json.parse(ShapeReport.json(results, forked));
                 yield BenchHtml.render("memu bench llfree",
-                        List.of(new Html.Saved("memu bench llfree", root, ShapeReport.table(results))));
+                        List.of(new Html.Saved("memu bench llfree", root, BenchHtml.text(results))));
             }
-            default -> ShapeReport.table(results) + jitLine(results);
+            default -> BenchHtml.text(results);
         };
-    }
-
-    /** The JIT around the rows' timed rounds, compare's {@code JIT:} line (jit in JSON). */
-    private static String jitLine(final List<ShapeResult> results) {
-        final StringBuilder sb = new StringBuilder();
-        TextReport.jit(sb, Json.maps(Json.at(Json.parse(ShapeReport.json(results)), "results")),
-                r -> Json.at(r, "shape") + " " + Json.at(r, "allocator") + "/" + Json.at(r, "layout") + " order "
-                        + Json.at(r, "order") + " T=" + Json.at(r, "threads"));
-        return sb.toString();
     }
 
     /**
