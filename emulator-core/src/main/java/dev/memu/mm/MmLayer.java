@@ -47,6 +47,11 @@ import java.util.Map;
  * freed when its count drops to zero. The layer keeps no mapcount of its own: that is what the
  * schemes are for, and {@link dev.memu.mm.mapcount.ExactMapcount} gives the truth by walking.
  *
+ * <p>The layer is split as the kernel's sources are: this class keeps the address spaces, the
+ * page-table walk and the faults of mm/memory.c; {@link HugePmd} the PMD-sized mappings of
+ * mm/huge_memory.c; {@link ForkCopy} fork's copy of the page tables; {@link Zap} unmapping and
+ * free_pgtables; {@link Folios} the folio references and anon_vma lifetimes.
+ *
  * <p>Departures: no zero page (a read fault on anon memory allocates as a write fault does, as
  * with mm_forbids_zeropage); file mappings are shared (no private file COW); no swap-in (a swap
  * entry faults as SIGBUS; zap clears it); single-threaded (one vcpu, no page-table locks taken).
@@ -65,18 +70,24 @@ public final class MmLayer {
     private final MmConfig config;
     private final int[] pteOrders;
     private final Rmap rmap;
-    private MapcountScheme[] schemes = new MapcountScheme[0];
+    /** The attached schemes; read by the collaborators below at every event (attach replaces the array). */
+    MapcountScheme[] schemes = new MapcountScheme[0];
     private AnonExclusiveListener[] exclusiveListeners = new AnonExclusiveListener[0];
 
     private final BitSet mmIds = new BitSet();
     private final List<Mm> mms = new ArrayList<>();
-    private final Map<Long, AnonVma> anonVmas = new HashMap<>();
     private final Map<Long, MappedFile> files = new HashMap<>();
     private long nextVmaId = 1;
-    private long nextAnonVmaId = 1;
     private long nextFileId = 1;
-    private long liveFolios;
     private final MmCounters counters = new MmCounters();
+    /** Folio references and anon_vma lifetimes (mm/swap.c, mm/rmap.c). */
+    final Folios folios;
+    /** PMD-sized mappings: fault, copy, zap, split (mm/huge_memory.c). */
+    final HugePmd huge;
+    /** fork's copy of the page tables (mm/memory.c copy_page_range). */
+    private final ForkCopy forkCopy;
+    /** Unmapping a range and freeing the page tables it leaves empty (mm/memory.c, mm/mmap.c). */
+    private final Zap zap;
 
     public MmLayer(final PageAllocator allocator, final Memdescs descs, final MmConfig config) {
         if (!descs.hasMapcountSlots()) {
@@ -98,11 +109,15 @@ public final class MmLayer {
         }
         this.pteOrders = config.pteOrdersDescending();
         this.rmap = new Rmap(this);
+        this.folios = new Folios(this);
+        this.huge = new HugePmd(this);
+        this.forkCopy = new ForkCopy(this);
+        this.zap = new Zap(this);
     }
 
     /** Attaches a scheme; every rmap event from now on goes to it. Only while no folio is live. */
     public void attach(final MapcountScheme scheme) {
-        if (liveFolios != 0) {
+        if (folios.liveFolios() != 0) {
             throw new IllegalStateException("attach " + scheme.name() + " before any folio exists");
         }
         final MapcountScheme[] s = java.util.Arrays.copyOf(schemes, schemes.length + 1);
@@ -146,7 +161,7 @@ public final class MmLayer {
 
     /** Folios allocated and not yet freed (anon and page cache). */
     public long liveFolios() {
-        return liveFolios;
+        return folios.liveFolios();
     }
 
     /** Live mms in creation order. */
@@ -155,7 +170,7 @@ public final class MmLayer {
     }
 
     AnonVma anonVmaAt(final long address) {
-        return anonVmas.get(address);
+        return folios.anonVmaAt(address);
     }
 
     MappedFile fileAt(final long address) {
@@ -163,7 +178,7 @@ public final class MmLayer {
     }
 
     public int liveAnonVmas() {
-        return anonVmas.size();
+        return folios.liveAnonVmas();
     }
 
     // ---- address spaces and mappings ----
@@ -262,7 +277,7 @@ public final class MmLayer {
     }
 
     /** __pud_alloc / __pmd_alloc as needed: the PMD table covering {@code va}, or -1 when out of memory. */
-    private long pmdTableAlloc(final Mm mm, final long va) {
+    long pmdTableAlloc(final Mm mm, final long va) {
         final int gi = Pte.pgdIndex(va);
         long g = pt.get(mm.pgd, gi);
         if (!Pte.present(g)) {
@@ -366,7 +381,7 @@ public final class MmLayer {
         final int pi = Pte.pmdIndex(va);
         long pmd = pt.get(pmdt, pi);
         if (pmd == 0 && vma.anon() && config.pmdThp() && suitable(vma, va, Pte.PMD_ORDER)) {
-            final Fault f = hugeAnonFault(mm, vma, va, pmdt, pi);
+            final Fault f = huge.hugeAnonFault(mm, vma, va, pmdt, pi);
             if (f != null) {
                 return f;
             }
@@ -381,12 +396,12 @@ public final class MmLayer {
                 counters.cowReuses++;
                 return Fault.OK;
             }
-            splitHugePmd(mm, vma, pmdt, pi);                               // then COW one page below
+            huge.splitHugePmd(mm, vma, pmdt, pi);                          // then COW one page below
             pmd = pt.get(pmdt, pi);
         }
         if (pmd == 0) {
             if (!vma.anon()) {
-                final Fault f = filePmdFault(mm, vma, va, write, pmdt, pi);
+                final Fault f = huge.filePmdFault(mm, vma, va, write, pmdt, pi);
                 if (f != null) {
                     return f;
                 }
@@ -428,37 +443,9 @@ public final class MmLayer {
         return aligned >= vma.start && aligned + size <= vma.end;
     }
 
-    /** do_huge_pmd_anonymous_page; null means VM_FAULT_FALLBACK (map with PTEs). */
-    private Fault hugeAnonFault(final Mm mm, final Vma vma, final long va, final long pmdt, final int pi) {
-        final long haddr = va & -Pte.PMD_SIZE;
-        final AnonVma av = anonVmaPrepare(vma);
-        final long folio = allocFolio(MemdescType.ANON_FOLIO, Pte.PMD_ORDER, av.address() | FolioDesc.PAGE_MAPPING_ANON,
-                vma.pageIndex(haddr), true);
-        if (folio == 0) {
-            counters.thpFallbacks++;
-            return null;
-        }
-        final long deposit = pt.alloc(PageTables.PTE_LEVEL, mm.id());
-        if (deposit < 0) {
-            freeFolio(folio);
-            return Fault.OOM;
-        }
-        av.folios++;
-        final long head = descs.pfn(folio);
-        pt.deposit(pmdt, deposit);
-        pt.set(pmdt, pi, Pte.make(head, Pte.PRESENT | Pte.USER | Pte.ACCESSED | Pte.PSE | Pte.ANON_EXCLUSIVE
-                | (vma.writable() ? Pte.RW | Pte.DIRTY : 0)));
-        setRefcount(folio, 1);
-        for (final MapcountScheme s : schemes) {
-            s.addPmd(folio, head, Pte.PMD_ORDER, mm.id(), vma.id(), true);
-        }
-        counters.anonFolios[Pte.PMD_ORDER]++;
-        return Fault.OK;
-    }
-
     /** do_anonymous_page with alloc_anon_folio's order choice. */
     private Fault anonFault(final Mm mm, final Vma vma, final long va, final long ptet) {
-        final AnonVma av = anonVmaPrepare(vma);
+        final AnonVma av = folios.anonVmaPrepare(vma);
         final long mapping = av.address() | FolioDesc.PAGE_MAPPING_ANON;
         for (final int order : pteOrders) {
             if (!suitable(vma, va, order)) {
@@ -468,14 +455,14 @@ public final class MmLayer {
             if (!ptesNone(ptet, Pte.pteIndex(aligned), 1 << order)) {
                 continue;
             }
-            final long folio = allocFolio(MemdescType.ANON_FOLIO, order, mapping, vma.pageIndex(aligned), true);
+            final long folio = folios.allocFolio(MemdescType.ANON_FOLIO, order, mapping, vma.pageIndex(aligned), true);
             if (folio != 0) {
                 mapNewAnon(mm, vma, av, ptet, aligned, folio, order);
                 return Fault.OK;
             }
             counters.mthpFallbacks++;
         }
-        final long folio = allocFolio(MemdescType.ANON_FOLIO, 0, mapping, vma.pageIndex(va), true);
+        final long folio = folios.allocFolio(MemdescType.ANON_FOLIO, 0, mapping, vma.pageIndex(va), true);
         if (folio == 0) {
             return Fault.OOM;
         }
@@ -494,14 +481,14 @@ public final class MmLayer {
             pt.set(ptet, idx + i, Pte.make(head + i, flags));
         }
         av.folios++;
-        setRefcount(folio, nr);
+        folios.setRefcount(folio, nr);
         for (final MapcountScheme s : schemes) {                             // folio_add_new_anon_rmap
             s.addPtes(folio, head, order, 0, nr, mm.id(), vma.id(), ptet, true);
         }
         counters.anonFolios[order]++;
     }
 
-    private boolean ptesNone(final long ptet, final int idx, final int nr) {
+    boolean ptesNone(final long ptet, final int idx, final int nr) {
         for (int i = 0; i < nr; i++) {
             if (pt.get(ptet, idx + i) != 0) {
                 return false;
@@ -522,7 +509,7 @@ public final class MmLayer {
             return Fault.OK;
         }
         if (order == 0 && refcount(folio) == 1) {                           // wp_can_reuse_anon_folio
-            moveAnonRmap(folio, anonVmaPrepare(vma));
+            folios.moveAnonRmap(folio, folios.anonVmaPrepare(vma));
             pt.set(ptet, idx, pte | Pte.RW | Pte.DIRTY | Pte.ACCESSED | Pte.ANON_EXCLUSIVE);
             for (final AnonExclusiveListener l : exclusiveListeners) {
                 l.markExclusive(folio, head, 0, 0, 1);
@@ -530,8 +517,8 @@ public final class MmLayer {
             counters.cowReuses++;
             return Fault.OK;
         }
-        final AnonVma av = anonVmaPrepare(vma);                               // wp_page_copy
-        final long copy = allocFolio(MemdescType.ANON_FOLIO, 0, av.address() | FolioDesc.PAGE_MAPPING_ANON,
+        final AnonVma av = folios.anonVmaPrepare(vma);                        // wp_page_copy
+        final long copy = folios.allocFolio(MemdescType.ANON_FOLIO, 0, av.address() | FolioDesc.PAGE_MAPPING_ANON,
                 vma.pageIndex(va), false);
         if (copy == 0) {
             return Fault.OOM;
@@ -539,7 +526,7 @@ public final class MmLayer {
         final long copyPfn = descs.pfn(copy);
         access.copy(Region.PAGE_DATA, ram, pfn << Pte.PTE_SHIFT, Region.PAGE_DATA, ram, copyPfn << Pte.PTE_SHIFT, PAGE);
         av.folios++;
-        setRefcount(copy, 1);
+        folios.setRefcount(copy, 1);
         for (final MapcountScheme s : schemes) {
             s.addPtes(copy, copyPfn, 0, 0, 1, mm.id(), vma.id(), ptet, true);
         }
@@ -550,47 +537,7 @@ public final class MmLayer {
         }
         counters.anonFolios[0]++;
         counters.cowCopies++;
-        folioPut(folio, 1);
-        return Fault.OK;
-    }
-
-    /** folio_move_anon_rmap: an exclusively owned folio now belongs to the writer's anon_vma. */
-    private void moveAnonRmap(final long folio, final AnonVma to) {
-        final AnonVma from = anonVmas.get(descs.getLong(folio, FolioDesc.MAPPING) & ~FolioDesc.PAGE_MAPPING_ANON);
-        if (from == to) {
-            return;
-        }
-        descs.setLong(folio, FolioDesc.MAPPING, to.address() | FolioDesc.PAGE_MAPPING_ANON);
-        to.folios++;
-        from.folios--;
-        maybeFreeAnonVma(from);
-    }
-
-    /** do_set_pmd for a PMD-sized page-cache folio; null when the fault goes on with PTEs. */
-    private Fault filePmdFault(final Mm mm, final Vma vma, final long va, final boolean write, final long pmdt,
-                               final int pi) {
-        final long index = vma.pageIndex(va);
-        if (index >= vma.file.pages()) {
-            return Fault.SIGBUS;
-        }
-        final long folio = pageCacheGet(vma.file, index);
-        if (folio == 0) {
-            return Fault.OOM;
-        }
-        if (descs.order(folio) != Pte.PMD_ORDER) {
-            return null;
-        }
-        final long start = vma.address(descs.getLong(folio, FolioDesc.INDEX));
-        if ((start & (Pte.PMD_SIZE - 1)) != 0 || start < vma.start || start + Pte.PMD_SIZE > vma.end) {
-            return null;
-        }
-        final long head = descs.pfn(folio);
-        pt.set(pmdt, pi, Pte.make(head, Pte.PRESENT | Pte.USER | Pte.ACCESSED | Pte.PSE
-                | (write ? Pte.RW | Pte.DIRTY : 0)));
-        refAdd(folio, 1);
-        for (final MapcountScheme s : schemes) {
-            s.addPmd(folio, head, Pte.PMD_ORDER, mm.id(), vma.id(), false);
-        }
+        folios.folioPut(folio, 1);
         return Fault.OK;
     }
 
@@ -624,7 +571,7 @@ public final class MmLayer {
         for (int i = 0; i < n; i++) {
             pt.set(ptet, idx + i, Pte.make(head + page + i, flags));
         }
-        refAdd(folio, n);
+        folios.refAdd(folio, n);
         for (final MapcountScheme s : schemes) {
             s.addPtes(folio, head, order, page, n, mm.id(), vma.id(), ptet, false);
         }
@@ -632,7 +579,7 @@ public final class MmLayer {
     }
 
     /** filemap_get_folio, allocating (filemap_alloc_folio at the file's order, smaller on failure) on a miss. */
-    private long pageCacheGet(final MappedFile file, final long index) {
+    long pageCacheGet(final MappedFile file, final long index) {
         final Map.Entry<Long, Long> e = file.pageCache.floorEntry(index);
         if (e != null && index < e.getKey() + (1L << descs.order(e.getValue()))) {
             return e.getValue();
@@ -647,9 +594,9 @@ public final class MmLayer {
             if (below != null && below.getKey() + (1L << descs.order(below.getValue())) > first) {
                 continue;                                                    // overlaps a cached folio
             }
-            final long folio = allocFolio(MemdescType.FILE_FOLIO, order, file.address(), first, true);
+            final long folio = folios.allocFolio(MemdescType.FILE_FOLIO, order, file.address(), first, true);
             if (folio != 0) {
-                setRefcount(folio, 1);                                       // the page cache's reference
+                folios.setRefcount(folio, 1);                                // the page cache's reference
                 file.pageCache.put(first, folio);
                 counters.fileFolios[order]++;
                 return folio;
@@ -667,7 +614,7 @@ public final class MmLayer {
                 final long folio = it.next();
                 if (refcount(folio) == 1) {
                     it.remove();
-                    freeFolio(folio);
+                    folios.freeFolio(folio);
                     freed++;
                 }
             }
@@ -676,39 +623,6 @@ public final class MmLayer {
     }
 
     // ---- huge PMD split ----
-
-    /**
-     * __split_huge_pmd_locked: an anon PMD mapping becomes 512 PTEs in the deposited table,
-     * keeping write, dirty, accessed and exclusive; a file PMD is just zapped (it refaults with PTEs).
-     */
-    private void splitHugePmd(final Mm mm, final Vma vma, final long pmdt, final int pi) {
-        final long pmd = pt.get(pmdt, pi);
-        final long head = Pte.pfn(pmd);
-        final long folio = memmap.allocatee(head);
-        counters.pmdSplits++;
-        if (!vma.anon()) {
-            pt.set(pmdt, pi, 0);
-            for (final MapcountScheme s : schemes) {
-                s.removePmd(folio, head, Pte.PMD_ORDER, mm.id(), vma.id());
-            }
-            folioPut(folio, 1);
-            return;
-        }
-        final long ptet = pt.withdraw(pmdt);
-        final long flags = pmd & (Pte.PRESENT | Pte.RW | Pte.USER | Pte.ACCESSED | Pte.DIRTY | Pte.ANON_EXCLUSIVE);
-        for (int i = 0; i < Pte.ENTRIES; i++) {
-            pt.set(ptet, i, Pte.make(head + i, flags));
-        }
-        refAdd(folio, Pte.ENTRIES - 1);
-        final boolean exclusive = (pmd & Pte.ANON_EXCLUSIVE) != 0;
-        for (final MapcountScheme s : schemes) {
-            s.addPtes(folio, head, Pte.PMD_ORDER, 0, Pte.ENTRIES, mm.id(), vma.id(), ptet, exclusive);
-        }
-        pt.set(pmdt, pi, Pte.make(ptet, Pte.TABLE));
-        for (final MapcountScheme s : schemes) {
-            s.removePmd(folio, head, Pte.PMD_ORDER, mm.id(), vma.id());
-        }
-    }
 
     // ---- fork ----
 
@@ -737,129 +651,16 @@ public final class MmLayer {
                 av.vmas.add(cv);
                 cv.chain.add(av);
             }
-            final AnonVma own = newAnonVma();
+            final AnonVma own = folios.newAnonVma();
             own.vmas.add(cv);
             cv.chain.add(own);
             cv.anonVma = own;
-            if (!copyPageRange(parent, vma, child, cv)) {
+            if (!forkCopy.copyPageRange(parent, vma, child, cv)) {
                 exit(child);
                 return null;
             }
         }
         return child;
-    }
-
-    private boolean copyPageRange(final Mm src, final Vma vma, final Mm dst, final Vma dvma) {
-        long va = vma.start;
-        while (va < vma.end) {
-            final long spanEnd = Math.min((va & -Pte.PMD_SIZE) + Pte.PMD_SIZE, vma.end);
-            final long spmdt = pmdTable(src, va);
-            if (spmdt < 0) {
-                va = Math.max(spanEnd, skip(va, spmdt));
-                continue;
-            }
-            final int pi = Pte.pmdIndex(va);
-            final long pmd = pt.get(spmdt, pi);
-            if (pmd != 0) {
-                final long dpmdt = pmdTableAlloc(dst, va);
-                if (dpmdt < 0) {
-                    return false;
-                }
-                if (Pte.huge(pmd)) {
-                    if (!copyHugePmd(spmdt, dpmdt, pi, pmd, dst, dvma)) {
-                        return false;
-                    }
-                } else if (!copyPteRange(Pte.pfn(pmd), dpmdt, pi, va, spanEnd, dst, dvma)) {
-                    return false;
-                }
-            }
-            va = spanEnd;
-        }
-        return true;
-    }
-
-    /** copy_huge_pmd: both PMDs write-protected, the child's old, the folio shared (folio_try_dup_anon_rmap_pmd). */
-    private boolean copyHugePmd(final long spmdt, final long dpmdt, final int pi, final long pmd, final Mm dst,
-                                final Vma dvma) {
-        final long deposit = pt.alloc(PageTables.PTE_LEVEL, dst.id());
-        if (deposit < 0) {
-            return false;
-        }
-        final long head = Pte.pfn(pmd);
-        final long folio = memmap.allocatee(head);
-        if ((pmd & Pte.ANON_EXCLUSIVE) != 0) {
-            for (final MapcountScheme s : schemes) {
-                s.markShared(folio, head, Pte.PMD_ORDER, 0, Pte.ENTRIES);
-            }
-        }
-        final long shared = pmd & ~(Pte.RW | Pte.ANON_EXCLUSIVE);
-        pt.set(spmdt, pi, shared);
-        pt.deposit(dpmdt, deposit);
-        pt.set(dpmdt, pi, shared & ~Pte.ACCESSED);
-        refAdd(folio, 1);
-        for (final MapcountScheme s : schemes) {
-            s.addPmd(folio, head, Pte.PMD_ORDER, dst.id(), dvma.id(), false);
-        }
-        return true;
-    }
-
-    /** copy_pte_range over [va, end) of one page table, in folio_pte_batch runs (or page by page). */
-    private boolean copyPteRange(final long sptet, final long dpmdt, final int pi, final long va, final long end,
-                                 final Mm dst, final Vma dvma) {
-        final long existing = pt.get(dpmdt, pi);                            // another VMA in this 2 MiB span
-        final long dptet;
-        if (Pte.present(existing)) {
-            dptet = Pte.pfn(existing);
-        } else {
-            dptet = pt.alloc(PageTables.PTE_LEVEL, dst.id());
-            if (dptet < 0) {
-                return false;
-            }
-            pt.set(dpmdt, pi, Pte.make(dptet, Pte.TABLE));
-        }
-        final int lo = Pte.pteIndex(va);
-        final int hi = lo + (int) ((end - va) >>> Pte.PTE_SHIFT);
-        int i = lo;
-        while (i < hi) {
-            final long e = pt.get(sptet, i);
-            if (e == 0) {
-                i++;
-                continue;
-            }
-            if (Pte.swap(e)) {                                               // copy_nonpresent_pte
-                pt.set(dptet, i, e & ~Pte.SWP_EXCLUSIVE);
-                pt.set(sptet, i, e & ~Pte.SWP_EXCLUSIVE);
-                i++;
-                continue;
-            }
-            final long pfn = Pte.pfn(e);
-            final long folio = memmap.allocatee(pfn);
-            final long head = descs.pfn(folio);
-            final int order = descs.order(folio);
-            final int n = batch(sptet, i, hi, pfn, head + (1L << order));
-            boolean exclusive = false;
-            for (int k = 0; k < n; k++) {
-                final long se = pt.get(sptet, i + k);
-                exclusive |= (se & Pte.ANON_EXCLUSIVE) != 0;
-                final long shared = se & ~(Pte.RW | Pte.ANON_EXCLUSIVE);
-                if (shared != se) {
-                    pt.set(sptet, i + k, shared);                            // ptep_set_wrprotect
-                }
-                pt.set(dptet, i + k, shared & ~Pte.ACCESSED);                 // pte_mkold
-            }
-            final int page = (int) (pfn - head);
-            if (exclusive) {
-                for (final MapcountScheme s : schemes) {
-                    s.markShared(folio, head, order, page, n);
-                }
-            }
-            refAdd(folio, n);
-            for (final MapcountScheme s : schemes) {
-                s.addPtes(folio, head, order, page, n, dst.id(), dvma.id(), dptet, false);
-            }
-            i += n;
-        }
-        return true;
     }
 
     /**
@@ -869,7 +670,7 @@ public final class MmLayer {
      * ends where the dirty bit changes in a private mapping (FPB_RESPECT_DIRTY), so memu's fork
      * batches can be longer than Linux's on partly written folios.
      */
-    private int batch(final long ptet, final int i, final int hi, final long pfn, final long folioEnd) {
+    int batch(final long ptet, final int i, final int hi, final long pfn, final long folioEnd) {
         if (!config.batchedRmap()) {
             return 1;
         }
@@ -894,7 +695,7 @@ public final class MmLayer {
         for (final Vma vma : overlapping(mm, addr, end)) {
             final long zs = Math.max(addr, vma.start);
             final long ze = Math.min(end, vma.end);
-            zapRange(mm, vma, zs, ze);
+            zap.zapRange(mm, vma, zs, ze);
             if (zs == vma.start && ze == vma.end) {
                 removeVma(vma);
             } else if (zs == vma.start) {
@@ -919,7 +720,7 @@ public final class MmLayer {
                 mm.vmas.put(right.start, right);
             }
         }
-        freePgtables(mm, addr, end);
+        zap.freePgtables(mm, addr, end);
     }
 
     /**
@@ -937,7 +738,7 @@ public final class MmLayer {
         }
         counters.dontneeds++;
         for (final Vma v : vmas) {
-            zapRange(mm, v, Math.max(addr, v.start), Math.min(addr + len, v.end));
+            zap.zapRange(mm, v, Math.max(addr, v.start), Math.min(addr + len, v.end));
         }
         return true;
     }
@@ -957,10 +758,10 @@ public final class MmLayer {
         }
         counters.exits++;
         for (final Vma vma : List.copyOf(mm.vmas.values())) {
-            zapRange(mm, vma, vma.start, vma.end);
+            zap.zapRange(mm, vma, vma.start, vma.end);
             removeVma(vma);
         }
-        freePgtables(mm, 0, Pte.TASK_SIZE);
+        zap.freePgtables(mm, 0, Pte.TASK_SIZE);
         pt.free(mm.pgd);
         mm.dead = true;
         mmIds.clear(mm.id());
@@ -986,218 +787,16 @@ public final class MmLayer {
         }
         for (final AnonVma av : vma.chain) {                                 // unlink_anon_vmas
             av.vmas.remove(vma);
-            maybeFreeAnonVma(av);
+            folios.maybeFreeAnonVma(av);
         }
         vma.chain.clear();
     }
 
-    /** unmap_page_range of [start, end) inside one VMA. */
-    private void zapRange(final Mm mm, final Vma vma, final long start, final long end) {
-        long va = start;
-        while (va < end) {
-            final long spanEnd = Math.min((va & -Pte.PMD_SIZE) + Pte.PMD_SIZE, end);
-            final long pmdt = pmdTable(mm, va);
-            if (pmdt < 0) {
-                va = Math.max(spanEnd, Math.min(end, skip(va, pmdt)));
-                continue;
-            }
-            final int pi = Pte.pmdIndex(va);
-            long pmd = pt.get(pmdt, pi);
-            if (Pte.huge(pmd)) {
-                if (spanEnd - va == Pte.PMD_SIZE) {
-                    zapHugePmd(mm, vma, pmdt, pi, pmd);
-                    va = spanEnd;
-                    continue;
-                }
-                splitHugePmd(mm, vma, pmdt, pi);                              // __split_huge_pmd, partial range
-                pmd = pt.get(pmdt, pi);
-            }
-            if (Pte.present(pmd)) {
-                zapPteRange(mm, vma, Pte.pfn(pmd), va, spanEnd);
-            }
-            va = spanEnd;
-        }
-    }
-
-    /** zap_huge_pmd: clear, free the deposited table (anon), folio_remove_rmap_pmd, drop the reference. */
-    private void zapHugePmd(final Mm mm, final Vma vma, final long pmdt, final int pi, final long pmd) {
-        final long head = Pte.pfn(pmd);
-        final long folio = memmap.allocatee(head);
-        pt.set(pmdt, pi, 0);
-        if (vma.anon()) {
-            pt.free(pt.withdraw(pmdt));
-        }
-        for (final MapcountScheme s : schemes) {
-            s.removePmd(folio, head, Pte.PMD_ORDER, mm.id(), vma.id());
-        }
-        counters.zapBatches++;
-        folioPut(folio, 1);
-    }
-
-    /** zap_pte_range / zap_present_ptes over [va, end) of one page table. */
-    private void zapPteRange(final Mm mm, final Vma vma, final long ptet, final long va, final long end) {
-        final int lo = Pte.pteIndex(va);
-        final int hi = lo + (int) ((end - va) >>> Pte.PTE_SHIFT);
-        int i = lo;
-        while (i < hi) {
-            final long e = pt.get(ptet, i);
-            if (e == 0) {
-                i++;
-                continue;
-            }
-            if (Pte.swap(e)) {                                               // free_swap_and_cache: no swap yet
-                pt.set(ptet, i, 0);
-                i++;
-                continue;
-            }
-            final long pfn = Pte.pfn(e);
-            final long folio = memmap.allocatee(pfn);
-            final long head = descs.pfn(folio);
-            final int order = descs.order(folio);
-            final int n = batch(ptet, i, hi, pfn, head + (1L << order));
-            for (int k = 0; k < n; k++) {
-                pt.set(ptet, i + k, 0);
-            }
-            for (final MapcountScheme s : schemes) {
-                s.removePtes(folio, head, order, (int) (pfn - head), n, mm.id(), vma.id(), ptet);
-            }
-            counters.zapBatches++;
-            folioPut(folio, n);
-            i += n;
-        }
-    }
-
-    /**
-     * free_pgtables over [start, end): frees each table whose span no VMA of the mm intersects
-     * any more (what free_pgd_range's floor and ceiling achieve). Zap has emptied them.
-     */
-    private void freePgtables(final Mm mm, final long start, final long end) {
-        for (int gi = Pte.pgdIndex(start); gi <= Pte.pgdIndex(end - 1); gi++) {
-            final long g = pt.get(mm.pgd, gi);
-            if (g == 0) {
-                continue;
-            }
-            final long gBase = (long) gi << Pte.PGD_SHIFT;
-            final long pudt = Pte.pfn(g);
-            final long gs = Math.max(start, gBase);
-            final long ge = Math.min(end, gBase + (1L << Pte.PGD_SHIFT));
-            for (int ui = Pte.pudIndex(gs); ui <= Pte.pudIndex(ge - 1); ui++) {
-                final long u = pt.get(pudt, ui);
-                if (u == 0) {
-                    continue;
-                }
-                final long uBase = gBase + ((long) ui << Pte.PUD_SHIFT);
-                final long pmdt = Pte.pfn(u);
-                final long us = Math.max(gs, uBase);
-                final long ue = Math.min(ge, uBase + (1L << Pte.PUD_SHIFT));
-                for (int mi = Pte.pmdIndex(us); mi <= Pte.pmdIndex(ue - 1); mi++) {
-                    final long m = pt.get(pmdt, mi);
-                    final long mBase = uBase + ((long) mi << Pte.PMD_SHIFT);
-                    if (m == 0 || mm.intersects(mBase, mBase + Pte.PMD_SIZE)) {
-                        continue;
-                    }
-                    if (Pte.huge(m)) {
-                        throw new IllegalStateException("huge PMD left at 0x" + Long.toHexString(mBase) + " in " + mm);
-                    }
-                    pt.set(pmdt, mi, 0);
-                    pt.free(Pte.pfn(m));
-                }
-                if (!mm.intersects(uBase, uBase + (1L << Pte.PUD_SHIFT))) {
-                    pt.set(pudt, ui, 0);
-                    pt.free(pmdt);
-                }
-            }
-            if (!mm.intersects(gBase, gBase + (1L << Pte.PGD_SHIFT))) {
-                pt.set(mm.pgd, gi, 0);
-                pt.free(pudt);
-            }
-        }
-    }
-
     // ---- folios and anon_vmas ----
 
-    private long allocFolio(final MemdescType type, final int order, final long mapping, final long index,
-                            final boolean zero) {
-        final long folio = descs.newFolio(type, order, mapping, index);
-        final long pfn = allocator.alloc(order, folio, config.vcpu());
-        if (pfn == PageAllocator.NO_PAGE) {
-            descs.free(folio);
-            return 0;
-        }
-        descs.setPfn(folio, pfn);
-        if (zero) {                                                          // __GFP_ZERO / folio_zero_user
-            access.fill(Region.PAGE_DATA, ram, pfn << Pte.PTE_SHIFT, PAGE << order, (byte) 0);
-        }
-        liveFolios++;
-        for (final MapcountScheme s : schemes) {
-            s.folioCreated(folio, pfn, order);
-        }
-        return folio;
-    }
-
-    private void freeFolio(final long folio) {
-        final long pfn = descs.pfn(folio);
-        final int order = descs.order(folio);
-        for (final MapcountScheme s : schemes) {
-            s.folioFreed(folio, pfn, order);
-        }
-        allocator.free(pfn, order, config.vcpu());
-        descs.free(folio);
-        liveFolios--;
-    }
-
+    /** The folio's {@code _refcount}: one per PTE or PMD mapping it, and the page cache's one for a file folio. */
     public int refcount(final long folio) {
-        return descs.getInt(folio, FolioDesc.REFCOUNT);
-    }
-
-    private void setRefcount(final long folio, final int value) {
-        descs.setInt(folio, FolioDesc.REFCOUNT, value);
-    }
-
-    private void refAdd(final long folio, final int n) {
-        setRefcount(folio, refcount(folio) + n);
-    }
-
-    /** folio_put_refs: drops {@code n} references, frees the folio at zero (anon; the page cache keeps one). */
-    private void folioPut(final long folio, final int n) {
-        final int left = refcount(folio) - n;
-        if (left < 0) {
-            throw new IllegalStateException("folio at pfn " + descs.pfn(folio) + " lost more references than it had");
-        }
-        setRefcount(folio, left);
-        if (left == 0) {
-            final long mapping = descs.getLong(folio, FolioDesc.MAPPING);
-            freeFolio(folio);
-            if ((mapping & FolioDesc.PAGE_MAPPING_ANON) != 0) {
-                final AnonVma av = anonVmas.get(mapping & ~FolioDesc.PAGE_MAPPING_ANON);
-                av.folios--;
-                maybeFreeAnonVma(av);
-            }
-        }
-    }
-
-    /** anon_vma_prepare: the VMA's own anon_vma, made on first use. */
-    private AnonVma anonVmaPrepare(final Vma vma) {
-        if (vma.anonVma == null) {
-            final AnonVma av = newAnonVma();
-            av.vmas.add(vma);
-            vma.chain.add(av);
-            vma.anonVma = av;
-        }
-        return vma.anonVma;
-    }
-
-    private AnonVma newAnonVma() {
-        final long address = heap.alloc(AnonVma.DESC_BYTES);
-        final AnonVma av = new AnonVma(nextAnonVmaId++, address);
-        anonVmas.put(address, av);
-        return av;
-    }
-
-    private void maybeFreeAnonVma(final AnonVma av) {
-        if (av.vmas.isEmpty() && av.folios == 0 && anonVmas.remove(av.address()) != null) {
-            heap.free(av.address(), AnonVma.DESC_BYTES);
-        }
+        return folios.refcount(folio);
     }
 
     /**
