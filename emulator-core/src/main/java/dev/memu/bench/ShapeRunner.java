@@ -115,7 +115,10 @@ public final class ShapeRunner implements AutoCloseable {
         this(config, allocator, null, clock, jit);
     }
 
-    /** The JIT is watched only on the system clock: a test's clock would make its waits meaningless. */
+    /**
+     * The public constructors and {@link #open} watch the JIT on the system clock only: with a
+     * test's clock the waits would mean nothing (a test gives its own fake {@code jit} instead).
+     */
     private ShapeRunner(final ShapeConfig config, final PageAllocator allocator, final Machine ownedMachine,
                         final java.util.function.LongSupplier clock, final JitActivity jit) {
         if (config.order() > allocator.maxOrder()) {
