@@ -5,8 +5,8 @@ import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.driver.JitActivity;
-import dev.memu.driver.JitReport;
 import dev.memu.driver.JitSettle;
+import dev.memu.driver.JitWatch;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
@@ -272,13 +272,12 @@ public final class ShapeRunner implements AutoCloseable {
             round();
             pacer.pace();
         }
-        final JitSettle.Result settled = JitSettle.await(jit);
+        final JitWatch watch = new JitWatch(jit, System::nanoTime);
+        watch.settleAndStart();
         final long[] get = new long[threads];
         final long[] put = new long[threads];
         final long[] pair = new long[threads];
         listener.timing(this);
-        final long compilerBefore = jit.compilerCpuNanos();
-        final long timedFrom = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
             round();
             for (int t = 0; t < threads; t++) {
@@ -288,13 +287,9 @@ public final class ShapeRunner implements AutoCloseable {
             }
             listener.timed(this, r);
         }
-        final long timedNs = System.nanoTime() - timedFrom;
-        final long compilerAfter = jit.compilerCpuNanos();
+        watch.stop();
         release();
-        final JitReport report = compilerBefore < 0 || compilerAfter < 0 ? JitReport.UNKNOWN
-                : new JitReport(pacer.waitedNs(), settled.waitedNs(), settled.quiet(),
-                        Math.max(0, compilerAfter - compilerBefore), timedNs);
-        return ShapeResult.of(config, share, rounds, warmup, get, put, pair, report);
+        return ShapeResult.of(config, share, rounds, warmup, get, put, pair, watch.report(pacer.waitedNs()));
     }
 
     @Override

@@ -496,7 +496,7 @@ public final class Driver {
             final VerifyReport report = verify("timed pass", spec, allocator, stats);
             return new TimedPass(workers, elapsed, machine.pages(), allocator.maxOrder(),
                     allocator.freeBlocksByOrder(), bytesPerPage(machine), stats, report,
-                    jit.report(workers));
+                    jit.report(longestWarmUpWait(workers)));
         }
     }
 
@@ -640,54 +640,13 @@ public final class Driver {
         }
     }
 
-    /**
-     * The JIT around the measured ops: the wait before the clock, and the compiler threads' CPU
-     * time from the moment the vcpus are let go until the last has finished its measured ops.
-     * Written by the gates' last arrivers, read by the driver thread after the workers have
-     * been joined.
-     */
-    private static final class JitWatch {
-        private final JitActivity jit;
-        private final java.util.function.LongSupplier clock;
-        private volatile JitSettle.Result settled = JitSettle.Result.NOT_WAITED;
-        private volatile long cpuAtStart = -1;
-        private volatile long startNs;
-        /** The compiler's CPU time and the wall time from the start to the last vcpu's end; -1 and 0 until known. */
-        private volatile long compilerNs = -1;
-        private volatile long windowNs;
-
-        JitWatch(final JitActivity jit, final java.util.function.LongSupplier clock) {
-            this.jit = jit;
-            this.clock = clock;
+    /** How long the warm-up stood still for the JIT: the longest vcpu's. */
+    private static long longestWarmUpWait(final Worker[] workers) {
+        long warmUp = 0;
+        for (final Worker w : workers) {
+            warmUp = Math.max(warmUp, w.pacer.waitedNs());
         }
-
-        void settleAndStart() {
-            if (jit == JitActivity.UNKNOWN) {
-                return;
-            }
-            settled = JitSettle.await(jit);
-            cpuAtStart = jit.compilerCpuNanos();
-            startNs = clock.getAsLong();
-        }
-
-        void stop() {
-            final long end = clock.getAsLong();
-            final long cpu = cpuAtStart < 0 ? -1 : jit.compilerCpuNanos();
-            if (cpu >= 0) {
-                compilerNs = Math.max(0, cpu - cpuAtStart);
-                windowNs = end - startNs;
-            }
-        }
-
-        /** The report, with how long the warm-up stood still for the JIT (the longest vcpu's). */
-        JitReport report(final Worker[] workers) {
-            long warmUp = 0;
-            for (final Worker w : workers) {
-                warmUp = Math.max(warmUp, w.pacer.waitedNs());
-            }
-            final JitSettle.Result s = settled;
-            return new JitReport(warmUp, s.waitedNs(), s.quiet(), compilerNs, windowNs);
-        }
+        return warmUp;
     }
 
     /** One vcpu of the timed pass, and afterwards of the harness measurement. */
