@@ -22,13 +22,14 @@ import java.util.function.LongFunction;
  * counts what is available there, and each vcpu <em>reserves</em> a region to allocate from, so
  * that vcpus rarely write the same lines. Unlike LLFree there is no counting tree above the
  * entries: a tree counter would be a fourth line on every free, and the issue asks for at most
- * three per order-0 operation including the memmap. Above the entries sits only a <em>summary</em>
- * of hints, one bit per region, that frees never touch: the reservation search (the slow path
- * taken once per reservation) reads it first and skips whole words of regions known to be huge or
- * empty, so on a large, mostly allocated RAM it reads one line per 512 such regions instead of
- * one per 8. A hint can be stale (a free gave the region tokens back); when the hinted search
- * finds nothing, a full search reads every entry and refreshes the hints, and the last-resort
- * scans before NO_FRAME never use hints, so exactness does not depend on them.
+ * three per order-0 operation including the memmap. Above the entries sits a {@link
+ * PotadSummary} instead: one bit per region marking "no tokens in the entry", and one bit per 64
+ * summary words marking "all 64 marked". Every search (reservation, the last-resort small-order
+ * scan, the huge search) skips marked regions by those words, so on a large, mostly allocated RAM
+ * it reads one line per 512 regions, or per 4 TiB through the top level, instead of one per 8.
+ * Marks are set by searches and huge claims; a free touches the summary only when it gives the
+ * first token to an entry that had none (once each time the entry ran dry: in bulk and repeat
+ * churn once per 512 frees), and clears the mark then, so at quiescence a mark is never stale and skipping marked regions is exact.
  *
  * <h2>Off-heap layout</h2>
  * <pre>
@@ -44,11 +45,8 @@ import java.util.function.LongFunction;
  *   bit  17      HUGE: the region is (part of) one allocation of order >= 9; TAKEN = 512
  *   bits 18..23  the order of that allocation (HUGE only)
  *
- * summary: one 64-bit word per 64 regions, at (r / 64) * 8 (512 regions per line).
- *   bit r % 64 = 1  a hint: region r was seen HUGE or without tokens; the reservation search
- *                   and the first pass of the huge search skip it. Set by a huge claim and by a search that finds the region empty,
- *                   cleared by a huge free and by the full search that refreshes stale hints.
- *                   Never read by a free or by any search whose failure would be final.
+ * summary: one bit per region ("no tokens"), one per 64 summary words above it: the table and the
+ *   protocol that keeps it exact are in {@link PotadSummary}.
  *
  * vcpu slot: 64 bytes per vcpu v at v * 64 (one line each, so vcpus never share one).
  *   +0   RESERVATION: 0 = none, else bits 0..9 LOCAL tokens (free frames of the reserved
@@ -139,9 +137,6 @@ public final class PotadCore implements FieldLabeler {
     static final long SLOT_CURSOR = 8;
     static final long SLOT_HUGE_CURSOR = 16;
     static final long SLOT_STEALS = 24;
-    /** Regions per summary word (one bit each). */
-    static final int SUMMARY_SHIFT = 6;
-    static final long SUMMARY_REGIONS = 1L << SUMMARY_SHIFT;
     /** Reservation word: LOCAL tokens in the low bits (0..512 needs 10), region + 1 above. */
     static final int LOCAL_BITS = 10;
     static final long LOCAL_MASK = (1L << LOCAL_BITS) - 1;
@@ -165,7 +160,7 @@ public final class PotadCore implements FieldLabeler {
     private final MemorySegment bits;
     private final MemorySegment entries;
     private final MemorySegment slots;
-    private final MemorySegment summary;
+    private final PotadSummary summary;
     private final long metadataBytes;
 
     /**
@@ -196,8 +191,8 @@ public final class PotadCore implements FieldLabeler {
         this.bits = source.apply(regions * BITS_BYTES_PER_REGION);
         this.entries = source.apply(regions * ENTRY_BYTES);
         this.slots = source.apply(vcpus * SLOT_BYTES);
-        this.summary = source.apply(((regions + SUMMARY_REGIONS - 1) >>> SUMMARY_SHIFT) * 8);
-        this.metadataBytes = bits.byteSize() + entries.byteSize() + slots.byteSize() + summary.byteSize();
+        this.summary = new PotadSummary(access, source.apply(PotadSummary.bytes(regions)), entries, regions);
+        this.metadataBytes = bits.byteSize() + entries.byteSize() + slots.byteSize() + summary.segment().byteSize();
         // A partial last region: the frames beyond the end read as allocated, for ever.
         final long tail = frames & (REGION_FRAMES - 1);
         if (tail != 0) {
@@ -427,6 +422,9 @@ public final class PotadCore implements FieldLabeler {
             final long next = (e & ~RESERVED) - local;
             final long witness = access.compareAndExchangeLong(R, entries, off, e, next);
             if (witness == e) {
+                if (local != 0 && taken(e) == REGION_FRAMES) {
+                    summary.raised(region);
+                }
                 return;
             }
             e = witness;
@@ -509,15 +507,11 @@ public final class PotadCore implements FieldLabeler {
 
     /**
      * Reserves the first unreserved region from the vcpu's cursor with at least {@code need}
-     * tokens (step P); the vcpu's reservation word is 0 when this is called. First skipping the
-     * regions the summary marks, then, when that finds none, over every entry, refreshing the
-     * marks on the way (a free may have given a marked region tokens back).
+     * tokens (step P); the vcpu's reservation word is 0 when this is called. Skips the regions
+     * the summary marks (no tokens: at quiescence a mark is never stale) by summary and top
+     * words, and marks the regions it finds without tokens on the way.
      */
     private boolean reserve(final int vcpu, final long need) {
-        return reserveFrom(vcpu, need, true) || reserveFrom(vcpu, need, false);
-    }
-
-    private boolean reserveFrom(final int vcpu, final long need, final boolean hinted) {
         final long slot = slot(vcpu);
         final long cursor = access.getLong(R, slots, slot + SLOT_CURSOR);
         long i = 0;
@@ -526,13 +520,9 @@ public final class PotadCore implements FieldLabeler {
             if (region >= regions) {
                 region -= regions;
             }
-            final long sumOff = summaryWord(region);
-            final long bit = 1L << (region & (SUMMARY_REGIONS - 1));
-            final long hints = access.getLong(R, summary, sumOff);
-            if (hinted && (hints & bit) != 0) {
-                // Skip the run of marked regions from here to the end of this word (or of RAM).
-                final long run = Long.numberOfTrailingZeros(~(hints >>> (region & (SUMMARY_REGIONS - 1))));
-                i += Math.min(run, regions - region);
+            final long marked = summary.markedRun(region);
+            if (marked != 0) {
+                i += marked;
                 continue;
             }
             i++;
@@ -544,84 +534,77 @@ public final class PotadCore implements FieldLabeler {
                 if (witness == e) {
                     access.setLongRelease(R, slots, slot + SLOT_RESERVATION, reservation(region, REGION_FRAMES - taken(e)));
                     access.setLong(R, slots, slot + SLOT_CURSOR, region);
-                    if ((hints & bit) != 0) {
-                        access.getAndBitwiseAndLong(R, summary, sumOff, ~bit);
-                    }
                     return true;
                 }
                 e = witness;
             }
-            final boolean empty = (e & HUGE) != 0 || ((e & RESERVED) == 0 && taken(e) >= REGION_FRAMES);
-            if (empty && (hints & bit) == 0) {
-                access.getAndBitwiseOrLong(R, summary, sumOff, bit);
-            } else if (!empty && (hints & bit) != 0) {
-                access.getAndBitwiseAndLong(R, summary, sumOff, ~bit);
+            if (taken(e) == REGION_FRAMES) {
+                summary.markEmpty(region);
             }
         }
         return false;
     }
 
-    private static long summaryWord(final long region) {
-        return (region >>> SUMMARY_SHIFT) * 8;
-    }
-
-    /** Marks (or unmarks) regions first..first+span-1 in the summary: one RMW per summary word. */
-    private void markRegions(final long first, final long span, final boolean mark) {
-        final long end = first + span;
-        long r = first;
-        while (r < end) {
-            final long mask = summaryMask(r, end);
-            if (mark) {
-                access.getAndBitwiseOrLong(R, summary, summaryWord(r), mask);
-            } else {
-                access.getAndBitwiseAndLong(R, summary, summaryWord(r), ~mask);
-            }
-            r += Long.bitCount(mask);
-        }
-    }
-
-    /** The bits of regions r..end-1 that lie in region r's summary word. */
-    private static long summaryMask(final long r, final long end) {
-        final long inWord = r & (SUMMARY_REGIONS - 1);
-        final long n = Math.min(SUMMARY_REGIONS - inWord, end - r);
-        return (n == SUMMARY_REGIONS ? -1L : (1L << n) - 1) << inWord;
-    }
-
-    /** Last resort for orders 0..8: take tokens from any region's entry (reserved or not). */
+    /**
+     * Last resort for orders 0..8: take tokens from any region's entry (reserved or not),
+     * skipping the marked regions and marking those found without tokens.
+     */
     private long scanAndClaim(final int order, final int vcpu) {
         final long need = 1L << order;
         final long cursor = access.getLong(R, slots, slot(vcpu) + SLOT_CURSOR);
-        for (long i = 0; i < regions; i++) {
+        long i = 0;
+        while (i < regions) {
             long region = cursor + i;
             if (region >= regions) {
                 region -= regions;
             }
-            if (takeTokens(region, need)) {
+            final long marked = summary.markedRun(region);
+            if (marked != 0) {
+                i += marked;
+                continue;
+            }
+            i++;
+            final long e = takeTokens(region, need);
+            if (e < 0) {
                 final long frame = claimInRegion(region, order);
                 if (frame != NO_FRAME) {
                     return frame;
                 }
                 returnTokens(region, need);
+            } else if (taken(e) == REGION_FRAMES) {
+                summary.markEmpty(region);
             }
         }
         return NO_FRAME;
     }
 
-    private boolean takeTokens(final long region, final long need) {
+    /**
+     * Takes {@code need} tokens from the region's entry.
+     *
+     * @return -1 when taken; else the entry value that had too few (entries are never negative)
+     */
+    private long takeTokens(final long region, final long need) {
         final long off = entry(region);
         long e = access.getLong(R, entries, off);
         while ((e & HUGE) == 0 && REGION_FRAMES - taken(e) >= need) {
             final long witness = access.compareAndExchangeLong(R, entries, off, e, e + need);
             if (witness == e) {
-                return true;
+                return -1;
             }
             e = witness;
         }
-        return false;
+        return e;
     }
 
+    /**
+     * Gives {@code count} tokens back to the region's entry; when it had none, the summary's mark
+     * goes too (R1, R2 of {@link PotadSummary}): the one summary read a free can pay.
+     */
     private void returnTokens(final long region, final long count) {
-        access.getAndAddLong(R, entries, entry(region), -count);
+        final long old = access.getAndAddLong(R, entries, entry(region), -count);
+        if (taken(old) == REGION_FRAMES) {
+            summary.raised(region);
+        }
     }
 
     /**
@@ -716,31 +699,12 @@ public final class PotadCore implements FieldLabeler {
     }
 
     /**
-     * A huge block from the vcpu's huge cursor: first over the blocks none of whose regions the
-     * summary marks (a marked region is huge or was seen without tokens, so it is not wholly
-     * free unless the hint is stale), reading one summary word per 64 regions; when that finds
-     * none, over every block's entries, so that a stale hint never makes a huge allocation fail.
+     * A huge block from the vcpu's huge cursor, over the blocks none of whose regions the summary
+     * marks (a marked region has no tokens, so it is not wholly free): for order 9 a run of
+     * marked regions is skipped by summary and top words, for larger orders each block costs one
+     * summary read per 64 of its regions before any entry is read.
      */
     private long claimHuge(final int order, final int vcpu) {
-        final long frame = claimHugeFromCursor(order, vcpu, true);
-        return frame != NO_FRAME ? frame : claimHugeFromCursor(order, vcpu, false);
-    }
-
-    /** Whether the summary marks any of regions first..first+span-1 (one read per summary word). */
-    private boolean anyMarked(final long first, final long span) {
-        final long end = first + span;
-        long r = first;
-        while (r < end) {
-            final long mask = summaryMask(r, end);
-            if ((access.getLong(R, summary, summaryWord(r)) & mask) != 0) {
-                return true;
-            }
-            r += Long.bitCount(mask);
-        }
-        return false;
-    }
-
-    private long claimHugeFromCursor(final int order, final int vcpu, final boolean hinted) {
         final long span = 1L << (order - REGION_ORDER);
         final long blocks = regions / span;
         if (blocks == 0) {
@@ -748,23 +712,24 @@ public final class PotadCore implements FieldLabeler {
         }
         final long cursorOff = slot(vcpu) + SLOT_HUGE_CURSOR;
         final long cursor = (access.getLong(R, slots, cursorOff) / span) % blocks;
-        for (long i = 0; i < blocks; i++) {
+        long i = 0;
+        while (i < blocks) {
             long block = cursor + i;
             if (block >= blocks) {
                 block -= blocks;
             }
             final long first = block * span;
-            if (hinted && span == 1) {
-                // Skip the run of marked regions from here to the end of this summary word.
-                final long hints = access.getLong(R, summary, summaryWord(first)) >>> (first & (SUMMARY_REGIONS - 1));
-                final long run = Long.numberOfTrailingZeros(~hints);
-                if (run > 0) {
-                    i += Math.min(run, blocks - block) - 1;
+            if (span == 1) {
+                final long marked = Math.min(summary.markedRun(first), blocks - block);
+                if (marked != 0) {
+                    i += marked;
                     continue;
                 }
-            } else if (hinted && anyMarked(first, span)) {
+            } else if (summary.anyMarked(first, span)) {
+                i++;
                 continue;
             }
+            i++;
             if (claimRegions(first, span, order)) {
                 access.setLong(R, slots, cursorOff, first + span);
                 return first << REGION_ORDER;
@@ -785,11 +750,12 @@ public final class PotadCore implements FieldLabeler {
             if (!access.compareAndSetLong(R, entries, entry(r), 0, huge)) {
                 for (long back = first; back < r; back++) {
                     access.setLongVolatile(R, entries, entry(back), 0);
+                    summary.raised(back);           // a search may have marked it HUGE meanwhile
                 }
                 return false;
             }
         }
-        markRegions(first, span, true);
+        summary.markHuge(first, span);
         return true;
     }
 
@@ -811,7 +777,7 @@ public final class PotadCore implements FieldLabeler {
             return claimRegions(region, 1L << (order - REGION_ORDER), order);
         }
         final long need = 1L << order;
-        if (!takeTokens(region, need)) {
+        if (takeTokens(region, need) >= 0) {
             return false;
         }
         final long inRegion = frame & (REGION_FRAMES - 1);
@@ -971,7 +937,7 @@ public final class PotadCore implements FieldLabeler {
                 throw new IllegalStateException("huge block at region " + first + " changed while being freed");
             }
         }
-        markRegions(first, span, false);
+        summary.unmark(first, span);
         return null;
     }
 
@@ -997,9 +963,18 @@ public final class PotadCore implements FieldLabeler {
         access.setLong(R, entries, entry(region), value);
     }
 
-    /** The summary word covering {@code region} (hints for 64 regions). */
+    /** The summary word covering {@code region} (marks for 64 regions). */
     long rawSummary(final long region) {
-        return access.getLong(R, summary, summaryWord(region));
+        return summary.rawWord(region);
+    }
+
+    /** The top-level word covering {@code region}'s summary word (marks for 64 summary words). */
+    long rawSummaryTop(final long region) {
+        return summary.rawTop(region);
+    }
+
+    void setRawSummary(final long region, final long value) {
+        summary.setRawWord(region, value);
     }
 
     /** {@code field} is one of the SLOT_* offsets. */
@@ -1197,6 +1172,7 @@ public final class PotadCore implements FieldLabeler {
             }
             freeFound += zero;
         }
+        summary.verify(problems);
         return freeFound;
     }
 
@@ -1223,12 +1199,8 @@ public final class PotadCore implements FieldLabeler {
                 out.add(entry + "huge");
                 out.add(entry + "hugeOrder");
             }
-        } else if (segment.address() == summary.address()) {
-            for (long w = offset & -8L; w < end; w += 8) {
-                final long firstRegion = (w / 8) << SUMMARY_SHIFT;
-                out.add("potad.summary[regions 0x" + Long.toHexString(firstRegion) + "..0x"
-                        + Long.toHexString(firstRegion + SUMMARY_REGIONS - 1) + "]");
-            }
+        } else if (segment.address() == summary.segment().address()) {
+            summary.label(offset, bytes, out);
         } else if (segment.address() == slots.address()) {
             for (long w = offset & -8L; w < end; w += 8) {
                 final long field = w % SLOT_BYTES;

@@ -144,8 +144,10 @@ class PotadCachelineTest {
         System.out.println("  rand   potad " + potadRand + " | buddy " + buddyRand);
 
         for (final Lines l : List.of(potadBulk, potadRepeat, potadRand)) {
-            // Free: memmap + bitfield + entry, every time.
-            assertEquals(3.0, l.free(), 1e-9, l::toString);
+            // Free: memmap + bitfield + entry, every time; the first free into a region whose
+            // entry had run dry also reads (and clears) its summary word: about once per 512 frees
+            // here (bulk and rand: once per region; repeat: once per token collection, 98 in 50000).
+            assertTrue(l.free() >= 3.0 && l.free() <= 3.0 + 1.01 / 512, l::toString);
             // Alloc: slot + bitfield + memmap; a reservation or a token collection now and then.
             assertTrue(l.alloc() < 3.05, l::toString);
         }

@@ -100,6 +100,7 @@ class PotadNodescTest {
                 (double) allocLines / n, (double) freeLines / n);
         assertEquals(0, memmapLines);
         assertTrue(allocLines <= 2.05 * n, "alloc: slot + bitfield, got " + (double) allocLines / n);
-        assertTrue(freeLines <= 2.0 * n, "free: bitfield + entry, got " + (double) freeLines / n);
+        // Bitfield + entry; the first free into each of the regions that ran dry also reads its summary word.
+        assertTrue(freeLines <= 2L * n + (n + 511) / 512, "free: bitfield + entry, got " + (double) freeLines / n);
     }
 }
