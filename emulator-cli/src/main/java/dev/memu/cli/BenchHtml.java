@@ -1,10 +1,12 @@
 package dev.memu.cli;
 
+import dev.memu.access.Region;
 import dev.memu.bench.LlfreeShape;
 import dev.memu.bench.ShapeConfig;
 import dev.memu.bench.ShapeReport;
 import dev.memu.bench.ShapeResult;
 import dev.memu.driver.JitReport;
+import dev.memu.machine.HugePageReport;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,12 +80,18 @@ final class BenchHtml {
         return Html.end(sb);
     }
 
-    /** bench llfree's text report: the table, then compare's {@code JIT:} line on the rows' timed rounds. */
+    /**
+     * bench llfree's text report: the table, then compare's {@code JIT:} line on the rows' timed
+     * rounds and its line on what the host backed with huge pages.
+     */
     static String text(final List<ShapeResult> results) {
         final StringBuilder sb = new StringBuilder(ShapeReport.table(results));
-        TextReport.jit(sb, Json.maps(Json.at(Json.parse(ShapeReport.json(results)), "results")),
-                r -> Json.at(r, "shape") + " " + Json.at(r, "allocator") + "/" + Json.at(r, "layout") + " order "
-                        + Json.at(r, "order") + " T=" + Json.at(r, "threads"));
+        final List<Map<?, ?>> rows = Json.maps(Json.at(Json.parse(ShapeReport.json(results)), "results"));
+        final java.util.function.Function<Map<?, ?>, String> label = r -> Json.at(r, "shape") + " "
+                + Json.at(r, "allocator") + "/" + Json.at(r, "layout") + " order " + Json.at(r, "order")
+                + " T=" + Json.at(r, "threads");
+        TextReport.jit(sb, rows, label);
+        TextReport.hugePages(sb, rows, label);
         return sb.toString();
     }
 
@@ -124,7 +132,24 @@ final class BenchHtml {
             pair[t] = Json.number(perThread.get(t), "pairNs");
         }
         return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
-                (int) Json.number(row, "warmupRounds"), get, put, pair, jit(row));
+                (int) Json.number(row, "warmupRounds"), get, put, pair, jit(row), hugePages(row));
+    }
+
+    /** The row's {@code hugePages} object back as a report (null when the row has none). */
+    private static HugePageReport hugePages(final Object row) {
+        if (!(Json.at(row, "hugePages.thpMode") instanceof String thp)) {
+            return null;
+        }
+        final List<HugePageReport.RegionBacking> regions = new ArrayList<>();
+        for (final Region r : Region.values()) {
+            final String at = "hugePages.byRegion." + r.key() + ".";
+            final long mapped = (long) Json.number(row, at + "mappedBytes");
+            if (mapped > 0) {
+                regions.add(new HugePageReport.RegionBacking(r, mapped, (long) Json.number(row, at + "advisedBytes"),
+                        (long) Json.number(row, at + "residentBytes"), (long) Json.number(row, at + "hugeBytes")));
+            }
+        }
+        return new HugePageReport(thp, List.copyOf(regions));
     }
 
     /** The row's {@code jit} object back as a report ({@link JitReport#UNKNOWN} when null: not watched). */

@@ -164,8 +164,7 @@ final class ResultTree {
         final Map<String, Object> byRegion = new LinkedHashMap<>();
         for (final Region r : Region.values()) {
             final Map<String, Object> b = new LinkedHashMap<>();
-            final HugePageReport.RegionBacking rb = h.regions().stream().filter(x -> x.region() == r).findFirst()
-                    .orElse(new HugePageReport.RegionBacking(r, 0, 0, 0, 0));
+            final HugePageReport.RegionBacking rb = h.backing(r);
             b.put("mappedBytes", rb.mappedBytes());
             b.put("advisedBytes", rb.advisedBytes());
             b.put("residentBytes", rb.residentBytes());

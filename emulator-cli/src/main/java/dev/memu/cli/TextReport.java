@@ -106,6 +106,7 @@ final class TextReport {
         if (!ahead) {
             sb.append("  harness: not measured (needs ops generated ahead)\n");
             jit(sb, results);
+            hugePages(sb, results);
             return;
         }
         double min = Double.MAX_VALUE;
@@ -120,7 +121,9 @@ final class TextReport {
         sb.append("  harness alone (the same ops through the same loop on an allocator that does nothing): ")
                 .append(results.size() == 1 ? fmt("%.1f", min) : fmt("%.1f", min) + "-" + fmt("%.1f", max))
                 .append(" ns per op, at most ").append(pct(share))
-                .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");        jit(sb, results);
+                .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");
+        jit(sb, results);
+        hugePages(sb, results);
     }
 
     /**
@@ -131,6 +134,10 @@ final class TextReport {
      */
     private static void jit(final StringBuilder sb, final List<Map<String, Object>> results) {
         jit(sb, results, r -> str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t");
+    }
+
+    private static void hugePages(final StringBuilder sb, final List<Map<String, Object>> results) {
+        hugePages(sb, results, r -> str(r, "layout") + "/" + str(r, "allocator") + "/" + lng(r, "threads") + "t");
     }
 
     /** {@link #jit(StringBuilder, List)} naming the busiest row with {@code label} (bench llfree's rows too). */
@@ -167,6 +174,57 @@ final class TextReport {
                 .append("); under the clock it compiled for up to ").append(fmt("%.1f", most)).append(" ms of CPU")
                 .append(results.size() > 1 ? " (" + busiest + ")" : "")
                 .append(" (jit in JSON)\n");
+    }
+
+    /**
+     * What the host backed with transparent huge pages, over the rows: the share of each row's
+     * resident metadata (every region but pageData) that sat on huge pages, as a range, then every
+     * row under 90 % by name, with what was advised MADV_HUGEPAGE of what was mapped (a mapping
+     * over {@link dev.memu.machine.HugePagePolicy}'s limit is not advised), so that a row measured
+     * on 4 KiB pages says so.
+     */
+    static void hugePages(final StringBuilder sb, final List<? extends Map<?, ?>> results,
+                          final java.util.function.Function<Map<?, ?>, String> label) {
+        String thp = null;
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        final StringBuilder low = new StringBuilder();
+        for (final Map<?, ?> r : results) {
+            if (!(Json.at(r, "hugePages.thpMode") instanceof String mode)) {
+                continue;
+            }
+            thp = mode;
+            long mapped = 0;
+            long advised = 0;
+            long resident = 0;
+            long huge = 0;
+            for (final Region region : Region.values()) {
+                if (region != Region.PAGE_DATA) {
+                    final String at = "hugePages.byRegion." + region.key() + ".";
+                    mapped += lng(r, at + "mappedBytes");
+                    advised += lng(r, at + "advisedBytes");
+                    resident += lng(r, at + "residentBytes");
+                    huge += lng(r, at + "hugeBytes");
+                }
+            }
+            final double share = resident == 0 ? 1.0 : Math.min(1.0, (double) huge / resident);
+            min = Math.min(min, share);
+            max = Math.max(max, share);
+            if (share < 0.9) {
+                low.append("    ").append(label.apply(r)).append(": ").append(Sizes.format(huge)).append(" of ")
+                        .append(Sizes.format(resident)).append(" resident on huge pages (")
+                        .append(Sizes.format(advised)).append(" of ").append(Sizes.format(mapped))
+                        .append(" mapped advised MADV_HUGEPAGE)\n");
+            }
+        }
+        if (thp == null) {
+            sb.append("  metadata on huge pages: not measured\n");
+            return;
+        }
+        sb.append("  metadata on huge pages: ").append(min == max ? pct(min) : fmt("%.1f", 100 * min) + "-" + pct(max))
+                .append(" of what was resident").append(results.size() > 1 ? ", per row" : "")
+                .append(" (host THP mode ").append(thp).append("; hugePages in JSON)")
+                .append(low.isEmpty() ? "\n" : "; under 90 %:\n").append(low);
     }
 
     static String table(final List<Map<String, Object>> results) {

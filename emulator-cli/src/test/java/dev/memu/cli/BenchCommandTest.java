@@ -28,9 +28,9 @@ class BenchCommandTest {
         return all;
     }
 
-    /** The table's rows: the header and the JIT line under the table left out. */
+    /** The table's rows: the header and the notes under the table (JIT, huge pages) left out. */
     private static List<String> rows(final String table) {
-        return table.lines().skip(1).filter(l -> !l.startsWith("  JIT: ")).toList();
+        return table.lines().skip(1).filter(l -> !l.startsWith("  ")).toList();
     }
 
     @Test
@@ -41,6 +41,8 @@ class BenchCommandTest {
         assertEquals(6, rows.size(), r.out());
         assertEquals(1, r.out().lines().filter(l -> l.startsWith("  JIT: ")).count(),
                 "one line on the JIT under the table: " + r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("  metadata on huge pages: ")).count(),
+                "one line on huge pages under the table: " + r.out());
         for (final String shape : List.of("bulk", "repeat", "rand")) {
             assertEquals(2, rows.stream().filter(l -> l.startsWith(shape + " ")).count(), r.out());
         }
@@ -132,6 +134,11 @@ class BenchCommandTest {
         assertTrue(Json.number(rows.get(0), "jit.compilerMsWhileTimed") >= 0, r.out());
         assertTrue(Json.number(rows.get(0), "jit.waitedMs") >= 0, r.out());
         assertTrue(Json.number(rows.get(0), "jit.warmUpWaitedMs") >= 0, r.out());
+        // What the host backed with huge pages, read from the child's own smaps.
+        assertTrue(Json.at(rows.get(0), "hugePages.thpMode") instanceof String, r.out());
+        assertTrue(Json.number(rows.get(0), "hugePages.byRegion.memmap.mappedBytes") > 0, r.out());
+        assertTrue(Json.number(rows.get(0), "hugePages.byRegion.memmap.residentBytes") > 0,
+                "the bulk rounds wrote the memmap: " + r.out());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.memu.bench;
 
+import dev.memu.access.Region;
 import dev.memu.driver.JitReport;
+import dev.memu.machine.HugePageReport;
 
 import dev.memu.util.Sizes;
 
@@ -105,6 +107,7 @@ public final class ShapeReport {
                 .append(",\"putNs\":").append(number(r.meanPutNs()))
                 .append(",\"pairNs\":").append(number(r.meanPairNs()));
         jit(out, r.jit());
+        hugePages(out, r.hugePages());
         out.append(",\"perThread\":[");
         for (int t = 0; t < r.threads(); t++) {
             if (t > 0) {
@@ -137,6 +140,29 @@ public final class ShapeReport {
                 .append(",\"compilerShareWhileTimed\":").append(Double.isNaN(jit.compilerShareWhileTimed()) ? "null"
                         : String.format(Locale.ROOT, "%.4f", jit.compilerShareWhileTimed()))
                 .append('}');
+    }
+
+    /**
+     * {@code "hugePages":{...}} as compare writes it: the host's THP mode and, for every region
+     * (so that rows line up), bytes mapped, advised MADV_HUGEPAGE, resident and backed by huge
+     * pages; {@code null} when not measured.
+     */
+    private static void hugePages(final StringBuilder out, final HugePageReport h) {
+        out.append(",\"hugePages\":");
+        if (h == null) {
+            out.append("null");
+            return;
+        }
+        out.append("{\"thpMode\":\"").append(escape(h.thpMode())).append("\",\"byRegion\":{");
+        for (final Region region : Region.values()) {
+            final HugePageReport.RegionBacking b = h.backing(region);
+            out.append(region.ordinal() == 0 ? "" : ",").append('"').append(region.key()).append("\":{")
+                    .append("\"mappedBytes\":").append(b.mappedBytes())
+                    .append(",\"advisedBytes\":").append(b.advisedBytes())
+                    .append(",\"residentBytes\":").append(b.residentBytes())
+                    .append(",\"hugeBytes\":").append(b.hugeBytes()).append('}');
+        }
+        out.append("}}");
     }
 
     private static String number(final double value) {

@@ -1,6 +1,7 @@
 package dev.memu.bench;
 
 import dev.memu.driver.JitReport;
+import dev.memu.machine.HugePageReport;
 
 import java.util.Arrays;
 
@@ -19,9 +20,11 @@ public final class ShapeResult {
     private final double[] putNs;
     private final double[] pairNs;
     private final JitReport jit;
+    private final HugePageReport hugePages;
 
     private ShapeResult(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
-                        final double[] getNs, final double[] putNs, final double[] pairNs, final JitReport jit) {
+                        final double[] getNs, final double[] putNs, final double[] pairNs, final JitReport jit,
+                        final HugePageReport hugePages) {
         this.config = config;
         this.share = share;
         this.rounds = rounds;
@@ -30,12 +33,13 @@ public final class ShapeResult {
         this.putNs = putNs;
         this.pairNs = pairNs;
         this.jit = jit;
+        this.hugePages = hugePages;
     }
 
     /** Turns per-thread nanosecond sums over {@code rounds} rounds of {@code share} ops into ns per op. */
     static ShapeResult of(final ShapeConfig config, final long share, final int rounds, final int warmupRounds,
                           final long[] getNanos, final long[] putNanos, final long[] pairNanos,
-                          final JitReport jit) {
+                          final JitReport jit, final HugePageReport hugePages) {
         final int threads = getNanos.length;
         final double ops = (double) share * rounds;
         final double[] get = new double[threads];
@@ -47,7 +51,7 @@ public final class ShapeResult {
             put[t] = getPut ? putNanos[t] / ops : Double.NaN;
             pair[t] = getPut ? Double.NaN : pairNanos[t] / ops;
         }
-        return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair, jit);
+        return new ShapeResult(config, share, rounds, warmupRounds, get, put, pair, jit, hugePages);
     }
 
     /**
@@ -56,17 +60,27 @@ public final class ShapeResult {
      */
     public static ShapeResult measured(final ShapeConfig config, final long share, final int rounds,
                                        final int warmupRounds, final double[] getNs, final double[] putNs,
-                                       final double[] pairNs, final JitReport jit) {
+                                       final double[] pairNs, final JitReport jit, final HugePageReport hugePages) {
         if (getNs.length != config.threads() || putNs.length != config.threads() || pairNs.length != config.threads()) {
             throw new IllegalArgumentException("one figure per thread: " + config.threads() + " threads, got "
                     + getNs.length + "/" + putNs.length + "/" + pairNs.length);
         }
-        return new ShapeResult(config, share, rounds, warmupRounds, getNs.clone(), putNs.clone(), pairNs.clone(), jit);
+        return new ShapeResult(config, share, rounds, warmupRounds, getNs.clone(), putNs.clone(), pairNs.clone(), jit,
+                hugePages);
     }
 
     /** The JIT around the timed rounds: waits before them, compile CPU during them ({@link JitReport#UNKNOWN} if not watched). */
     public JitReport jit() {
         return jit;
+    }
+
+    /**
+     * What the host backed with transparent huge pages when the timed rounds were over (the
+     * machine's mappings in {@code /proc/self/smaps}), or null when this run did not own its
+     * machine (a test's allocator).
+     */
+    public HugePageReport hugePages() {
+        return hugePages;
     }
 
     public ShapeConfig config() {

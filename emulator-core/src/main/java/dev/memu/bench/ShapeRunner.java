@@ -9,6 +9,7 @@ import dev.memu.driver.JitSettle;
 import dev.memu.driver.JitWatch;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
+import dev.memu.machine.HugePageReport;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
@@ -288,8 +289,10 @@ public final class ShapeRunner implements AutoCloseable {
             listener.timed(this, r);
         }
         watch.stop();
+        // Read once the clock has stopped: smaps is a few hundred lines of text.
+        final HugePageReport hugePages = ownedMachine == null ? null : HugePageReport.of(ownedMachine);
         release();
-        return ShapeResult.of(config, share, rounds, warmup, get, put, pair, watch.report(pacer.waitedNs()));
+        return ShapeResult.of(config, share, rounds, warmup, get, put, pair, watch.report(pacer.waitedNs()), hugePages);
     }
 
     @Override

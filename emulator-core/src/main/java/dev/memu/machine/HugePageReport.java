@@ -14,9 +14,10 @@ import java.util.List;
  * VMA that overlaps them). A run on a host with THP off, or whose advice the kernel ignored, says
  * so here instead of silently measuring on 4 KiB pages.
  *
- * <p>Attribution: the kernel may merge adjacent anonymous mappings with equal flags into one VMA;
- * such a VMA's counts are split over the machine's mappings in proportion to their overlap, which
- * is exact when no foreign mapping shares the VMA and an estimate otherwise.
+ * <p>Attribution: each of memu's mappings has a guard page on either side ({@link
+ * NativeMemory#GUARD}), so the kernel cannot merge it with a neighbour and its VMA's counts are its
+ * own. Should a VMA still cover more than one mapping (a mapping made some other way), its counts
+ * are split over them in proportion to their overlap, an estimate.
  *
  * @param thpMode    the host's THP mode (always, madvise, never, unknown)
  * @param regions    per region: mapped and advised bytes, resident and huge-backed bytes
@@ -26,6 +27,16 @@ public record HugePageReport(String thpMode, List<RegionBacking> regions) {
     /** Bytes of one region's mappings: mapped, advised huge, resident (Rss), backed by huge pages. */
     public record RegionBacking(Region region, long mappedBytes, long advisedBytes, long residentBytes,
                                 long hugeBytes) {
+    }
+
+    /** The backing of {@code region}'s mappings: all zero when it has none. */
+    public RegionBacking backing(final Region region) {
+        for (final RegionBacking b : regions) {
+            if (b.region() == region) {
+                return b;
+            }
+        }
+        return new RegionBacking(region, 0, 0, 0, 0);
     }
 
     /** Reads this process's smaps now. */

@@ -1,6 +1,8 @@
 package dev.memu.bench;
 
+import dev.memu.access.Region;
 import dev.memu.driver.JitReport;
+import dev.memu.machine.HugePageReport;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -88,9 +90,11 @@ class ShapeConfigTest {
         final ShapeConfig bulk = ShapeConfig.of(LlfreeShape.BULK, "buddy", "memdesc8", 64L << 20, 0, 2, 2);
         final ShapeConfig repeat = ShapeConfig.of(LlfreeShape.REPEAT, "buddy", "memdesc8", 64L << 20, 0, 1, 2);
         final ShapeResult b = ShapeResult.of(bulk, 100, 2, 2, new long[] {4000, 6000}, new long[] {2000, 2000},
-                new long[] {0, 0}, new JitReport(700_000_000L, 25_000_000L, true, 1_500_000L, 60_000_000L));
+                new long[] {0, 0}, new JitReport(700_000_000L, 25_000_000L, true, 1_500_000L, 60_000_000L),
+                new HugePageReport("madvise", List.of(new HugePageReport.RegionBacking(Region.MEMMAP, 4L << 20,
+                        4L << 20, 2L << 20, 2L << 20))));
         final ShapeResult r = ShapeResult.of(repeat, 100, 1, 1, new long[] {0}, new long[] {0}, new long[] {5800},
-                JitReport.UNKNOWN);
+                JitReport.UNKNOWN, null);
         assertEquals(20.0, b.getNs(0), 1e-9, "4000 ns over 2 rounds of 100");
         assertEquals(25.0, b.meanGetNs(), 1e-9);
         assertEquals(58.0, r.meanPairNs(), 1e-9);
@@ -102,6 +106,11 @@ class ShapeConfigTest {
         assertTrue(json.contains("\"jit\":{\"warmUpWaitedMs\":700.00,\"waitedMs\":25.00,\"quiet\":true,"
                 + "\"compilerMsWhileTimed\":1.50,\"compilerShareWhileTimed\":0.0250}"), json);
         assertTrue(json.contains("\"jit\":null"), "a run whose JIT was not watched says so: " + json);
+        assertTrue(json.contains("\"hugePages\":{\"thpMode\":\"madvise\",\"byRegion\":{\"memmap\":{\"mappedBytes\":4194304,"
+                + "\"advisedBytes\":4194304,\"residentBytes\":2097152,\"hugeBytes\":2097152},"), json);
+        assertTrue(json.contains("\"allocator\":{\"mappedBytes\":0,\"advisedBytes\":0,\"residentBytes\":0,\"hugeBytes\":0}"),
+                "every region, mapped or not, so that rows line up: " + json);
+        assertTrue(json.contains("\"hugePages\":null"), "a run that did not own its machine says so: " + json);
         final String table = ShapeReport.table(List.of(b, r));
         assertTrue(table.contains("0: 20.0/10.0  1: 30.0/10.0"), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("repeat") && l.contains("58.0")), table);

@@ -95,6 +95,29 @@ class HugePagesTest {
         }
     }
 
+    /**
+     * Two mappings made one after the other (the kernel places them side by side) stay two VMAs,
+     * each with its own Rss: the one written is resident, the other not. Without the guard pages
+     * they merged, and a large untouched mapping took most of a small touched one's Rss.
+     */
+    @Test
+    void everyMappingIsAVmaOfItsOwnWithItsOwnRss() throws IOException {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")), "no smaps on this host");
+        try (Machine m = Machine.create(16 * MIB, 12, HugePagePolicy.OFF)) {
+            final MemorySegment touched = m.allocate(Region.MEMMAP, 8 * MIB);
+            final MemorySegment idle = m.allocate(Region.LOOKUP, 64 * MIB);
+            touched.fill((byte) 1);
+            final List<HugePageReport.Vma> vmas = HugePageReport.parseSmaps(Files.readAllLines(Path.of("/proc/self/smaps")));
+            for (final MemorySegment s : List.of(touched, idle)) {
+                assertEquals(1, vmas.stream().filter(v -> v.start() == s.address() && v.end() == s.address() + s.byteSize())
+                        .count(), "a VMA of exactly the mapping at 0x" + Long.toHexString(s.address()));
+            }
+            final HugePageReport r = HugePageReport.of(m);
+            assertEquals(8 * MIB, r.backing(Region.MEMMAP).residentBytes(), "all of the written mapping, and only it");
+            assertEquals(0, r.backing(Region.LOOKUP).residentBytes());
+        }
+    }
+
     @Test
     void theKernelBacksATouchedAdvisedMappingWhenThpIsOn() {
         final String mode = HostMemory.thpMode();
