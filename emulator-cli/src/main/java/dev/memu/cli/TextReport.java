@@ -178,14 +178,18 @@ final class TextReport {
 
     /**
      * What the host backed with transparent huge pages, over the rows: the share of each row's
-     * resident metadata (every region but pageData) that sat on huge pages, as a range, then every
+     * resident metadata (every region but pageData) that sat on huge pages, as a range (rows with
+     * less than one huge page of it resident have nothing to tell and are left out), then every
      * row under 90 % by name, with what was advised MADV_HUGEPAGE of what was mapped (a mapping
      * over {@link dev.memu.machine.HugePagePolicy}'s limit is not advised), so that a row measured
      * on 4 KiB pages says so.
      */
+    private static final long HUGE_PAGE = 2L << 20;
+
     static void hugePages(final StringBuilder sb, final List<? extends Map<?, ?>> results,
                           final java.util.function.Function<Map<?, ?>, String> label) {
         String thp = null;
+        int small = 0;
         double min = Double.MAX_VALUE;
         double max = 0;
         final StringBuilder low = new StringBuilder();
@@ -207,7 +211,11 @@ final class TextReport {
                     huge += lng(r, at + "hugeBytes");
                 }
             }
-            final double share = resident == 0 ? 1.0 : Math.min(1.0, (double) huge / resident);
+            if (resident < HUGE_PAGE) {
+                small++;                // less than one huge page to back: nothing to tell
+                continue;
+            }
+            final double share = Math.min(1.0, (double) huge / resident);
             min = Math.min(min, share);
             max = Math.max(max, share);
             if (share < 0.9) {
@@ -221,9 +229,15 @@ final class TextReport {
             sb.append("  metadata on huge pages: not measured\n");
             return;
         }
+        final String left = small == 0 ? "" : small + " row(s) with less than 2 MiB of it resident left out; ";
+        if (min > max) {
+            sb.append("  metadata on huge pages: no row had 2 MiB of metadata resident (host THP mode ").append(thp)
+                    .append("; hugePages in JSON)\n");
+            return;
+        }
         sb.append("  metadata on huge pages: ").append(min == max ? pct(min) : fmt("%.1f", 100 * min) + "-" + pct(max))
-                .append(" of what was resident").append(results.size() > 1 ? ", per row" : "")
-                .append(" (host THP mode ").append(thp).append("; hugePages in JSON)")
+                .append(" of what was resident").append(results.size() - small > 1 ? ", per row" : "")
+                .append(" (").append(left).append("host THP mode ").append(thp).append("; hugePages in JSON)")
                 .append(low.isEmpty() ? "\n" : "; under 90 %:\n").append(low);
     }
 

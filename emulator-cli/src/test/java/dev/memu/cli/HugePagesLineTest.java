@@ -47,6 +47,15 @@ class HugePagesLineTest {
     }
 
     @Test
+    void rowsWithLessThanAHugePageResidentAreLeftOut() {
+        assertEquals("  metadata on huge pages: 100.0% of what was resident (1 row(s) with less than 2 MiB of it resident"
+                        + " left out; host THP mode madvise; hugePages in JSON)\n",
+                line(List.of(row("a", 16 << 20, 16 << 20, 8 << 20, 8 << 20), row("nodesc", 2 << 20, 2 << 20, 40 << 10, 0))));
+        assertEquals("  metadata on huge pages: no row had 2 MiB of metadata resident (host THP mode madvise;"
+                + " hugePages in JSON)\n", line(List.of(row("nodesc", 2 << 20, 2 << 20, 40 << 10, 0))));
+    }
+
+    @Test
     void rowsWithoutTheObjectSayNotMeasured() {
         assertEquals("  metadata on huge pages: not measured\n", line(List.of((Map<?, ?>) Json.parse("{\"name\":\"x\"}"))));
     }
