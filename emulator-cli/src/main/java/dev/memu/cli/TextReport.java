@@ -20,7 +20,7 @@ final class TextReport {
     static String render(final Map<String, Object> config, final List<Map<String, Object>> results,
                          final boolean detail) {
         final StringBuilder sb = new StringBuilder();
-        header(sb, config, results);
+        header(sb, config, results, detail);
         sb.append('\n').append(table(results));
         if (detail) {
             for (final Map<String, Object> r : results) {
@@ -32,7 +32,7 @@ final class TextReport {
     }
 
     private static void header(final StringBuilder sb, final Map<String, Object> c,
-                               final List<Map<String, Object>> results) {
+                               final List<Map<String, Object>> results, final boolean detail) {
         final String workload = str(c, "workload");
         sb.append("memu ").append(str(c, "command")).append(": ").append(workload).append(" workload on ")
                 .append(Sizes.format(lng(c, "memBytes"))).append(" of emulated RAM (").append(lng(c, "pages"))
@@ -61,7 +61,7 @@ final class TextReport {
             sb.append("  measured: ").append(lng(c, "ops")).append(" random alloc/free ops after ")
                     .append(lng(c, "warmupOps")).append(" warm-up ops (untimed), occupancy held near the fill\n");
         }
-        timing(sb, c, results);
+        timing(sb, c, results, detail);
         sb.append("  cachelines: a second pass over the same ops with the counting access layer")
                 .append(Boolean.TRUE.equals(c.get("countedApart"))
                         ? ", all configurations in compare's own JVM (counts do not depend on the JIT)"
@@ -93,7 +93,7 @@ final class TextReport {
      * timer's cost in each), and the harness alone, so that a reader can take it off.
      */
     private static void timing(final StringBuilder sb, final Map<String, Object> c,
-                               final List<Map<String, Object>> results) {
+                               final List<Map<String, Object>> results, final boolean detail) {
         final boolean ahead = !results.isEmpty() && results.stream().allMatch(r -> Boolean.TRUE.equals(r.get("opsAhead")));
         final long every = results.isEmpty() ? 0 : lng(results.getFirst(), "latencySampleEvery");
         sb.append("  timed pass: plain access layer; ").append(ahead
@@ -106,7 +106,9 @@ final class TextReport {
         if (!ahead) {
             sb.append("  harness: not measured (needs ops generated ahead)\n");
             jit(sb, results);
-            hugePages(sb, results);
+            if (!detail) {
+                hugePages(sb, results);     // the detail under the table says it per run
+            }
             return;
         }
         double min = Double.MAX_VALUE;
@@ -123,7 +125,9 @@ final class TextReport {
                 .append(" ns per op, at most ").append(pct(share))
                 .append(" of a measured op (ns/op and harness columns; harnessNsPerOp in JSON)\n");
         jit(sb, results);
-        hugePages(sb, results);
+        if (!detail) {
+            hugePages(sb, results);
+        }
     }
 
     /**
