@@ -158,20 +158,11 @@ final class ResultTree {
      * them, so CSV rows line up), bytes mapped, advised, resident, huge-backed.
      */
     private static Map<String, Object> hugePages(final HugePageReport h, final boolean ramRequested) {
+        final Map<String, Object> json = h.asJson();
         final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("thpMode", h.thpMode());
+        m.put("thpMode", json.get("thpMode"));
         m.put("ramRequested", ramRequested);
-        final Map<String, Object> byRegion = new LinkedHashMap<>();
-        for (final Region r : Region.values()) {
-            final Map<String, Object> b = new LinkedHashMap<>();
-            final HugePageReport.RegionBacking rb = h.backing(r);
-            b.put("mappedBytes", rb.mappedBytes());
-            b.put("advisedBytes", rb.advisedBytes());
-            b.put("residentBytes", rb.residentBytes());
-            b.put("hugeBytes", rb.hugeBytes());
-            byRegion.put(r.key(), b);
-        }
-        m.put("byRegion", byRegion);
+        m.put("byRegion", json.get("byRegion"));
         return m;
     }
 

@@ -1,6 +1,5 @@
 package dev.memu.bench;
 
-import dev.memu.access.Region;
 import dev.memu.driver.JitReport;
 import dev.memu.machine.HugePageReport;
 
@@ -8,6 +7,7 @@ import dev.memu.util.Sizes;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Prints {@link ShapeResult}s as a text table and as JSON. */
 public final class ShapeReport {
@@ -151,18 +151,27 @@ public final class ShapeReport {
         out.append(",\"hugePages\":");
         if (h == null) {
             out.append("null");
-            return;
+        } else {
+            value(out, h.asJson());
         }
-        out.append("{\"thpMode\":\"").append(escape(h.thpMode())).append("\",\"byRegion\":{");
-        for (final Region region : Region.values()) {
-            final HugePageReport.RegionBacking b = h.backing(region);
-            out.append(region.ordinal() == 0 ? "" : ",").append('"').append(region.key()).append("\":{")
-                    .append("\"mappedBytes\":").append(b.mappedBytes())
-                    .append(",\"advisedBytes\":").append(b.advisedBytes())
-                    .append(",\"residentBytes\":").append(b.residentBytes())
-                    .append(",\"hugeBytes\":").append(b.hugeBytes()).append('}');
+    }
+
+    /** A JSON value of maps, strings and whole numbers (what {@link HugePageReport#asJson} holds). */
+    private static void value(final StringBuilder out, final Object v) {
+        if (v instanceof Map<?, ?> map) {
+            out.append('{');
+            boolean first = true;
+            for (final Map.Entry<?, ?> e : map.entrySet()) {
+                out.append(first ? "" : ",").append('"').append(escape(String.valueOf(e.getKey()))).append("\":");
+                value(out, e.getValue());
+                first = false;
+            }
+            out.append('}');
+        } else if (v instanceof String str) {
+            out.append('"').append(escape(str)).append('"');
+        } else {
+            out.append(v);
         }
-        out.append("}}");
     }
 
     private static String number(final double value) {

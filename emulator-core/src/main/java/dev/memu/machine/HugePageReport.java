@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the host kernel really backed with transparent huge pages, per region: the machine's
@@ -37,6 +39,28 @@ public record HugePageReport(String thpMode, List<RegionBacking> regions) {
             }
         }
         return new RegionBacking(region, 0, 0, 0, 0);
+    }
+
+    /**
+     * The report as JSON values, the one place its field names are written: {@code thpMode} and,
+     * for every region (so that rows line up), {@code mappedBytes}, {@code advisedBytes}, {@code
+     * residentBytes} and {@code hugeBytes} under {@code byRegion.<region key>}.
+     */
+    public Map<String, Object> asJson() {
+        final Map<String, Object> byRegion = new LinkedHashMap<>();
+        for (final Region r : Region.values()) {
+            final RegionBacking b = backing(r);
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mappedBytes", b.mappedBytes());
+            m.put("advisedBytes", b.advisedBytes());
+            m.put("residentBytes", b.residentBytes());
+            m.put("hugeBytes", b.hugeBytes());
+            byRegion.put(r.key(), m);
+        }
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("thpMode", thpMode);
+        json.put("byRegion", byRegion);
+        return json;
     }
 
     /** Reads this process's smaps now. */
