@@ -38,13 +38,7 @@ final class ResultTree {
      * ({@code compilerMsWhileTimed}, and as a share of that wall time); null when unknown.
      */
     private static Map<String, Object> jit(final JitReport jit) {
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("warmUpWaitedMs", jit.warmUpWaitedNs() / 1e6);
-        m.put("waitedMs", jit.waitedNs() / 1e6);
-        m.put("quiet", jit.quiet());
-        m.put("compilerMsWhileTimed", jit.known() ? jit.compilerNsWhileTimed() / 1e6 : Double.NaN);
-        m.put("compilerShareWhileTimed", jit.compilerShareWhileTimed());
-        return m;
+        return jit.asJson();
     }
 
     static Map<String, Object> of(final RunResult r) {

@@ -123,23 +123,16 @@ public final class ShapeReport {
     }
 
     /**
-     * {@code "jit":{...}} with compare's names ({@code warmUpWaitedMs}, {@code waitedMs}, {@code
-     * quiet}, {@code compilerMsWhileTimed}, {@code compilerShareWhileTimed}), or {@code null} when
+     * {@code "jit":{...}} with compare's names ({@link JitReport#asJson}), or {@code null} when
      * the JIT was not watched.
      */
     private static void jit(final StringBuilder out, final JitReport jit) {
         out.append(",\"jit\":");
-        if (!jit.known()) {
+        if (jit.known()) {
+            value(out, jit.asJson());
+        } else {
             out.append("null");
-            return;
         }
-        out.append("{\"warmUpWaitedMs\":").append(number(jit.warmUpWaitedNs() / 1e6))
-                .append(",\"waitedMs\":").append(number(jit.waitedNs() / 1e6))
-                .append(",\"quiet\":").append(jit.quiet())
-                .append(",\"compilerMsWhileTimed\":").append(number(jit.compilerNsWhileTimed() / 1e6))
-                .append(",\"compilerShareWhileTimed\":").append(Double.isNaN(jit.compilerShareWhileTimed()) ? "null"
-                        : String.format(Locale.ROOT, "%.4f", jit.compilerShareWhileTimed()))
-                .append('}');
     }
 
     /**
@@ -156,7 +149,7 @@ public final class ShapeReport {
         }
     }
 
-    /** A JSON value of maps, strings and whole numbers (what {@link HugePageReport#asJson} holds). */
+    /** A JSON value of maps, strings, booleans and numbers (doubles to 4 decimals, NaN as null). */
     private static void value(final StringBuilder out, final Object v) {
         if (v instanceof Map<?, ?> map) {
             out.append('{');
@@ -169,6 +162,8 @@ public final class ShapeReport {
             out.append('}');
         } else if (v instanceof String str) {
             out.append('"').append(escape(str)).append('"');
+        } else if (v instanceof Double d) {
+            out.append(Double.isNaN(d) ? "null" : String.format(Locale.ROOT, "%.4f", d));
         } else {
             out.append(v);
         }

@@ -1,5 +1,8 @@
 package dev.memu.driver;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * The JIT around a timed pass: how long the warm-up stood still for the compiler, how long the
  * pass waited for it to go quiet before the clock started ({@link JitSettle}), and how much CPU the compiler threads used while the
@@ -22,6 +25,21 @@ public record JitReport(long warmUpWaitedNs, long waitedNs, boolean quiet, long 
     /** Whether the compiler threads could be read. */
     public boolean known() {
         return compilerNsWhileTimed >= 0;
+    }
+
+    /**
+     * The report as JSON values, the one place its field names are written (compare's rows and
+     * bench llfree's alike): {@code warmUpWaitedMs}, {@code waitedMs}, {@code quiet}, {@code
+     * compilerMsWhileTimed} and {@code compilerShareWhileTimed} (NaN when unknown).
+     */
+    public Map<String, Object> asJson() {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("warmUpWaitedMs", warmUpWaitedNs / 1e6);
+        m.put("waitedMs", waitedNs / 1e6);
+        m.put("quiet", quiet);
+        m.put("compilerMsWhileTimed", known() ? compilerNsWhileTimed / 1e6 : Double.NaN);
+        m.put("compilerShareWhileTimed", compilerShareWhileTimed());
+        return m;
     }
 
     /** The compiler's CPU time as a share of the measured stretch's wall time; NaN when unknown. */

@@ -103,8 +103,8 @@ class ShapeConfigTest {
                 && json.contains("\"pairNs\":null"), json);
         assertTrue(json.contains("{\"thread\":1,\"vcpu\":1,\"getNs\":30.00,\"putNs\":10.00,\"pairNs\":null}"), json);
         assertTrue(json.contains("\"shape\":\"repeat\"") && json.contains("\"pairNs\":58.00"), json);
-        assertTrue(json.contains("\"jit\":{\"warmUpWaitedMs\":700.00,\"waitedMs\":25.00,\"quiet\":true,"
-                + "\"compilerMsWhileTimed\":1.50,\"compilerShareWhileTimed\":0.0250}"), json);
+        assertTrue(json.contains("\"jit\":{\"warmUpWaitedMs\":700.0000,\"waitedMs\":25.0000,\"quiet\":true,"
+                + "\"compilerMsWhileTimed\":1.5000,\"compilerShareWhileTimed\":0.0250}"), json);
         assertTrue(json.contains("\"jit\":null"), "a run whose JIT was not watched says so: " + json);
         assertTrue(json.contains("\"hugePages\":{\"thpMode\":\"madvise\",\"byRegion\":{\"memmap\":{\"mappedBytes\":4194304,"
                 + "\"advisedBytes\":4194304,\"residentBytes\":2097152,\"hugeBytes\":2097152},"), json);
