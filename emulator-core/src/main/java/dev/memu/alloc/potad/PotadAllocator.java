@@ -77,7 +77,11 @@ public final class PotadAllocator extends PotadBase {
      * 27-42 ns; also unsafe: a vcpu holding any token of the region may claim the freed bit and
      * record its allocatee before the late clear lands); taking the entry with one atomic swap
      * ({@code getAndBitwiseAnd} to 0, the line fetched for ownership at once; rand put 68-164 ns over
-     * four runs against 50-109: two locked instructions per free).
+     * four runs against 50-109: two locked instructions per free); loading the region entry early
+     * too, beside the bitfield word, and returning the token by a CAS from that value instead of
+     * an atomic add (rand put 104-148 against 82-107 ns, four interleaved runs: the early load
+     * fetches the line shared and the CAS must then take it for ownership, often after the other
+     * vcpu's frees have moved it again).
      *
      * <p>What would pay, and why it is not done: not clearing the entry at all (the bitfield alone
      * saying which pages are live, the entry trusted only for those) took the 2-thread rand put to
