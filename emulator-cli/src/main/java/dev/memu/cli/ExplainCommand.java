@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
                 "  bulk-free  PCP allocators, free: pcp->count reaches high (free_pcppages_bulk)",
                 "  split      buddy, alloc: no free block of the order, a larger one splits",
                 "  merge      buddy, free: the block's buddy is free (__free_one_page merges)",
+                "  dry-region POTAD, free, order 0: the page's region ran dry (mark cleared)",
                 "",
                 "  memu explain --layout memdesc8 --allocator potad --op alloc --order 0",
                 "  memu explain --layout linux64 --allocator buddy+pcp --state pcp-miss --format json"})

@@ -3,6 +3,9 @@ package dev.memu.explain;
 import dev.memu.alloc.BuddyAllocator;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.pcp.PcpAllocator;
+import dev.memu.alloc.potad.PotadAllocator;
+import dev.memu.alloc.potad.PotadCore;
+import dev.memu.alloc.potad.PotadNodescAllocator;
 
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +28,12 @@ public enum ExplainState {
     /** The buddy with an empty free list of the order and a larger free block: the alloc splits it. */
     SPLIT("split", "buddy, alloc: no free block of the order, a larger one splits"),
     /** The buddy with the freed block's buddy free: the free merges them. */
-    MERGE("merge", "buddy, free: the block's buddy is free (__free_one_page merges)");
+    MERGE("merge", "buddy, free: the block's buddy is free (__free_one_page merges)"),
+    /**
+     * POTAD with the freed block in a region whose entry ran dry and which the summary marks: the
+     * free gives the entry its first token back and clears the mark (one summary line more).
+     */
+    DRY_REGION("dry-region", "POTAD, free, order 0: the page's region ran dry (mark cleared)");
 
     private final String key;
     private final String description;
@@ -87,8 +95,27 @@ public enum ExplainState {
                             + (this == SPLIT ? "split" : "merge into"));
                 }
             }
+            case DRY_REGION -> {
+                if (potadCore(allocator) == null) {
+                    throw notApplicable("needs a POTAD allocator (potad, potad-nodesc), not " + allocator.name());
+                }
+                requireOp(ExplainOp.FREE, op);
+                if (order != 0) {
+                    // An order-0 reservation is left only when its region has no token at all; a
+                    // larger order's can be left with a few tokens no aligned block fits.
+                    throw notApplicable("order 0 only, got " + order);
+                }
+            }
             default -> throw new IllegalStateException("unhandled state " + this);
         }
+    }
+
+    /** The core of a POTAD allocator (with or without descriptors), or null for any other. */
+    static PotadCore potadCore(final PageAllocator allocator) {
+        if (allocator instanceof PotadAllocator p) {
+            return p.core();
+        }
+        return allocator instanceof PotadNodescAllocator n ? n.core() : null;
     }
 
     private void requireOp(final ExplainOp wanted, final ExplainOp op) {

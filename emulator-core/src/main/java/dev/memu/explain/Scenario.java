@@ -6,6 +6,7 @@ import dev.memu.alloc.AllocatorOptions;
 import dev.memu.alloc.Allocators;
 import dev.memu.alloc.PageAllocator;
 import dev.memu.alloc.VerifyReport;
+import dev.memu.alloc.potad.PotadCore;
 import dev.memu.layout.Layout;
 import dev.memu.layout.Layouts;
 import dev.memu.layout.Memmap;
@@ -152,6 +153,7 @@ final class Scenario implements AutoCloseable {
                     throw new IllegalStateException("merge: could not leave a block with a free buddy");
                 }
             }
+            case DRY_REGION -> target = blockInADryRegion(ExplainState.potadCore(allocator));
             default -> throw new IllegalStateException("unhandled state " + spec.state());
         }
         if (spec.op() == ExplainOp.FREE && target == PageAllocator.NO_PAGE) {
@@ -184,6 +186,29 @@ final class Scenario implements AutoCloseable {
                 live.remove(op.pfn);
             }
         }
+    }
+
+    /**
+     * Allocates order-0 pages until the vcpu's reservation moves on from a region its allocations
+     * drained, which the search for the next one then finds without tokens and marks; returns the
+     * last page allocated there.
+     */
+    private long blockInADryRegion(final PotadCore core) {
+        long last = PageAllocator.NO_PAGE;
+        final int tries = 16 * (PotadCore.REGION_FRAMES >> spec.order());
+        for (int i = 0; i < tries; i++) {
+            final long pfn = allocTracked(spec.order());
+            if (pfn == PageAllocator.NO_PAGE) {
+                break;
+            }
+            if (last != PageAllocator.NO_PAGE && pfn >>> PotadCore.REGION_ORDER != last >>> PotadCore.REGION_ORDER
+                    && core.summaryMarks(last >>> PotadCore.REGION_ORDER)) {
+                return last;
+            }
+            last = pfn;
+        }
+        throw new ExplainConfigException(ExplainConfigException.Input.STATE, "'dry-region': no region ran dry in "
+                + tries + " order-" + spec.order() + " allocations on this machine");
     }
 
     private long allocTracked(final int order) {

@@ -121,7 +121,9 @@ class ExplainerTest {
                 Arguments.of("linux64", "potad+pcp", ExplainOp.ALLOC, 1, ExplainState.PCP_MISS),
                 Arguments.of("memdesc16", "buddy+apcp", ExplainOp.FREE, 0, ExplainState.BULK_FREE),
                 Arguments.of("linux64", "buddy", ExplainOp.ALLOC, 2, ExplainState.SPLIT),
-                Arguments.of("memdesc8", "buddy", ExplainOp.FREE, 0, ExplainState.MERGE));
+                Arguments.of("memdesc8", "buddy", ExplainOp.FREE, 0, ExplainState.MERGE),
+                Arguments.of("memdesc8", "potad", ExplainOp.FREE, 0, ExplainState.DRY_REGION),
+                Arguments.of("linux64", "potad-nodesc", ExplainOp.FREE, 0, ExplainState.DRY_REGION));
     }
 
     @ParameterizedTest(name = "{4} {0} {1} {2} order {3}")
@@ -321,6 +323,27 @@ class ExplainerTest {
         assertTrue(e.lines().stream().anyMatch(l -> l.fields().contains("page[pfn " + upper + "].data.next")));
     }
 
+    /**
+     * A free into a region whose entry ran dry: the memmap entry, the bitfield word and the entry
+     * as always, plus the summary word, read and cleared (PotadCore.returnTokens, PotadSummary:
+     * R1 and R2). In the steady state the same free touches three lines only.
+     */
+    @Test
+    void aFreeIntoADryRegionClearsItsSummaryMark() {
+        final Explanation e = Explainer.explain(spec("memdesc8", "potad", ExplainOp.FREE, 0, ExplainState.DRY_REGION));
+        assertEquals(4, e.distinctLines(), e.lines().toString());
+        final long region = e.pfn() >>> 9;
+        final String word = "potad.summary[regions " + hex(region & -64L) + ".." + hex((region & -64L) + 63) + "]";
+        final Line summary = e.lines().stream().filter(l -> l.fields().contains(word)).findFirst().orElseThrow(
+                () -> new AssertionError("no line of " + word + ": " + e.lines()));
+        assertEquals(Region.ALLOCATOR, summary.region());
+        assertTrue(summary.where().contains("PotadSummary.raised"), summary.where().toString());
+        assertTrue(summary.accesses().stream().anyMatch(a -> a.startsWith("RMW")), summary.accesses().toString());
+
+        final Explanation steady = Explainer.explain(spec("memdesc8", "potad", ExplainOp.FREE, 0, ExplainState.STEADY));
+        assertEquals(3, steady.distinctLines(), steady.lines().toString());
+    }
+
     @Test
     void mergeReadsTheBuddyAndTakesItOffItsList() {
         final Explanation e = Explainer.explain(spec("linux64", "buddy", ExplainOp.FREE, 0, ExplainState.MERGE));
@@ -370,6 +393,10 @@ class ExplainerTest {
                 () -> Explainer.explain(spec("memdesc8", "potad", ExplainOp.ALLOC, 0, ExplainState.PCP_HIT))).input());
         assertEquals(ExplainConfigException.Input.STATE, assertThrows(ExplainConfigException.class,
                 () -> Explainer.explain(spec("memdesc8", "buddy", ExplainOp.ALLOC, 0, ExplainState.MERGE))).input());
+        assertEquals(ExplainConfigException.Input.STATE, assertThrows(ExplainConfigException.class,
+                () -> Explainer.explain(spec("memdesc8", "buddy", ExplainOp.FREE, 0, ExplainState.DRY_REGION))).input());
+        assertEquals(ExplainConfigException.Input.STATE, assertThrows(ExplainConfigException.class,
+                () -> Explainer.explain(spec("memdesc8", "potad", ExplainOp.FREE, 2, ExplainState.DRY_REGION))).input());
         assertEquals(ExplainConfigException.Input.STATE, assertThrows(ExplainConfigException.class,
                 () -> Explainer.explain(spec("memdesc8", "buddy+pcp", ExplainOp.ALLOC, 5, ExplainState.PCP_MISS))).input());
         assertEquals(ExplainConfigException.Input.LAYOUT, assertThrows(ExplainConfigException.class,

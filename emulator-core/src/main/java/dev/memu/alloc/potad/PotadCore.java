@@ -963,6 +963,11 @@ public final class PotadCore implements FieldLabeler {
         access.setLong(R, entries, entry(region), value);
     }
 
+    /** Whether the summary marks {@code region} as having no tokens in its entry (quiescent). */
+    public boolean summaryMarks(final long region) {
+        return summary.isMarked(region);
+    }
+
     /** The summary word covering {@code region} (marks for 64 regions). */
     long rawSummary(final long region) {
         return summary.rawWord(region);
