@@ -29,7 +29,8 @@ import java.util.function.LongFunction;
  * it reads one line per 512 regions, or per 4 TiB through the top level, instead of one per 8.
  * Marks are set by searches and huge claims; a free touches the summary only when it gives the
  * first token to an entry that had none (once each time the entry ran dry: in bulk and repeat
- * churn once per 512 frees), and clears the mark then, so at quiescence a mark is never stale and skipping marked regions is exact.
+ * churn once per 512 frees), and clears the mark then, so at quiescence a mark is never stale
+ * and skipping marked regions is exact.
  *
  * <h2>Off-heap layout</h2>
  * <pre>
@@ -85,9 +86,10 @@ import java.util.function.LongFunction;
  * A failing order-0..8 allocation ends its own reservation, then runs S1..S3 on every other
  * vcpu, claiming from the first stolen reservation that has its tokens (an order-0 claim with a
  * token in hand cannot fail, so a victim that reserves again at once cannot starve the thief),
- * and when that finds nothing scans every entry once more; huge and range allocations end every
- * reservation and search again. At quiescence every free frame's token is then in an entry, so
- * the final scan finds any free block of the order: NO_FRAME is exact.
+ * and when that finds nothing scans once more (every region the summary does not mark); huge
+ * and range allocations end every reservation and search again. At quiescence every free frame's token is then in an entry, so
+ * the final scan finds any free block of the order (a marked region has no token, so skipping it
+ * loses nothing): NO_FRAME is exact.
  * <b>No token is used twice.</b> A token is held by exactly one of: an entry, a reservation word,
  * an operation in flight. Each move out of a word is a CAS that succeeds for one party only, so
  * of an owner's T and a thief's S2 racing on the same value of W, one wins and the other sees a
