@@ -87,9 +87,9 @@ import java.util.function.LongFunction;
  * vcpu, claiming from the first stolen reservation that has its tokens (an order-0 claim with a
  * token in hand cannot fail, so a victim that reserves again at once cannot starve the thief),
  * and when that finds nothing scans once more (every region the summary does not mark); huge
- * and range allocations end every reservation and search again. At quiescence every free frame's token is then in an entry, so
- * the final scan finds any free block of the order (a marked region has no token, so skipping it
- * loses nothing): NO_FRAME is exact.
+ * and range allocations end every reservation and search again. At quiescence every free
+ * frame's token is then in an entry, so the final scan finds any free block of the order (a
+ * marked region has no token, so skipping it loses nothing): NO_FRAME is exact.
  * <b>No token is used twice.</b> A token is held by exactly one of: an entry, a reservation word,
  * an operation in flight. Each move out of a word is a CAS that succeeds for one party only, so
  * of an owner's T and a thief's S2 racing on the same value of W, one wins and the other sees a
