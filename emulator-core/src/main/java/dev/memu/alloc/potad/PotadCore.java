@@ -703,8 +703,9 @@ public final class PotadCore implements FieldLabeler {
     /**
      * A huge block from the vcpu's huge cursor, over the blocks none of whose regions the summary
      * marks (a marked region has no tokens, so it is not wholly free): for order 9 a run of
-     * marked regions is skipped by summary and top words, for larger orders each block costs one
-     * summary read per 64 of its regions before any entry is read.
+     * marked regions is skipped by summary and top words; for orders 10-14 each block costs one
+     * summary read per 64 of its regions before any entry is read; from order 15 (a block of whole
+     * summary words) a run of blocks in all-marked words is skipped by the top level.
      */
     private long claimHuge(final int order, final int vcpu) {
         final long span = 1L << (order - REGION_ORDER);
@@ -727,9 +728,20 @@ public final class PotadCore implements FieldLabeler {
                     i += marked;
                     continue;
                 }
-            } else if (summary.anyMarked(first, span)) {
-                i++;
-                continue;
+            } else {
+                if (span >= PotadSummary.WORD_REGIONS) {
+                    // Blocks of whole summary words: those starting in a run of all-marked words
+                    // are skipped by the top level, 4096 regions per top bit.
+                    final long words = summary.markedWordsFrom(first >>> PotadSummary.WORD_SHIFT);
+                    if (words != 0) {
+                        i += Math.min((words * PotadSummary.WORD_REGIONS + span - 1) / span, blocks - block);
+                        continue;
+                    }
+                }
+                if (summary.anyMarked(first, span)) {
+                    i++;
+                    continue;
+                }
             }
             i++;
             if (claimRegions(first, span, order)) {

@@ -145,7 +145,7 @@ final class PotadSummary {
     }
 
     /** Summary words from {@code word} on that the top level marks (all ones), read by top words. */
-    private long markedWordsFrom(final long word) {
+    long markedWordsFrom(final long word) {
         long w = word;
         while (w < summaryWords) {
             final int pos = (int) (w & (TOP_WORDS - 1));

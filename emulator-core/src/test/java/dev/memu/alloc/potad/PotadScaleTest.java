@@ -158,6 +158,35 @@ class PotadScaleTest {
     }
 
     /**
+     * An order-18 (1 GiB) allocation past 16 GiB of huge blocks: the blocks that start in
+     * all-marked summary words are skipped by the top level (one top word for 4096 regions), not
+     * by reading each block's summary words.
+     */
+    @ParameterizedTest(name = "{0} TiB")
+    @ValueSource(longs = {1, 16})
+    void giganticBlocksInAllMarkedWordsAreSkippedByTheTopLevel(final long tib) {
+        try (Machine machine = machineOrSkip(tib << 40)) {
+            final CountingAccess access = new CountingAccess();
+            final PotadAllocator potad = potadOrSkip(machine, access, 1);
+            for (long r = 0; r < 8192; r += 2048) {               // regions 0..8191 as four order-20 blocks
+                assertTrue(potad.core().claimAt(r << PotadCore.REGION_ORDER, 20));
+            }
+            access.beginOp();
+            final long block = potad.alloc(18, OWNER, 0);
+            access.endOp();
+            assertEquals(8192L << PotadCore.REGION_ORDER, block, "the first wholly free 1 GiB");
+            final int lines = access.lastOpLines(Region.ALLOCATOR);
+            // The slot (huge cursor), the top word (summary words 0..127 all marked: 16 blocks of
+            // 512 regions skipped), summary word 128's line, and the 512 entries (64 lines) that
+            // the claim reads and CASes. Reading each skipped block's 8 summary words instead
+            // would add 16 lines.
+            assertTrue(lines <= 1 + 1 + 1 + 64 + 2, "order-18 alloc past 8192 marked regions read " + lines + " allocator lines");
+            System.out.printf("potad %2d TiB: an order-18 alloc past 8192 huge regions reads %d allocator lines%n", tib, lines);
+            potad.free(block, 18, 0);
+        }
+    }
+
+    /**
      * POTAD on two regions: region 0 filled by order-0 allocations (the search that moves on to
      * region 1 finds it without tokens and marks it), then freed again.
      */
