@@ -240,7 +240,8 @@ final class TextReport {
             return;
         }
         sb.append("  metadata on huge pages: ").append(min == max ? pct(min) : fmt("%.1f", 100 * min) + "-" + pct(max))
-                .append(" of what was resident").append(results.size() - small > 1 ? ", per row" : "")
+                .append(" of what was resident")
+                .append(results.size() - small < 2 ? "" : min == max ? " in every row" : ", per row")
                 .append(" (").append(left).append("host THP mode ").append(thp).append("; hugePages in JSON)")
                 .append(low.isEmpty() ? "\n" : "; under 90 %:\n").append(low);
     }

@@ -38,6 +38,16 @@ class HugePagesLineTest {
     }
 
     @Test
+    void rowsWithTheSameShareSaySoOnce() {
+        assertEquals("  metadata on huge pages: 50.0% of what was resident in every row (host THP mode madvise;"
+                        + " hugePages in JSON); under 90 %:\n"
+                        + "    a: 4 MiB of 8 MiB resident on huge pages (16 MiB of 16.0 MiB mapped advised MADV_HUGEPAGE)\n"
+                        + "    b: 4 MiB of 8 MiB resident on huge pages (16 MiB of 16.0 MiB mapped advised MADV_HUGEPAGE)\n",
+                line(List.of(row("a", 16 << 20, 16 << 20, (8 << 20) - 4096, 4 << 20),
+                        row("b", 16 << 20, 16 << 20, (8 << 20) - 4096, 4 << 20))));
+    }
+
+    @Test
     void aRowMostlyOnSmallPagesIsNamedWithWhatWasAdvised() {
         assertEquals("  metadata on huge pages: 0.8-100.0% of what was resident, per row (host THP mode madvise;"
                         + " hugePages in JSON); under 90 %:\n"
