@@ -70,10 +70,32 @@ public final class Memu implements Callable<Integer> {
     public static void main(final String[] args) {
         final PrintWriter out = new PrintWriter(System.out, true);
         final PrintWriter err = new PrintWriter(System.err, true);
+        final String property = badSystemProperty();
+        if (property != null) {
+            err.println("memu: " + property);
+            System.exit(EXIT_USAGE);
+        }
         final int code = commandLine(out, err).execute(args);
         out.flush();
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * What is wrong with a {@code -Dmemu.*} property memu reads ({@link
+     * dev.memu.machine.HugePagePolicy#MAX_MAPPING_PROPERTY}), or null: said once, before any
+     * command runs, instead of from deep inside the first machine it would have shaped.
+     */
+    static String badSystemProperty() {
+        if (System.getProperty(dev.memu.machine.HugePagePolicy.MAX_MAPPING_PROPERTY) == null) {
+            return null;
+        }
+        try {
+            dev.memu.machine.HugePagePolicy.defaults();
+            return null;
+        } catch (final IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     /** The command line with memu's error handling, writing to {@code out} and {@code err}. */

@@ -140,4 +140,25 @@ class BadInputTest {
         final String compare = Cli.run("compare", "--help").out().replaceAll("\\s+", " ");
         assertTrue(compare.contains("compare's: twice --ops"), compare);
     }
+
+    @Test
+    void aBadHugePagesPropertyIsSaidBeforeAnyCommandRuns() {
+        final String key = dev.memu.machine.HugePagePolicy.MAX_MAPPING_PROPERTY;
+        final String before = System.getProperty(key);
+        try {
+            System.clearProperty(key);
+            assertEquals(null, Memu.badSystemProperty());
+            System.setProperty(key, "8G");
+            assertEquals(null, Memu.badSystemProperty());
+            System.setProperty(key, "lots");
+            assertEquals("-Dmemu.hugepages.maxMapping='lots': not a size (use e.g. 4096, 512M, 8G, 1T)",
+                    Memu.badSystemProperty());
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

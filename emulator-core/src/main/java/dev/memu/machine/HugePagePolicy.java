@@ -1,5 +1,7 @@
 package dev.memu.machine;
 
+import dev.memu.util.Sizes;
+
 /**
  * Which of a machine's mappings ask the host kernel for transparent huge pages
  * ({@code madvise(MADV_HUGEPAGE)}, see {@link NativeMemory#mapHuge}).
@@ -23,9 +25,27 @@ public record HugePagePolicy(boolean metadata, boolean ram, long maxMapping) {
 
     public static final HugePagePolicy OFF = new HugePagePolicy(false, false, 0);
 
-    /** Metadata on huge pages up to an eighth of the host's available memory per mapping; RAM not. */
+    /**
+     * The system property that replaces the default limit per mapping ({@code
+     * -Dmemu.hugepages.maxMapping=64G}, also through {@code MEMU_JVM_OPTS}, which compare's and
+     * bench's children inherit): for measuring what the limit costs, on a host that can afford it.
+     */
+    public static final String MAX_MAPPING_PROPERTY = "memu.hugepages.maxMapping";
+
+    /**
+     * Metadata on huge pages up to an eighth of the host's available memory per mapping (or {@link
+     * #MAX_MAPPING_PROPERTY}); RAM not.
+     */
     public static HugePagePolicy defaults() {
-        return new HugePagePolicy(true, false, HostMemory.availableBytes() / 8);
+        final String max = System.getProperty(MAX_MAPPING_PROPERTY);
+        if (max == null) {
+            return new HugePagePolicy(true, false, HostMemory.availableBytes() / 8);
+        }
+        try {
+            return new HugePagePolicy(true, false, Sizes.parse(max));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + MAX_MAPPING_PROPERTY + "=" + e.getMessage(), e);
+        }
     }
 
     public HugePagePolicy withRam(final boolean advise) {

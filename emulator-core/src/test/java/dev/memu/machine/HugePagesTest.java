@@ -45,6 +45,27 @@ class HugePagesTest {
     }
 
     @Test
+    void aSystemPropertyReplacesTheLimitPerMapping() {
+        final String before = System.getProperty(HugePagePolicy.MAX_MAPPING_PROPERTY);
+        try {
+            System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "64G");
+            assertEquals(64L << 30, HugePagePolicy.defaults().maxMapping());
+            System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "lots");
+            final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, HugePagePolicy::defaults);
+            assertTrue(e.getMessage().startsWith("-Dmemu.hugepages.maxMapping='lots'"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(HugePagePolicy.MAX_MAPPING_PROPERTY);
+            } else {
+                System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, before);
+            }
+        }
+        assertEquals(HostMemory.availableBytes() / 8, HugePagePolicy.defaults().maxMapping(), 1L << 30,
+                "without it, an eighth of the host's available memory");
+    }
+
+    @Test
     void machineRecordsEveryMappingAndWhichWereAdvised() {
         try (Machine m = Machine.create(64 * MIB, 12, new HugePagePolicy(true, false, 1L << 30))) {
             m.allocate(Region.MEMMAP, 4 * MIB);
