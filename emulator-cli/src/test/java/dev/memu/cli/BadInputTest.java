@@ -151,7 +151,7 @@ class BadInputTest {
             System.setProperty(key, "8G");
             assertEquals(null, Memu.badSystemProperty());
             System.setProperty(key, "lots");
-            assertEquals("-Dmemu.hugepages.maxMapping='lots': not a size (use e.g. 4096, 512M, 8G, 1T)",
+            assertEquals("-Dmemu.hugepages.maxMapping='lots': not a size (bytes, or with K, M, G or T: e.g. 512M, 64G)",
                     Memu.badSystemProperty());
         } finally {
             if (before == null) {

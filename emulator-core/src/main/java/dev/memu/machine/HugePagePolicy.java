@@ -1,7 +1,5 @@
 package dev.memu.machine;
 
-import dev.memu.util.Sizes;
-
 /**
  * Which of a machine's mappings ask the host kernel for transparent huge pages
  * ({@code madvise(MADV_HUGEPAGE)}, see {@link NativeMemory#mapHuge}).
@@ -41,10 +39,27 @@ public record HugePagePolicy(boolean metadata, boolean ram, long maxMapping) {
         if (max == null) {
             return new HugePagePolicy(true, false, HostMemory.availableBytes() / 8);
         }
+        return new HugePagePolicy(true, false, bytes(max));
+    }
+
+    /**
+     * Bytes, with an optional binary suffix K, M, G or T (this package depends on no other memu
+     * package, so not {@code dev.memu.util.Sizes}, which reads more forms).
+     */
+    private static long bytes(final String text) {
+        final String t = text.trim();
+        final int suffix = t.isEmpty() ? -1 : "KMGT".indexOf(Character.toUpperCase(t.charAt(t.length() - 1)));
+        final String digits = suffix < 0 ? t : t.substring(0, t.length() - 1);
         try {
-            return new HugePagePolicy(true, false, Sizes.parse(max));
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("-D" + MAX_MAPPING_PROPERTY + "=" + e.getMessage(), e);
+            final long n = Long.parseLong(digits);
+            final int shift = suffix < 0 ? 0 : 10 * (suffix + 1);
+            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + MAX_MAPPING_PROPERTY + "='" + text
+                    + "': not a size (bytes, or with K, M, G or T: e.g. 512M, 64G)");
         }
     }
 

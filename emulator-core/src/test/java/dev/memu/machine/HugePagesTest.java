@@ -50,6 +50,13 @@ class HugePagesTest {
         try {
             System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "64G");
             assertEquals(64L << 30, HugePagePolicy.defaults().maxMapping());
+            System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "512m");
+            assertEquals(512L << 20, HugePagePolicy.defaults().maxMapping());
+            System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "4096");
+            assertEquals(4096, HugePagePolicy.defaults().maxMapping());
+            System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "99999999999T");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, HugePagePolicy::defaults,
+                    "beyond a long");
             System.setProperty(HugePagePolicy.MAX_MAPPING_PROPERTY, "lots");
             final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                     IllegalArgumentException.class, HugePagePolicy::defaults);
