@@ -21,13 +21,23 @@ public final class ShapeReport {
      */
     public static String table(final List<ShapeResult> results) {
         final StringBuilder out = new StringBuilder();
-        final String header = String.format(Locale.ROOT, "%-7s %-10s %-9s %8s %5s %2s %10s %6s %8s %8s %8s  %s%n",
+        // Columns as wide as their longest name (potad-nodesc, memdesc8-hvo, rand-b31).
+        int shapeWidth = 7;
+        int allocatorWidth = 10;
+        int layoutWidth = 9;
+        for (final ShapeResult r : results) {
+            shapeWidth = Math.max(shapeWidth, label(r.config()).length());
+            allocatorWidth = Math.max(allocatorWidth, r.config().allocator().length());
+            layoutWidth = Math.max(layoutWidth, r.config().layout().length());
+        }
+        final String names = "%-" + shapeWidth + "s %-" + allocatorWidth + "s %-" + layoutWidth + "s";
+        final String header = String.format(Locale.ROOT, names + " %8s %5s %2s %10s %6s %8s %8s %8s  %s%n",
                 "shape", "allocator", "layout", "mem", "order", "T", "blocks/T", "rounds",
                 "get ns", "put ns", "pair ns", "per thread (vcpu: get/put or pair ns)");
         out.append(header);
         for (final ShapeResult r : results) {
             final ShapeConfig c = r.config();
-            out.append(String.format(Locale.ROOT, "%-7s %-10s %-9s %8s %5d %2d %10d %6d %8s %8s %8s  %s%n",
+            out.append(String.format(Locale.ROOT, names + " %8s %5d %2d %10d %6d %8s %8s %8s  %s%n",
                     label(c), c.allocator(), c.layout(), Sizes.format(c.ramBytes()).replace(" ", ""),
                     c.order(), r.threads(), r.share(), r.rounds(),
                     ns(r.meanGetNs()), ns(r.meanPutNs()), ns(r.meanPairNs()), perThread(r)));
