@@ -240,7 +240,8 @@ public final class PotadCore implements FieldLabeler {
         return region * BITS_BYTES_PER_REGION + word * 8;
     }
 
-    private static long entry(final long region) {
+    /** Byte offset of {@code region}'s entry. */
+    static long entry(final long region) {
         return region * ENTRY_BYTES;
     }
 
@@ -250,6 +251,15 @@ public final class PotadCore implements FieldLabeler {
 
     private static long taken(final long entry) {
         return entry & TAKEN_MASK;
+    }
+
+    /**
+     * Whether an entry has run dry: no token left in it (its region full, huge, or every token
+     * in a reserving vcpu's slot). What the summary marks, and what a free that returns tokens to
+     * such an entry must unmark.
+     */
+    static boolean dry(final long entry) {
+        return taken(entry) == REGION_FRAMES;
     }
 
     /** The reservation word for {@code local} tokens of {@code region}. */
@@ -424,7 +434,7 @@ public final class PotadCore implements FieldLabeler {
             final long next = (e & ~RESERVED) - local;
             final long witness = access.compareAndExchangeLong(R, entries, off, e, next);
             if (witness == e) {
-                if (local != 0 && taken(e) == REGION_FRAMES) {
+                if (local != 0 && dry(e)) {
                     summary.raised(region);
                 }
                 return;
@@ -540,7 +550,7 @@ public final class PotadCore implements FieldLabeler {
                 }
                 e = witness;
             }
-            if (taken(e) == REGION_FRAMES) {
+            if (dry(e)) {
                 summary.markEmpty(region);
             }
         }
@@ -573,7 +583,7 @@ public final class PotadCore implements FieldLabeler {
                     return frame;
                 }
                 returnTokens(region, need);
-            } else if (taken(e) == REGION_FRAMES) {
+            } else if (dry(e)) {
                 summary.markEmpty(region);
             }
         }
@@ -604,7 +614,7 @@ public final class PotadCore implements FieldLabeler {
      */
     private void returnTokens(final long region, final long count) {
         final long old = access.getAndAddLong(R, entries, entry(region), -count);
-        if (taken(old) == REGION_FRAMES) {
+        if (dry(old)) {
             summary.raised(region);
         }
     }

@@ -121,10 +121,6 @@ final class PotadSummary {
         return 1L << (word & (TOP_WORDS - 1));
     }
 
-    private static boolean hasTokens(final long entry) {
-        return (entry & PotadCore.TAKEN_MASK) < PotadCore.REGION_FRAMES;
-    }
-
     /**
      * How many regions from {@code region} on are marked, at most to the end of RAM (0: this one
      * is not). Reads the region's summary word; when its marks run to the end of that word, the
@@ -186,7 +182,7 @@ final class PotadSummary {
         if ((old & bit) != 0) {
             return;                     // marked already, by a marker that checks for itself
         }
-        if (hasTokens(access.getLongVolatile(R, entries, region * PotadCore.ENTRY_BYTES))) {
+        if (!PotadCore.dry(access.getLongVolatile(R, entries, PotadCore.entry(region)))) {
             clear(region, bit);
             return;
         }
@@ -285,10 +281,13 @@ final class PotadSummary {
      */
     void verify(final List<String> problems) {
         for (long r = 0; r < regions; r++) {
-            if (isMarked(r) && hasTokens(access.getLong(R, entries, r * PotadCore.ENTRY_BYTES))) {
+            if (!isMarked(r)) {
+                continue;
+            }
+            final long e = access.getLong(R, entries, PotadCore.entry(r));
+            if (!PotadCore.dry(e)) {
                 VerifyReport.addProblem(problems, "region " + r + " is marked in the summary but its entry has "
-                        + (PotadCore.REGION_FRAMES - (access.getLong(R, entries, r * PotadCore.ENTRY_BYTES)
-                        & PotadCore.TAKEN_MASK)) + " tokens");
+                        + (PotadCore.REGION_FRAMES - (e & PotadCore.TAKEN_MASK)) + " tokens");
             }
         }
         final long tail = regions & (WORD_REGIONS - 1);
