@@ -1,6 +1,5 @@
 package dev.memu.cli;
 
-import dev.memu.access.Region;
 import dev.memu.bench.LlfreeShape;
 import dev.memu.bench.ShapeConfig;
 import dev.memu.bench.ShapeReport;
@@ -132,37 +131,8 @@ final class BenchHtml {
             pair[t] = Json.number(perThread.get(t), "pairNs");
         }
         return ShapeResult.measured(c, (long) Json.number(row, "blocksPerThread"), (int) Json.number(row, "rounds"),
-                (int) Json.number(row, "warmupRounds"), get, put, pair, jit(row), hugePages(row));
-    }
-
-    /** The row's {@code hugePages} object back as a report (null when the row has none). */
-    private static HugePageReport hugePages(final Object row) {
-        if (!(Json.at(row, "hugePages.thpMode") instanceof String thp)) {
-            return null;
-        }
-        final List<HugePageReport.RegionBacking> regions = new ArrayList<>();
-        for (final Region r : Region.values()) {
-            final String at = "hugePages.byRegion." + r.key() + ".";
-            final long mapped = (long) Json.number(row, at + "mappedBytes");
-            if (mapped > 0) {
-                regions.add(new HugePageReport.RegionBacking(r, mapped, (long) Json.number(row, at + "advisedBytes"),
-                        (long) Json.number(row, at + "residentBytes"), (long) Json.number(row, at + "hugeBytes")));
-            }
-        }
-        return new HugePageReport(thp, List.copyOf(regions));
-    }
-
-    /** The row's {@code jit} object back as a report ({@link JitReport#UNKNOWN} when null: not watched). */
-    private static JitReport jit(final Object row) {
-        final double compilerMs = Json.number(row, "jit.compilerMsWhileTimed");
-        if (Double.isNaN(compilerMs)) {
-            return JitReport.UNKNOWN;
-        }
-        final double share = Json.number(row, "jit.compilerShareWhileTimed");
-        final long compilerNs = Math.round(compilerMs * 1e6);
-        return new JitReport(Math.round(Json.number(row, "jit.warmUpWaitedMs") * 1e6),
-                Math.round(Json.number(row, "jit.waitedMs") * 1e6), Boolean.TRUE.equals(Json.at(row, "jit.quiet")),
-                compilerNs, share > 0 ? Math.round(compilerNs / share) : 0);
+                (int) Json.number(row, "warmupRounds"), get, put, pair, JitReport.fromJson(Json.at(row, "jit")),
+                HugePageReport.fromJson(Json.at(row, "hugePages")));
     }
 
     private static List<Map<?, ?>> rows(final Map<String, Object> root) {

@@ -5,7 +5,6 @@ import dev.memu.driver.BytesPerPage;
 import dev.memu.driver.CachelineSummary;
 import dev.memu.driver.Driver;
 import dev.memu.driver.LatencySummary;
-import dev.memu.driver.JitReport;
 import dev.memu.driver.RunResult;
 import dev.memu.driver.ThreadResult;
 import dev.memu.machine.HugePageReport;
@@ -29,16 +28,6 @@ import java.util.Map;
 final class ResultTree {
 
     private ResultTree() {
-    }
-
-    /**
-     * The JIT around the timed pass: {@code warmUpWaitedMs} that the warm-up stood still for it
-     * (the longest vcpu's), {@code waitedMs} before the clock for the compiler threads
-     * to go quiet, {@code quiet} whether they did, and their CPU time while the measured ops ran
-     * ({@code compilerMsWhileTimed}, and as a share of that wall time); null when unknown.
-     */
-    private static Map<String, Object> jit(final JitReport jit) {
-        return jit.asJson();
     }
 
     static Map<String, Object> of(final RunResult r) {
@@ -74,7 +63,7 @@ final class ResultTree {
         m.put("harnessShare", r.harnessShare());
         m.put("latencySampleEvery", r.latencySampleEvery());
         m.put("opsAhead", r.opsAhead());
-        m.put("jit", jit(r.jit()));
+        m.put("jit", r.jit().asJson());             // JitReport#asJson names the fields
         m.put("workloadStats", stats(r.workload()));
         if (Workloads.FRAGMENT.equals(r.spec().workload().name())) {
             final WorkloadStats s = r.workload();

@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.access.Region;
+import dev.memu.machine.HugePageReport;
 import dev.memu.util.Sizes;
 
 import java.util.ArrayList;
@@ -198,23 +199,14 @@ final class TextReport {
         double max = 0;
         final StringBuilder low = new StringBuilder();
         for (final Map<?, ?> r : results) {
-            if (!(Json.at(r, "hugePages.thpMode") instanceof String mode)) {
+            final HugePageReport h = HugePageReport.fromJson(r.get("hugePages"));
+            if (h == null) {
                 continue;
             }
-            thp = mode;
-            long mapped = 0;
-            long advised = 0;
-            long resident = 0;
-            long huge = 0;
-            for (final Region region : Region.values()) {
-                if (region != Region.PAGE_DATA) {
-                    final String at = "hugePages.byRegion." + region.key() + ".";
-                    mapped += lng(r, at + "mappedBytes");
-                    advised += lng(r, at + "advisedBytes");
-                    resident += lng(r, at + "residentBytes");
-                    huge += lng(r, at + "hugeBytes");
-                }
-            }
+            thp = h.thpMode();
+            final HugePageReport.RegionBacking metadata = h.metadata();
+            final long resident = metadata.residentBytes();
+            final long huge = metadata.hugeBytes();
             if (resident < HUGE_PAGE) {
                 small++;                // less than one huge page to back: nothing to tell
                 continue;
@@ -225,7 +217,7 @@ final class TextReport {
             if (share < 0.9) {
                 low.append("    ").append(label.apply(r)).append(": ").append(Sizes.format(huge)).append(" of ")
                         .append(Sizes.format(resident)).append(" resident on huge pages (")
-                        .append(Sizes.format(advised)).append(" of ").append(Sizes.format(mapped))
+                        .append(Sizes.format(metadata.advisedBytes())).append(" of ").append(Sizes.format(metadata.mappedBytes()))
                         .append(" mapped advised MADV_HUGEPAGE)\n");
             }
         }
@@ -341,20 +333,12 @@ final class TextReport {
         }
         sb.append(") = ").append(fmt("%.3f", Json.number(r, "percentOfRam"))).append("% of RAM, ")
                 .append(Sizes.format(lng(r, "bytesPerPage.metadataBytes"))).append(" mapped\n");
-        if (Json.at(r, "hugePages.thpMode") instanceof String thp) {
-            long advised = 0;
-            long resident = 0;
-            long huge = 0;
-            for (final Region region : Region.values()) {
-                if (region != Region.PAGE_DATA) {
-                    advised += lng(r, "hugePages.byRegion." + region.key() + ".advisedBytes");
-                    resident += lng(r, "hugePages.byRegion." + region.key() + ".residentBytes");
-                    huge += lng(r, "hugePages.byRegion." + region.key() + ".hugeBytes");
-                }
-            }
-            sb.append("  metadata on huge pages: ").append(Sizes.format(huge)).append(" of ").append(Sizes.format(resident))
-                    .append(" resident (").append(Sizes.format(advised)).append(" advised MADV_HUGEPAGE; host THP mode ")
-                    .append(thp).append(")\n");
+        final HugePageReport hugePages = HugePageReport.fromJson(r.get("hugePages"));
+        if (hugePages != null) {
+            final HugePageReport.RegionBacking m = hugePages.metadata();
+            sb.append("  metadata on huge pages: ").append(Sizes.format(m.hugeBytes())).append(" of ")
+                    .append(Sizes.format(m.residentBytes())).append(" resident (").append(Sizes.format(m.advisedBytes()))
+                    .append(" advised MADV_HUGEPAGE; host THP mode ").append(hugePages.thpMode()).append(")\n");
         }
 
         sb.append("  free blocks by order:");

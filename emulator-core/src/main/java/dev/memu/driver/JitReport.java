@@ -42,6 +42,26 @@ public record JitReport(long warmUpWaitedNs, long waitedNs, boolean quiet, long 
         return m;
     }
 
+    /**
+     * The report {@link #asJson} wrote, read back (a forked child's row); {@link #UNKNOWN} when
+     * {@code json} is not such an object or its compiler time is unknown. The measured window
+     * comes back from the share, to the nanosecond it was rounded to.
+     */
+    public static JitReport fromJson(final Object json) {
+        if (!(json instanceof Map<?, ?> m) || !(m.get("compilerMsWhileTimed") instanceof Number compilerMs)
+                || Double.isNaN(compilerMs.doubleValue())) {
+            return UNKNOWN;
+        }
+        final long compilerNs = Math.round(compilerMs.doubleValue() * 1e6);
+        final double share = m.get("compilerShareWhileTimed") instanceof Number n ? n.doubleValue() : Double.NaN;
+        return new JitReport(nanos(m.get("warmUpWaitedMs")), nanos(m.get("waitedMs")),
+                Boolean.TRUE.equals(m.get("quiet")), compilerNs, share > 0 ? Math.round(compilerNs / share) : 0);
+    }
+
+    private static long nanos(final Object ms) {
+        return ms instanceof Number n ? Math.round(n.doubleValue() * 1e6) : 0;
+    }
+
     /** The compiler's CPU time as a share of the measured stretch's wall time; NaN when unknown. */
     public double compilerShareWhileTimed() {
         return known() && timedWindowNs > 0 ? (double) compilerNsWhileTimed / timedWindowNs : Double.NaN;

@@ -26,9 +26,52 @@ import java.util.Map;
  */
 public record HugePageReport(String thpMode, List<RegionBacking> regions) {
 
-    /** Bytes of one region's mappings: mapped, advised huge, resident (Rss), backed by huge pages. */
+    /** Bytes of one region's mappings (or of a sum of them, region null): mapped, advised huge, resident (Rss), backed by huge pages. */
     public record RegionBacking(Region region, long mappedBytes, long advisedBytes, long residentBytes,
                                 long hugeBytes) {
+    }
+
+    /**
+     * The report {@link #asJson} wrote, read back (a forked child's row, a saved result); null
+     * when {@code json} is not such an object.
+     */
+    public static HugePageReport fromJson(final Object json) {
+        if (!(json instanceof Map<?, ?> m) || !(m.get("thpMode") instanceof String thp)
+                || !(m.get("byRegion") instanceof Map<?, ?> byRegion)) {
+            return null;
+        }
+        final List<RegionBacking> out = new ArrayList<>();
+        for (final Region r : Region.values()) {
+            if (byRegion.get(r.key()) instanceof Map<?, ?> b && bytes(b, "mappedBytes") > 0) {
+                out.add(new RegionBacking(r, bytes(b, "mappedBytes"), bytes(b, "advisedBytes"),
+                        bytes(b, "residentBytes"), bytes(b, "hugeBytes")));
+            }
+        }
+        return new HugePageReport(thp, List.copyOf(out));
+    }
+
+    private static long bytes(final Map<?, ?> backing, final String key) {
+        return backing.get(key) instanceof Number n ? n.longValue() : 0;
+    }
+
+    /**
+     * The backing of all metadata together: every region but the emulated RAM ({@link
+     * Region#PAGE_DATA}), as memu's reports mean "metadata". Its {@code region} is null.
+     */
+    public RegionBacking metadata() {
+        long mapped = 0;
+        long advised = 0;
+        long resident = 0;
+        long huge = 0;
+        for (final RegionBacking b : regions) {
+            if (b.region() != Region.PAGE_DATA) {
+                mapped += b.mappedBytes();
+                advised += b.advisedBytes();
+                resident += b.residentBytes();
+                huge += b.hugeBytes();
+            }
+        }
+        return new RegionBacking(null, mapped, advised, resident, huge);
     }
 
     /** The backing of {@code region}'s mappings: all zero when it has none. */

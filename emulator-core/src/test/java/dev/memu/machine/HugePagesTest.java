@@ -45,6 +45,19 @@ class HugePagesTest {
     }
 
     @Test
+    void aReportComesBackFromItsJsonAndSumsItsMetadata() {
+        final HugePageReport r = new HugePageReport("madvise", List.of(
+                new HugePageReport.RegionBacking(Region.MEMMAP, 16 * MIB, 16 * MIB, 8 * MIB, 6 * MIB),
+                new HugePageReport.RegionBacking(Region.ALLOCATOR, 4096, 0, 4096, 0),
+                new HugePageReport.RegionBacking(Region.PAGE_DATA, 1L << 30, 0, 2 * MIB, 0)));
+        assertEquals(r, HugePageReport.fromJson(r.asJson()));
+        assertEquals(null, HugePageReport.fromJson(java.util.Map.of("thpMode", "never")), "no byRegion");
+        assertEquals(null, HugePageReport.fromJson(null));
+        assertEquals(new HugePageReport.RegionBacking(null, 16 * MIB + 4096, 16 * MIB, 8 * MIB + 4096, 6 * MIB),
+                r.metadata(), "every region but the RAM");
+    }
+
+    @Test
     void aSystemPropertyReplacesTheLimitPerMapping() {
         final String before = System.getProperty(HugePagePolicy.MAX_MAPPING_PROPERTY);
         try {
