@@ -106,7 +106,8 @@ public final class NativeMemory {
      * 2 MiB of it with one huge page and one TLB entry. The size stays {@code bytes} rounded up to
      * the host page (so bytes per page are unchanged); a last partial 2 MiB stays on 4 KiB pages.
      * The mapping is made 2 MiB (and two {@link #GUARD} pages) larger and what lies beyond the
-     * guards of the aligned range is unmapped again, because THP only covers aligned ranges. Whether the kernel really did back it is for {@link
+     * guards of the aligned range is unmapped again, because THP only covers aligned ranges.
+     * Whether the kernel really did back it is for {@link
      * HugePageReport} to find out: the advice may be refused or ignored.
      */
     public static MemorySegment mapHuge(final long bytes, final Arena arena) {
