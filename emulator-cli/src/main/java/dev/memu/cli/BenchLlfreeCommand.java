@@ -120,11 +120,14 @@ final class BenchLlfreeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final String fmt = Inputs.choice("--format", format, List.of("text", "json", "html"));
+        checkInputs();
         final List<ShapeConfig> configs;
         try {
             configs = LlfreeBench.configs(options());
         } catch (final IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            // every input is well formed (checkInputs): what is left is a combination of them
+            throw new UsageException("--order '" + order + "' with --mem '" + mem + "' and --threads '" + threads
+                    + "': " + e.getMessage());
         }
         final OutputTarget target = OutputTarget.open(out, spec.commandLine().getOut());
         // a child writes its one row's log where its parent said; the parent joins them
@@ -158,7 +161,8 @@ final class BenchLlfreeCommand implements Callable<Integer> {
                 throw new UsageException("--mem '" + mem + "': the host cannot map it: " + e.getMessage());
             }
             if (results.isEmpty() && !child) {
-                throw new UsageException("no shape ran: every order was above the allocators' max order");
+                throw new UsageException("--order '" + order + "': no shape ran: every order is above the "
+                        + "max order of the allocators given");
             }
             final String report = render(child ? "json" : fmt, results, forked);
             if (logs != null) {
@@ -227,6 +231,52 @@ final class BenchLlfreeCommand implements Callable<Integer> {
             }
         }
         return results;
+    }
+
+    /**
+     * Each input on its own, with memu's one-line errors that name the option and the value ({@link
+     * Inputs}); {@link LlfreeBench#configs} then only refuses combinations (an order whose blocks
+     * do not fit the RAM at these thread counts).
+     */
+    private void checkInputs() {
+        for (final String s : Inputs.list("--shape", shape)) {
+            Inputs.choice("--shape", s, shapeKeys());
+        }
+        Inputs.list("--allocator", allocator).forEach(a -> Inputs.allocator("--allocator", a));
+        Inputs.list("--layout", layout).forEach(l -> Inputs.layout("--layout", l));
+        Inputs.mem(mem);
+        Inputs.list("--order", order).forEach(o -> Inputs.integer("--order", o, 0, MAX_ORDER));
+        int most = 0;
+        for (final String t : Inputs.list("--threads", threads)) {
+            most = Math.max(most, Inputs.threads("--threads", t));
+        }
+        if (maxThreads != null && Inputs.threads("--max-threads", maxThreads) < most) {
+            throw new UsageException("--max-threads '" + maxThreads + "': below the largest --threads (" + most + ")");
+        }
+        if (rounds != null) {
+            Inputs.integer("--rounds", rounds, 1, Integer.MAX_VALUE);
+        }
+        if (warmup != null) {
+            Inputs.integer("--warmup", warmup, 0, Integer.MAX_VALUE);
+        }
+        if (seed != null) {
+            Inputs.integer("--seed", seed, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        if (putBatch != null) {
+            Inputs.integer("--put-batch", putBatch, 1, ShapeConfig.MAX_PUT_BATCH);
+        }
+    }
+
+    /** Highest block order a shape takes ({@code ShapeConfig}'s bound). */
+    private static final int MAX_ORDER = 62;
+
+    private static List<String> shapeKeys() {
+        final List<String> keys = new ArrayList<>();
+        for (final dev.memu.bench.LlfreeShape s : dev.memu.bench.LlfreeShape.values()) {
+            keys.add(s.key());
+        }
+        keys.add("all");
+        return keys;
     }
 
     /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */

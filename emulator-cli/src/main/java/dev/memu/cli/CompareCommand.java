@@ -44,7 +44,7 @@ import java.util.concurrent.Callable;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the same workload over several layouts, allocators and thread counts, side by side "
                 + "(one row per combination). With no options: every layout x every allocator, 1 thread, "
-                + "churn on 1 GiB, 200k measured ops each after 400k untimed warm-up ops; about a minute on 2 cores.",
+                + "churn on 1 GiB, 200k measured ops each after 400k untimed warm-up ops; 70-80 s on 2 cores.",
                 "",
                 "Every combination is validated before any runs, and is timed in its own JVM (--no-fork: in this one); "
                         + "churn's cachelines are counted in this JVM, whose counting code stays compiled from one "
@@ -173,8 +173,12 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         if (!child) {   // a child's one configuration was validated by its parent, and the run checks it again
+            final long pages = memBytes >>> Machine.DEFAULT_PAGE_SHIFT;
             for (final RunSpec s : specs) {
                 Reports.validate(s, mem);
+                RunNeeds.check("--mem '" + mem + "'", pages, Machine.DEFAULT_PAGE_SHIFT, s.layout(),
+                        w.fillPages(pages, Machine.DEFAULT_PAGE_SHIFT),
+                        RunNeeds.ops(w, pages, Machine.DEFAULT_PAGE_SHIFT), s.threads());
             }
         }
         final PrintWriter err = spec.commandLine().getErr();

@@ -43,12 +43,19 @@ final class HostMemory {
         }
     }
 
+    /**
+     * Java heap a run needs beside what its inputs size: the JVM's and memu's own classes and
+     * objects, the histograms, the report (what a run of the smallest sizes peaks at, with room).
+     */
+    static final long HEAP_RESERVE = 64L * 1024 * 1024;
+
     /** @throws UsageException naming {@code what} when {@code bytes} of Java heap are more than -Xmx allows */
     static void requireHeap(final String what, final long bytes, final String forWhat) {
         final long max = Runtime.getRuntime().maxMemory();
-        if (max != Long.MAX_VALUE && bytes > max - 64L * 1024 * 1024) {
+        if (max != Long.MAX_VALUE && bytes > max - HEAP_RESERVE) {
             throw new UsageException(what + ": needs about " + Sizes.format(bytes) + " of Java heap for " + forWhat
-                    + ", and the heap is at most " + Sizes.format(max)
+                    + ", plus " + Sizes.format(HEAP_RESERVE) + " for the run itself, and the heap is at most "
+                    + Sizes.format(max)
                     + " (raise it with MEMU_JVM_OPTS=-Xmx..., if the host has the memory)");
         }
     }

@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Off-heap physical-memory emulator: compare page-descriptor layouts and page allocators by "
                 + "cachelines per op, bytes per page, latency and scaling.",
                 "",
-                "  memu compare                     every layout x allocator, side by side (~1 min)",
+                "  memu compare                     every layout x allocator, side by side",
                 "  memu run --mem 1T --layout memdesc8",
                 "  memu layouts                     the descriptor layouts, field by field",
                 "  memu explain --allocator potad   every cacheline of one alloc, field by field"})

@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
  * anything is written.
  */
 @Command(name = "plot", mixinStandardHelpOptions = true,
-        description = {"Render saved JSON results as one self-contained HTML page with SVG charts; several files "
-                + "of one kind go side by side:",
+        description = {"Render saved JSON results as one self-contained HTML page with SVG charts.",
+                "Several files of one kind go side by side:",
                 "  run/compare   bytes/page, lines/op, latency, free blocks (over time: fragment)",
                 "  replay        free blocks over the replay, lines/op, metadata per page",
                 "  rmap          mapcount accuracy per scheme vs exact, scheme lines/op",

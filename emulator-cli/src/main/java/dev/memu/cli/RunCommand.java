@@ -125,7 +125,8 @@ final class RunCommand implements Callable<Integer> {
                 inject.plan(runWorkload.name(), threadCount, pages, seed, host != null),
                 inject.compact(runWorkload.name(), threadCount, pages));
         RunNeeds.check(host == null ? "--mem '" + mem + "'" : "--from-host '" + fromHost + "'", pages, pageShift,
-                layoutName, runWorkload.fillPages(pages, pageShift), swapBytes, "--swap '" + swap + "'");
+                layoutName, runWorkload.fillPages(pages, pageShift), RunNeeds.ops(runWorkload, pages, pageShift),
+                threadCount, swapBytes, "--swap '" + swap + "'");
         final OutputTarget target = OutputTarget.open(output.out, spec.commandLine().getOut());
         try {
             final var console = ConsoleProgress.of(progress, spec.commandLine().getErr());

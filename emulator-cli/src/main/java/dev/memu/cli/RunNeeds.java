@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.layout.Layouts;
+import dev.memu.util.Sizes;
 
 /**
  * What a {@code memu run} will take from the host, estimated from its sizes before it starts, so
@@ -11,9 +12,10 @@ import dev.memu.layout.Layouts;
  * filled pages' entries (at least a cacheline each) plus one host page per free max-order block
  * (the boot links every block through its head descriptor), at most the whole memmap. Java heap:
  * the workload's live-block arrays ({@value #LIVE_BLOCK_BYTES} bytes per block, room for 9/8 of the
- * fill, as ChurnWorkload sizes them) and the swap churn's ({@value #LIVE_BLOCK_BYTES} bytes for
- * each of the half of the device's slots it keeps live). Estimates, not bounds: they leave out
- * what is small next to them.
+ * fill, as ChurnWorkload sizes them), the swap churn's ({@value #LIVE_BLOCK_BYTES} bytes for
+ * each of the half of the device's slots it keeps live) and the op tapes the driver replays (16
+ * bytes an op, each thread's tape as long as its share of the ops, at most 2^20 ops: {@code
+ * OpTape.chunkOpsFor}). Estimates, not bounds: they leave out what is small next to them.
  */
 final class RunNeeds {
 
@@ -24,12 +26,21 @@ final class RunNeeds {
     /** Pages per max-order (order 10) block, the unit the boot frees RAM in. */
     private static final long MAX_ORDER_PAGES = 1024;
     private static final long SWAP_SLOT = 4096;
+    /** One op on a tape: two longs ({@code OpTape}'s encoding). */
+    private static final int TAPE_OP_BYTES = 16;
+    /** Ops in a full tape ({@code OpTape.DEFAULT_CHUNK_OPS}). */
+    private static final long TAPE_CHUNK_OPS = 1 << 20;
 
     private RunNeeds() {
     }
 
+    /**
+     * @param ops       every op the run's streams issue, fill, warm-up and measured, all threads
+     * @param threads   the run's threads, each with a stream and a tape of its own
+     */
     static void check(final String memInput, final long pages, final int pageShift, final String layout,
-                      final long fillPages, final long swapBytes, final String swapInput) {
+                      final long fillPages, final long ops, final int threads, final long swapBytes,
+                      final String swapInput) {
         final long bytesPerPage = Math.max(Layouts.byName(layout).bytesPerPage(), 16); // peralloc16: 16 B a record
         final long memmap = multiply(pages, bytesPerPage);
         final long touched = Math.min(memmap, add(multiply(fillPages, Math.max(bytesPerPage, CACHELINE)),
@@ -37,12 +48,29 @@ final class RunNeeds {
         HostMemory.requireOffHeap(memInput, touched, "the " + layout + " memmap entries the run touches");
         final long liveBlocks = multiply(fillPages, LIVE_BLOCK_BYTES) / 8 * 9;
         final long swapLive = multiply(swapBytes / SWAP_SLOT / 2, LIVE_BLOCK_BYTES);
-        if (swapLive > liveBlocks) {
-            HostMemory.requireHeap(swapInput, add(swapLive, liveBlocks), "the swap churn's live slots");
+        final long tapeOps = multiply(threads, Math.min(TAPE_CHUNK_OPS, ops / threads + 1));
+        final long tapes = multiply(tapeOps, TAPE_OP_BYTES);
+        final long heap = add(add(swapLive, liveBlocks), tapes);
+        if (swapLive > liveBlocks && swapLive > tapes) {
+            HostMemory.requireHeap(swapInput, heap, "the swap churn's live slots and the rest");
+        } else if (tapes > liveBlocks) {
+            HostMemory.requireHeap(memInput, heap, "the op tapes of " + threads + " thread(s) ("
+                    + Sizes.format(tapes) + ") and the workload's live blocks");
         } else {
-            HostMemory.requireHeap(memInput, add(swapLive, liveBlocks), "the workload's live blocks ("
-                    + fillPages + " filled pages)");
+            HostMemory.requireHeap(memInput, heap, "the workload's live blocks (" + fillPages
+                    + " filled pages) and the op tapes");
         }
+    }
+
+    /** {@link #check} for a run without swap. */
+    static void check(final String memInput, final long pages, final int pageShift, final String layout,
+                      final long fillPages, final long ops, final int threads) {
+        check(memInput, pages, pageShift, layout, fillPages, ops, threads, 0, null);
+    }
+
+    /** Every op of {@code w} on {@code pages}: its fill (a page an op at most), warm-up and measured ops. */
+    static long ops(final dev.memu.workload.WorkloadSpec w, final long pages, final int pageShift) {
+        return add(add(w.fillPages(pages, pageShift), w.warmupOps()), w.ops());
     }
 
     private static long multiply(final long a, final long b) {

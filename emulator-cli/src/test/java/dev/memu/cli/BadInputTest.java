@@ -1,5 +1,6 @@
 package dev.memu.cli;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,6 +86,17 @@ class BadInputTest {
     void aRunTheHostCannotHoldIsRefusedSayingHowMuchItNeeds() {
         assertOneLine(Cli.run("run", "--mem", "8P", "--layout", "linux64", "--progress", "off"), 2,
                 "--mem '8P': needs about", "MemAvailable");
+    }
+
+    @Test
+    void manyThreadsWithLongStreamsAreRefusedForTheirTapesNotAnOutOfMemoryError() {
+        // 1024 threads, each with a full tape (2^20 ops of 16 bytes): 16 GiB of Java heap
+        Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 16L << 30, "a heap that would hold the tapes");
+        assertOneLine(Cli.run("run", "--threads", "1024", "--ops", "10G", "--progress", "off"), 2,
+                "--mem '1G': needs about 16.0 GiB of Java heap for the op tapes of 1024 thread(s)",
+                "plus 64 MiB for the run itself", "MEMU_JVM_OPTS=-Xmx");
+        assertOneLine(Cli.run("compare", "--layouts", "memdesc8", "--allocators", "buddy", "--threads", "1,1024",
+                "--ops", "10G", "--progress", "off"), 2, "the op tapes of 1024 thread(s)");
     }
 
     @Test

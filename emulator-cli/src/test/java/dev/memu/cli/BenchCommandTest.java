@@ -89,19 +89,37 @@ class BenchCommandTest {
                 new String[]{"--format", "csv"},
                 new String[]{"--order", "11"},
                 new String[]{"--put-batch", "0"},
-                new String[]{"--put-batch", "many"})) {
-            final String[] args = new String[bad.length + 4 + SMALL.length];
-            args[0] = "bench";
-            args[1] = "llfree";
-            System.arraycopy(bad, 0, args, 2, bad.length);
-            args[2 + bad.length] = "--out";
-            args[3 + bad.length] = out.toString();
-            System.arraycopy(SMALL, 0, args, 4 + bad.length, SMALL.length);
-            final Cli r = Cli.run(args);
+                new String[]{"--put-batch", "many"},
+                new String[]{"--threads", "0"},
+                new String[]{"--threads", "1,,2"},
+                new String[]{"--order", "63"},
+                new String[]{"--rounds", "0"},
+                new String[]{"--warmup", "-1"},
+                new String[]{"--seed", "x"},
+                new String[]{"--max-threads", "1", "--threads", "1,2"})) {
+            // the bad input, then SMALL's options that it does not give itself (an option given
+            // twice would be refused for that, not for its value)
+            final List<String> args = new java.util.ArrayList<>(List.of("bench", "llfree"));
+            args.addAll(List.of(bad));
+            args.addAll(List.of("--out", out.toString()));
+            for (int i = 0; i < SMALL.length; i++) {
+                final boolean valued = i + 1 < SMALL.length && !SMALL[i + 1].startsWith("--");
+                if (!List.of(bad).contains(SMALL[i])) {
+                    args.add(SMALL[i]);
+                    if (valued) {
+                        args.add(SMALL[i + 1]);
+                    }
+                }
+                if (valued) {
+                    i++;
+                }
+            }
+            final Cli r = Cli.run(args.toArray(String[]::new));
             assertEquals(2, r.exit(), String.join(" ", bad) + ": " + r.err());
             final List<String> errors = r.err().lines().filter(l -> !l.contains(": skipped,")).toList();
             assertEquals(1, errors.size(), r.err());
-            assertTrue(errors.get(0).startsWith("memu: "), r.err());
+            assertTrue(errors.get(0).startsWith("memu: ") && errors.get(0).contains(bad[0] + " '" + bad[1] + "'"),
+                    "the error names the input: " + r.err());
             assertFalse(Files.exists(out), String.join(" ", bad));
         }
     }

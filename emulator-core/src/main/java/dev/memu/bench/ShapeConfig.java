@@ -75,7 +75,7 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         // Fields are assigned only after this body: compute from the parameters.
         final long share = share(ramBytes, maxThreads, order);
         if (share < 1) {
-            throw new IllegalArgumentException("RAM of " + ramBytes + " bytes leaves no order-" + order
+            throw new IllegalArgumentException(dev.memu.util.Sizes.format(ramBytes) + " of RAM leaves no order-" + order
                     + " block per thread with " + maxThreads + " threads at most: frames / (2 * "
                     + maxThreads + ") / 2^" + order + " is 0");
         }

@@ -329,7 +329,7 @@ public final class Driver {
             throw new RunConfigException(RunConfigException.Input.MEMORY, e.getMessage());
         } catch (final OutOfMemoryError e) {
             throw new RunConfigException(RunConfigException.Input.MEMORY,
-                    "the host cannot map " + spec.ramBytes() + " bytes of emulated RAM: " + e.getMessage());
+                    "the host cannot map " + dev.memu.util.Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
         }
     }
 
@@ -713,7 +713,7 @@ public final class Driver {
             this.start = start;
             this.measured = measured;
             this.clock = settings.clock();
-            this.chunkOps = settings.chunkOps();
+            this.chunkOps = OpTape.chunkOpsFor(settings.chunkOps(), workload);
             this.pages = pages;
             this.intervals = settings.telemetry().latency();
             this.pacer = JitSettle.Pacer.of(settings.jit());
@@ -1109,7 +1109,7 @@ public final class Driver {
         CountingStream(final Workload workload, final int vcpu, final int chunkOps) {
             this.workload = workload;
             this.vcpu = vcpu;
-            this.chunkOps = chunkOps;
+            this.chunkOps = OpTape.chunkOpsFor(chunkOps, workload);
         }
 
         /** Performs the stream's next op, counting it when it is measured; false when the stream is finished. */

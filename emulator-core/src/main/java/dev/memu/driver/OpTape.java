@@ -52,6 +52,17 @@ final class OpTape {
     private int allocs;
     private boolean measured;
 
+    /**
+     * Ops per chunk for a stream of {@code workload}: {@code chunkOps}, or fewer when the whole
+     * stream is shorter, so that a run of many threads, each with a short stream, does not hold
+     * a full chunk per thread (1024 threads of 16 MiB tapes would not fit a default heap). The
+     * estimate only sizes the chunk: a stream longer than its estimate spans more chunks, as
+     * any long stream does.
+     */
+    static int chunkOpsFor(final int chunkOps, final Workload workload) {
+        return (int) Math.max(1, Math.min(chunkOps, workload.estimatedOps()));
+    }
+
     OpTape(final int capacityOps) {
         this.words = new long[2 * capacityOps];
     }

@@ -79,7 +79,7 @@ final class Scenario implements AutoCloseable {
             throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, e.getMessage());
         } catch (final OutOfMemoryError e) {
             throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, "the host cannot map "
-                    + spec.ramBytes() + " bytes of emulated RAM: " + e.getMessage());
+                    + dev.memu.util.Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
         }
         try {
             this.memmap = layout.bind(machine, access);

@@ -94,6 +94,18 @@ class OpTapeTest {
     }
 
     @Test
+    void aShortStreamGetsATapeNoLongerThanItself() {
+        final Workload w = churn();
+        final long estimate = w.estimatedOps();
+        assertTrue(estimate > 97 && estimate < OpTape.DEFAULT_CHUNK_OPS, "churn()'s stream: " + estimate);
+        assertEquals(estimate, OpTape.chunkOpsFor(OpTape.DEFAULT_CHUNK_OPS, w),
+                "1024 threads of short streams must not each hold a 16 MiB tape");
+        assertEquals(97, OpTape.chunkOpsFor(97, w), "a chunk shorter than the stream stays as it is");
+        final Workload longer = new ChurnWorkload(7, OrderMix.parse("0:1"), 1000, 0, 3L * OpTape.DEFAULT_CHUNK_OPS);
+        assertEquals(OpTape.DEFAULT_CHUNK_OPS, OpTape.chunkOpsFor(OpTape.DEFAULT_CHUNK_OPS, longer));
+    }
+
+    @Test
     void aFailedAllocIsCountedAndTheFreeOfItsBlockSkipped() {
         try (Machine machine = Machine.create(RAM, Machine.DEFAULT_PAGE_SHIFT)) {
             final Logging log = new Logging(Allocators.create("buddy",
