@@ -1,6 +1,7 @@
 package dev.memu.cli;
 
 import dev.memu.bench.LlfreeBench;
+import dev.memu.bench.LlfreeShape;
 import dev.memu.bench.ShapeConfig;
 import dev.memu.bench.ShapeReport;
 import dev.memu.bench.ShapeResult;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * {@code memu bench llfree}: LLFree's own benchmark shapes (bulk, repeat, rand) on any allocator
@@ -38,6 +40,10 @@ import java.util.concurrent.Callable;
                 "Each row is one fresh machine in its own JVM (--no-fork: all in this one); latencies are "
                         + "means per thread over the timed rounds. Progress goes to stderr."})
 final class BenchLlfreeCommand implements Callable<Integer> {
+
+    /** What --shape takes: each shape's key, or all of them. */
+    private static final List<String> SHAPES = Stream.concat(LlfreeShape.keys().stream(), Stream.of("all"))
+            .toList();
 
     @Spec
     private CommandSpec spec;
@@ -240,12 +246,12 @@ final class BenchLlfreeCommand implements Callable<Integer> {
      */
     private void checkInputs() {
         for (final String s : Inputs.list("--shape", shape)) {
-            Inputs.choice("--shape", s, shapeKeys());
+            Inputs.choice("--shape", s, SHAPES);
         }
         Inputs.list("--allocator", allocator).forEach(a -> Inputs.allocator("--allocator", a));
         Inputs.list("--layout", layout).forEach(l -> Inputs.layout("--layout", l));
         Inputs.mem(mem);
-        Inputs.list("--order", order).forEach(o -> Inputs.integer("--order", o, 0, MAX_ORDER));
+        Inputs.list("--order", order).forEach(o -> Inputs.integer("--order", o, 0, ShapeConfig.MAX_ORDER));
         int most = 0;
         for (final String t : Inputs.list("--threads", threads)) {
             most = Math.max(most, Inputs.threads("--threads", t));
@@ -265,18 +271,6 @@ final class BenchLlfreeCommand implements Callable<Integer> {
         if (putBatch != null) {
             Inputs.integer("--put-batch", putBatch, 1, ShapeConfig.MAX_PUT_BATCH);
         }
-    }
-
-    /** Highest block order a shape takes ({@code ShapeConfig}'s bound). */
-    private static final int MAX_ORDER = 62;
-
-    private static List<String> shapeKeys() {
-        final List<String> keys = new ArrayList<>();
-        for (final dev.memu.bench.LlfreeShape s : dev.memu.bench.LlfreeShape.values()) {
-            keys.add(s.key());
-        }
-        keys.add("all");
-        return keys;
     }
 
     /** The option map {@link LlfreeBench#configs} reads; unset options keep its defaults. */

@@ -173,12 +173,17 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         if (!child) {   // a child's one configuration was validated by its parent, and the run checks it again
-            final long pages = memBytes >>> Machine.DEFAULT_PAGE_SHIFT;
             for (final RunSpec s : specs) {
                 Reports.validate(s, mem);
-                RunNeeds.check("--mem '" + mem + "'", pages, Machine.DEFAULT_PAGE_SHIFT, s.layout(),
-                        w.fillPages(pages, Machine.DEFAULT_PAGE_SHIFT),
-                        RunNeeds.ops(w, pages, Machine.DEFAULT_PAGE_SHIFT), s.threads());
+            }
+            // what a configuration takes from the host depends on its layout and threads, not its allocator
+            final long pages = memBytes >>> Machine.DEFAULT_PAGE_SHIFT;
+            for (final String layout : layoutNames) {
+                for (final int t : threadCounts) {
+                    RunNeeds.check("--mem '" + mem + "'", pages, Machine.DEFAULT_PAGE_SHIFT, layout,
+                            w.fillPages(pages, Machine.DEFAULT_PAGE_SHIFT),
+                            RunNeeds.ops(w, pages, Machine.DEFAULT_PAGE_SHIFT), t);
+                }
             }
         }
         final PrintWriter err = spec.commandLine().getErr();

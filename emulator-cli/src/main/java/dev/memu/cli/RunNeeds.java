@@ -1,5 +1,6 @@
 package dev.memu.cli;
 
+import dev.memu.driver.Driver;
 import dev.memu.layout.Layouts;
 import dev.memu.util.Sizes;
 
@@ -13,9 +14,8 @@ import dev.memu.util.Sizes;
  * (the boot links every block through its head descriptor), at most the whole memmap. Java heap:
  * the workload's live-block arrays ({@value #LIVE_BLOCK_BYTES} bytes per block, room for 9/8 of the
  * fill, as ChurnWorkload sizes them), the swap churn's ({@value #LIVE_BLOCK_BYTES} bytes for
- * each of the half of the device's slots it keeps live) and the op tapes the driver replays (16
- * bytes an op, each thread's tape as long as its share of the ops, at most 2^20 ops: {@code
- * OpTape.chunkOpsFor}). Estimates, not bounds: they leave out what is small next to them.
+ * each of the half of the device's slots it keeps live) and the op tapes the driver replays
+ * ({@link Driver#tapeBytes}). Estimates, not bounds: they leave out what is small next to them.
  */
 final class RunNeeds {
 
@@ -26,10 +26,6 @@ final class RunNeeds {
     /** Pages per max-order (order 10) block, the unit the boot frees RAM in. */
     private static final long MAX_ORDER_PAGES = 1024;
     private static final long SWAP_SLOT = 4096;
-    /** One op on a tape: two longs ({@code OpTape}'s encoding). */
-    private static final int TAPE_OP_BYTES = 16;
-    /** Ops in a full tape ({@code OpTape.DEFAULT_CHUNK_OPS}). */
-    private static final long TAPE_CHUNK_OPS = 1 << 20;
 
     private RunNeeds() {
     }
@@ -48,8 +44,7 @@ final class RunNeeds {
         HostMemory.requireOffHeap(memInput, touched, "the " + layout + " memmap entries the run touches");
         final long liveBlocks = multiply(fillPages, LIVE_BLOCK_BYTES) / 8 * 9;
         final long swapLive = multiply(swapBytes / SWAP_SLOT / 2, LIVE_BLOCK_BYTES);
-        final long tapeOps = multiply(threads, Math.min(TAPE_CHUNK_OPS, ops / threads + 1));
-        final long tapes = multiply(tapeOps, TAPE_OP_BYTES);
+        final long tapes = Driver.tapeBytes(ops, threads);
         final long heap = add(add(swapLive, liveBlocks), tapes);
         if (swapLive > liveBlocks && swapLive > tapes) {
             HostMemory.requireHeap(swapInput, heap, "the swap churn's live slots and the rest");

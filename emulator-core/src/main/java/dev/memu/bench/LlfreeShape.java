@@ -1,5 +1,7 @@
 package dev.memu.bench;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -55,6 +57,11 @@ public enum LlfreeShape {
         return this != REPEAT;
     }
 
+    /** Every shape's key, in declaration order. */
+    public static List<String> keys() {
+        return Arrays.stream(values()).map(LlfreeShape::key).toList();
+    }
+
     /**
      * The shape named {@code key} (case-insensitive).
      *
@@ -66,6 +73,6 @@ public enum LlfreeShape {
                 return shape;
             }
         }
-        throw new IllegalArgumentException("unknown shape '" + key + "' (known: bulk, repeat, rand)");
+        throw new IllegalArgumentException("unknown shape '" + key + "' (known: " + String.join(", ", keys()) + ")");
     }
 }

@@ -2,6 +2,7 @@ package dev.memu.bench;
 
 import dev.memu.alloc.Allocators;
 import dev.memu.layout.Layouts;
+import dev.memu.util.Sizes;
 
 /**
  * One run of one shape: which allocator over which layout, how much RAM, which order, how many
@@ -44,6 +45,8 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
     public static final int PAGE_SHIFT = 12;
     /** Largest {@link #putBatch}. */
     public static final int MAX_PUT_BATCH = 1024;
+    /** Largest {@link #order}: a block of 2^62 frames is still a long count. */
+    public static final int MAX_ORDER = 62;
 
     public ShapeConfig {
         if (shape == null) {
@@ -54,8 +57,8 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         if (ramBytes <= 0 || (ramBytes & ((1L << PAGE_SHIFT) - 1)) != 0) {
             throw new IllegalArgumentException("RAM size must be a positive multiple of 4 KiB, got " + ramBytes);
         }
-        if (order < 0 || order > 62) {
-            throw new IllegalArgumentException("order must be 0..62, got " + order);
+        if (order < 0 || order > MAX_ORDER) {
+            throw new IllegalArgumentException("order must be 0.." + MAX_ORDER + ", got " + order);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -75,7 +78,7 @@ public record ShapeConfig(LlfreeShape shape, String allocator, String layout, lo
         // Fields are assigned only after this body: compute from the parameters.
         final long share = share(ramBytes, maxThreads, order);
         if (share < 1) {
-            throw new IllegalArgumentException(dev.memu.util.Sizes.format(ramBytes) + " of RAM leaves no order-" + order
+            throw new IllegalArgumentException(Sizes.format(ramBytes) + " of RAM leaves no order-" + order
                     + " block per thread with " + maxThreads + " threads at most: frames / (2 * "
                     + maxThreads + ") / 2^" + order + " is 0");
         }

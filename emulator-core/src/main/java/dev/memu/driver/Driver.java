@@ -16,6 +16,7 @@ import dev.memu.stat.LatencyIntervals;
 import dev.memu.stat.Phase;
 import dev.memu.stat.RunCounters;
 import dev.memu.stat.Telemetry;
+import dev.memu.util.Sizes;
 import dev.memu.workload.Op;
 import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadContext;
@@ -155,6 +156,15 @@ public final class Driver {
 
     public static RunResult run(final RunSpec spec) {
         return run(spec, ProgressListener.NONE);
+    }
+
+    /**
+     * Java heap the op tapes of a run take: {@code threads} streams sharing {@code ops} ops (fill,
+     * warm-up and measured), each replayed from a tape as long as its stream, at most a full
+     * chunk ({@code OpTape}); for a caller that refuses a run the heap cannot hold before it starts.
+     */
+    public static long tapeBytes(final long ops, final int threads) {
+        return threads * OpTape.bytesFor(ops / threads + 1);
     }
 
     /**
@@ -329,7 +339,7 @@ public final class Driver {
             throw new RunConfigException(RunConfigException.Input.MEMORY, e.getMessage());
         } catch (final OutOfMemoryError e) {
             throw new RunConfigException(RunConfigException.Input.MEMORY,
-                    "the host cannot map " + dev.memu.util.Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
+                    "the host cannot map " + Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
         }
     }
 

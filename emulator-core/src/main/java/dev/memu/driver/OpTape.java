@@ -40,6 +40,8 @@ final class OpTape {
     /** Ops per chunk by default: 16 MiB of tape; longer streams are recorded and replayed chunk by chunk. */
     static final int DEFAULT_CHUNK_OPS = 1 << 20;
 
+    /** Longs per op (the encoding above). */
+    private static final int WORDS_PER_OP = 2;
     private static final long KIND_FREE = 1L;
     private static final int ORDER_SHIFT = 1;
     private static final long ORDER_MASK = 0x3F;
@@ -60,15 +62,24 @@ final class OpTape {
      * any long stream does.
      */
     static int chunkOpsFor(final int chunkOps, final Workload workload) {
-        return (int) Math.max(1, Math.min(chunkOps, workload.estimatedOps()));
+        return chunkOps(chunkOps, workload.estimatedOps());
+    }
+
+    /** Heap bytes of the tape {@link #chunkOpsFor} gives a stream of about {@code streamOps} ops. */
+    static long bytesFor(final long streamOps) {
+        return (long) chunkOps(DEFAULT_CHUNK_OPS, streamOps) * WORDS_PER_OP * Long.BYTES;
+    }
+
+    private static int chunkOps(final int chunkOps, final long streamOps) {
+        return (int) Math.max(1, Math.min(chunkOps, streamOps));
     }
 
     OpTape(final int capacityOps) {
-        this.words = new long[2 * capacityOps];
+        this.words = new long[WORDS_PER_OP * capacityOps];
     }
 
     int capacity() {
-        return words.length / 2;
+        return words.length / WORDS_PER_OP;
     }
 
     /** Ops recorded in this chunk. */

@@ -13,6 +13,7 @@ import dev.memu.layout.Memmap;
 import dev.memu.machine.Machine;
 import dev.memu.memdesc.Allocatee;
 import dev.memu.memdesc.MemdescType;
+import dev.memu.util.Sizes;
 import dev.memu.workload.Op;
 import dev.memu.workload.Workload;
 import dev.memu.workload.WorkloadSpec;
@@ -79,7 +80,7 @@ final class Scenario implements AutoCloseable {
             throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, e.getMessage());
         } catch (final OutOfMemoryError e) {
             throw new ExplainConfigException(ExplainConfigException.Input.MEMORY, "the host cannot map "
-                    + dev.memu.util.Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
+                    + Sizes.format(spec.ramBytes()) + " of emulated RAM: " + e.getMessage());
         }
         try {
             this.memmap = layout.bind(machine, access);

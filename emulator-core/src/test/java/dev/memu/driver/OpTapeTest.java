@@ -101,8 +101,11 @@ class OpTapeTest {
         assertEquals(estimate, OpTape.chunkOpsFor(OpTape.DEFAULT_CHUNK_OPS, w),
                 "1024 threads of short streams must not each hold a 16 MiB tape");
         assertEquals(97, OpTape.chunkOpsFor(97, w), "a chunk shorter than the stream stays as it is");
+        assertEquals((long) Long.BYTES * new OpTape(OpTape.chunkOpsFor(OpTape.DEFAULT_CHUNK_OPS, w)).words().length,
+                OpTape.bytesFor(estimate), "the heap a run is checked for is the tape's own");
         final Workload longer = new ChurnWorkload(7, OrderMix.parse("0:1"), 1000, 0, 3L * OpTape.DEFAULT_CHUNK_OPS);
         assertEquals(OpTape.DEFAULT_CHUNK_OPS, OpTape.chunkOpsFor(OpTape.DEFAULT_CHUNK_OPS, longer));
+        assertEquals(16L << 20, OpTape.bytesFor(longer.estimatedOps()), "a full chunk: 2^20 ops of two longs");
     }
 
     @Test
